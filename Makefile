@@ -1,0 +1,72 @@
+# The two commands a newcomer needs: `make serve` and `make tests`. `make help` lists the rest.
+# Everything installs itself from the lock files in requirements/, idempotently.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATE := .state
+TOOLS := $(STATE)/tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Sources dev/environment; a variable already set in your shell keeps its value.
+WITH_DEV_ENV := set -a && . ./dev/environment && set +a &&
+T ?= tests
+TESTARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help serve initdb resetdb runmigrations shell dbshell tests lint reformat deps clean browser
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STATE)/installed: requirements/dev.txt pyproject.toml | $(UV)
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --editable .
+	touch $@
+
+serve: $(STATE)/installed  ## Run the app with demo data on http://127.0.0.1:8000 (PORT overrides)
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev serve
+
+initdb: $(STATE)/installed  ## Migrate the development database and add the demo data
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev initdb
+
+resetdb: $(STATE)/installed  ## Drop the development database and build it again
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev resetdb --yes
+
+runmigrations: $(STATE)/installed  ## Upgrade the development database to the newest migration
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs db upgrade head
+
+shell: $(STATE)/installed  ## Python with the app's settings and a database session
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs shell
+
+dbshell: $(STATE)/installed  ## psql on the development database
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev dbshell
+
+browser:  # Debian's Chromium, which the browser tests drive through Playwright
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+tests: $(STATE)/installed browser  ## Run the whole suite (T=path and TESTARGS=... narrow it)
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term $(TESTARGS) $(T)
+
+lint: $(STATE)/installed  ## ruff check, ruff format --check, and the migration drift check runs in the tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+reformat: $(STATE)/installed  ## Fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+deps: | $(UV)  ## Re-lock requirements/*.txt from pyproject.toml
+	$(UV) pip compile pyproject.toml --python-version 3.11 --universal --generate-hashes --quiet --custom-compile-command "make deps" -o requirements/main.txt
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes --quiet --custom-compile-command "make deps" -o requirements/dev.txt
+
+clean:  ## Remove the virtualenv and all local state (database files, captured mail)
+	rm -rf $(VENV) $(STATE) .pytest_cache .ruff_cache .coverage .coverage.*
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

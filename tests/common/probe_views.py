@@ -1,0 +1,65 @@
+"""Routes that exist only in the test app, to exercise the cross-cutting machinery (CSRF, error
+pages, retries, after-commit work) before real features use it. Nothing here ships."""
+
+import zope.sqlalchemy
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.response import Response
+from sqlalchemy import text
+
+from warehouse_orgs.email import send_email
+
+PROBE_TABLE = "probe_writes"
+
+
+def form(request: Request) -> Response:
+    token = request.session.get_csrf_token()
+    return Response(
+        f'<form method="post"><input type="hidden" name="csrf_token" value="{token}">'
+        '<input name="note"></form>'
+    )
+
+
+def write(request: Request) -> Response:
+    """Records a row, sends a mail, then fails if asked: the failure must undo both."""
+    note = request.POST.get("note", "")
+    request.db.execute(text(f"INSERT INTO {PROBE_TABLE} (note) VALUES (:note)"), {"note": note})
+    # Raw SQL is invisible to zope.sqlalchemy, which would otherwise roll back an unchanged session.
+    zope.sqlalchemy.mark_changed(request.db)
+    send_email(request, "mail-check", "probe@example.com")
+    if request.POST.get("fail"):
+        raise RuntimeError("the view failed after writing")
+    request.session.flash(f"Saved {note}", queue="success")
+    return HTTPSeeOther(request.route_path("index"))
+
+
+def boom(request: Request) -> Response:
+    raise RuntimeError("boom")
+
+
+def forbidden(request: Request) -> Response:
+    raise HTTPForbidden()
+
+
+def retry(request: Request) -> Response:
+    """Fails with a real serialization failure (SQLSTATE 40001) on the first attempt only."""
+    attempt = request.environ["retry.attempt"]
+    request.registry.setdefault("probe.retry_attempts", []).append(attempt)
+    if attempt == 0:
+        request.db.execute(
+            text("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$")
+        )
+    return Response(f"attempt {attempt}")
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("probe.form", "/_probe/form/")
+    config.add_route("probe.boom", "/_probe/boom/")
+    config.add_route("probe.forbidden", "/_probe/forbidden/")
+    config.add_route("probe.retry", "/_probe/retry/")
+    config.add_view(form, route_name="probe.form", request_method="GET")
+    config.add_view(write, route_name="probe.form", request_method="POST")
+    config.add_view(boom, route_name="probe.boom")
+    config.add_view(forbidden, route_name="probe.forbidden")
+    config.add_view(retry, route_name="probe.retry")

@@ -1,0 +1,175 @@
+"""The test harness: a real PostgreSQL, a database per xdist worker migrated with Alembic,
+and each test inside a transaction that is rolled back at its end.
+
+The application under test is the real one (``configure()``), with its session factory pointed
+at the test's connection. Its requests commit as usual, and the commits become savepoints, so
+after-commit work (tasks, emails) runs just as in production and is still undone afterwards.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import alembic.command
+import pytest
+import webtest
+from pyramid.config import Configurator
+from pyramid.router import Router
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.common.db import Session as FactorySession
+from tests.common.probe_views import PROBE_TABLE
+from tests.common.query_recorder import QueryRecorder
+from warehouse_orgs.cli.local_postgres import (
+    create_database_if_missing,
+    drop_database,
+    local_server_url,
+)
+from warehouse_orgs.config import configure
+from warehouse_orgs.db import alembic_config, create_database_engine, normalize_database_url
+from warehouse_orgs.email.services import CapturedEmailSender
+
+TEST_SETTINGS: dict[str, Any] = {
+    "warehouse_orgs.env": "development",
+    "site.url": "http://localhost",
+    "sessions.secret": "insecure-test-session-secret",
+    "token.secret": "insecure-test-token-secret",
+    "mail.backend": "warehouse_orgs.email.services.CapturedEmailSender",
+    "mail.sender": "PyPI Organizations <noreply@example.com>",
+    "redis.url": None,
+}
+
+
+def _server_url() -> str:
+    """TEST_DATABASE_URL or DATABASE_URL when set; otherwise the project's own local server."""
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    return normalize_database_url(url) if url else local_server_url()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    return _server_url()
+
+
+def scratch_database_url(server_url: str, label: str) -> str:
+    """A database name unique to this run and worker, so parallel runs never collide."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"wo_test_{run}_{worker}_{label}"
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    url = scratch_database_url(server_url, "main")
+    drop_database(url)
+    create_database_if_missing(url)
+    alembic.command.upgrade(alembic_config(url), "head")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_database_engine(database_url, statement_timeout_ms=30_000)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
+
+
+@pytest.fixture
+def db_session(db_connection: Connection) -> Iterator[Session]:
+    """The session tests and factories use; ``expire_all()`` it to see what a request wrote."""
+    session = FactorySession(bind=db_connection, join_transaction_mode="create_savepoint")
+    try:
+        yield session
+    finally:
+        FactorySession.remove()
+
+
+def make_test_config(database_url: str, **overrides: Any) -> Configurator:
+    settings = {**TEST_SETTINGS, "database.url": database_url, **overrides}
+    config = configure(settings, environ={})
+    config.include("tests.common.probe_views")
+    return config
+
+
+@pytest.fixture(scope="session")
+def app_config(database_url: str) -> Configurator:
+    config = make_test_config(database_url)
+    config.commit()
+    return config
+
+
+@pytest.fixture(scope="session")
+def wsgi_app(app_config: Configurator) -> Router:
+    return app_config.make_wsgi_app()
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> CapturedEmailSender:
+    """The mail the app sends during this test, read back from the capturing sender."""
+    return CapturedEmailSender(tmp_path / "mail")
+
+
+@pytest.fixture
+def app_registry(app_config: Configurator, db_connection: Connection, outbox: CapturedEmailSender):
+    """The app's registry, its database and mail pointed at this test's connection and outbox."""
+    registry = app_config.registry
+    registry["sqlalchemy.sessionmaker"] = sessionmaker(
+        bind=db_connection, join_transaction_mode="create_savepoint"
+    )
+    registry.settings["mail.path"] = str(outbox.path)
+    return registry
+
+
+@pytest.fixture
+def query_recorder(db_connection: Connection) -> Iterator[QueryRecorder]:
+    recorder = QueryRecorder(db_connection)
+    yield recorder
+    recorder.close()
+
+
+class RecordingTestApp(webtest.TestApp):
+    """A WebTest app that attaches the SQL each request sent to its response."""
+
+    def __init__(self, app: Router, recorder: QueryRecorder, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.recorder = recorder
+
+    def do_request(self, req: Any, status: Any = None, expect_errors: Any = None) -> Any:
+        self.recorder.start()
+        try:
+            response = super().do_request(req, status=status, expect_errors=expect_errors)
+        finally:
+            statements = self.recorder.stop()
+        response.sql_statements = list(statements)
+        return response
+
+
+@pytest.fixture
+def webtest_app(wsgi_app: Router, app_registry: Any, query_recorder: QueryRecorder) -> Any:
+    return RecordingTestApp(wsgi_app, query_recorder, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+
+
+@pytest.fixture
+def probe_table(db_connection: Connection) -> str:
+    """A table the probe views write to; it exists only inside this test's transaction."""
+    db_connection.execute(
+        text(f"CREATE TABLE {PROBE_TABLE} (id serial PRIMARY KEY, note text NOT NULL)")
+    )
+    return PROBE_TABLE

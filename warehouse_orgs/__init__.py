@@ -1,0 +1,1 @@
+"""warehouse-orgs: PyPI Organizations, built the way Warehouse is built."""

@@ -1,0 +1,45 @@
+"""The ``warehouse-orgs`` command: database, development, mail and shell commands."""
+
+import os
+from functools import cached_property
+
+import click
+from pyramid.config import Configurator
+
+from warehouse_orgs.config import Environment, configure
+
+
+class CommandContext:
+    """Builds the application's configuration the first time a command needs it."""
+
+    @cached_property
+    def config(self) -> Configurator:
+        if os.environ.get("WAREHOUSE_ORGS_ENV") == Environment.development:
+            from warehouse_orgs.cli.local_postgres import ensure_database_url
+
+            ensure_database_url()
+        config = configure()
+        config.commit()
+        return config
+
+
+pass_command_context = click.make_pass_decorator(CommandContext, ensure=True)
+
+
+@click.group()
+@click.pass_context
+def warehouse_orgs(ctx: click.Context) -> None:
+    """Manage a warehouse-orgs installation."""
+    ctx.ensure_object(CommandContext)
+
+
+def _register_commands() -> None:
+    from warehouse_orgs.cli import db, dev, mail, shell
+
+    warehouse_orgs.add_command(db.db)
+    warehouse_orgs.add_command(dev.dev)
+    warehouse_orgs.add_command(mail.mail)
+    warehouse_orgs.add_command(shell.shell)
+
+
+_register_commands()

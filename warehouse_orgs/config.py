@@ -1,0 +1,173 @@
+"""Build the Pyramid application from the environment.
+
+Every setting comes from an environment variable (see README.md), may be overridden by the
+``settings`` passed in, and is checked here once, so the rest of the code reads
+``request.registry.settings`` and never ``os.environ``.
+"""
+
+import enum
+import os
+import shlex
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.exceptions import ConfigurationError
+
+# Feature packages, in include order. migrations/env.py imports each one's models from here too,
+# so a new feature is added in exactly one place.
+FEATURES: tuple[str, ...] = ()
+
+# Development secrets start with this prefix, so production can recognise and refuse them.
+INSECURE_SECRET_PREFIX = "insecure-"  # noqa: S105 (a marker, not a secret)
+MINIMUM_SECRET_LENGTH = 32
+SECRET_SETTINGS = {"sessions.secret": "SESSION_SECRET", "token.secret": "TOKEN_SECRET"}
+
+
+class Environment(enum.StrEnum):
+    production = "production"
+    development = "development"
+
+
+def maybe_set(
+    settings: dict[str, Any],
+    name: str,
+    envvar: str,
+    coercer: Callable[[str], Any] | None = None,
+    default: Any = None,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    """Set ``settings[name]`` from ``envvar`` unless the caller already set it."""
+    if name in settings:
+        return
+    if envvar in environ:
+        value = environ[envvar]
+        settings[name] = coercer(value) if coercer is not None else value
+    elif default is not None:
+        settings[name] = default
+
+
+def maybe_set_compound(
+    settings: dict[str, Any],
+    base: str,
+    name: str,
+    envvar: str,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    """Read a backend setting: a dotted class name followed by ``key=value`` options.
+
+    ``MAIL_BACKEND="warehouse_orgs.email.services.SMTPEmailSender host=smtp port=25"`` becomes
+    ``mail.backend`` plus ``mail.host`` and ``mail.port``.
+    """
+    if f"{base}.{name}" in settings or envvar not in environ:
+        return
+    dotted, *options = shlex.split(environ[envvar])
+    settings[f"{base}.{name}"] = dotted
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep:
+            raise ConfigurationError(f"{envvar}: option {option!r} is not key=value")
+        settings[f"{base}.{key}"] = value
+
+
+def read_settings(
+    settings: Mapping[str, Any] | None = None, environ: Mapping[str, str] = os.environ
+) -> dict[str, Any]:
+    """Merge explicit settings over the environment, then check them."""
+    result = dict(settings or {})
+
+    def from_env(name: str, envvar: str, **kwargs: Any) -> None:
+        maybe_set(result, name, envvar, environ=environ, **kwargs)
+
+    from_env("warehouse_orgs.env", "WAREHOUSE_ORGS_ENV", coercer=Environment, default="production")
+    result["warehouse_orgs.env"] = Environment(result["warehouse_orgs.env"])
+    from_env("site.url", "SITE_URL", default="http://127.0.0.1:8000")
+    from_env("database.url", "DATABASE_URL")
+    from_env("database.statement_timeout_ms", "DATABASE_STATEMENT_TIMEOUT_MS", coercer=int)
+    from_env("sessions.secret", "SESSION_SECRET")
+    from_env("token.secret", "TOKEN_SECRET")
+    from_env("redis.url", "REDIS_URL")
+    from_env("mail.sender", "MAIL_SENDER")
+    maybe_set_compound(result, "mail", "backend", "MAIL_BACKEND", environ=environ)
+    maybe_set_compound(result, "billing", "backend", "BILLING_BACKEND", environ=environ)
+
+    result.setdefault("database.statement_timeout_ms", 10_000)
+    result.setdefault("mail.sender", "PyPI Organizations <noreply@pypi.invalid>")
+    if "mail.backend" not in result:
+        result["mail.backend"] = "warehouse_orgs.email.services.CapturedEmailSender"
+    check_settings(result)
+    return result
+
+
+def check_settings(settings: Mapping[str, Any]) -> None:
+    """Refuse settings that cannot work, naming each problem, before anything starts."""
+    problems = []
+    if not settings.get("database.url"):
+        problems.append("DATABASE_URL is not set")
+    production = settings["warehouse_orgs.env"] == Environment.production
+    for name, envvar in SECRET_SETTINGS.items():
+        secret = settings.get(name)
+        if not secret:
+            problems.append(f"{envvar} is not set")
+        elif production and secret.startswith(INSECURE_SECRET_PREFIX):
+            problems.append(f"{envvar} is a development secret; production needs its own")
+        elif production and len(secret) < MINIMUM_SECRET_LENGTH:
+            problems.append(f"{envvar} is shorter than {MINIMUM_SECRET_LENGTH} characters")
+    if production and settings["mail.backend"].endswith(".CapturedEmailSender"):
+        problems.append("MAIL_BACKEND captures mail to disk; production must send it")
+    if problems:
+        raise ConfigurationError("Refusing to start: " + "; ".join(problems) + ".")
+
+
+def configure(
+    settings: Mapping[str, Any] | None = None, environ: Mapping[str, str] = os.environ
+) -> Configurator:
+    """Return the application's Configurator, with every feature included."""
+    config = Configurator(settings=read_settings(settings, environ))
+
+    # Transactions: one per request, retried on serialization failures and deadlocks.
+    config.add_settings(
+        {
+            "tm.manager_hook": "pyramid_tm.explicit_manager",
+            "retry.attempts": 3,
+            "jinja2.directories": [],
+            "jinja2.undefined": "strict",
+            "jinja2.trim_blocks": "true",
+            "jinja2.lstrip_blocks": "true",
+        }
+    )
+    config.include("pyramid_services")
+    config.include("pyramid_retry")
+    config.include("pyramid_tm")
+    config.include(".db")
+
+    config.include("pyramid_jinja2")
+    config.include(".templating")
+    config.include(".sessions")
+    config.include(".csrf")
+    config.include(".security_headers")
+    config.include(".request_logging")
+    config.include(".tasks")
+    config.include(".email")
+
+    for feature in FEATURES:
+        config.include(f".{feature}")
+
+    config.include(".routes")
+    config.include(".devtools")
+    config.add_static_view(
+        "static", "warehouse_orgs:static", cache_max_age=0 if is_development(config) else 3600
+    )
+    config.scan(
+        ignore=[
+            "warehouse_orgs.cli",
+            "warehouse_orgs.devtools",
+            "warehouse_orgs.wsgi",
+            "warehouse_orgs.worker",
+        ]
+    )
+    return config
+
+
+def is_development(config: Configurator) -> bool:
+    return config.registry.settings["warehouse_orgs.env"] == Environment.development

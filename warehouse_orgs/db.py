@@ -1,0 +1,119 @@
+"""The database: declarative base, engine, a session per request, and Alembic's config.
+
+A request's session joins the request's transaction (pyramid_tm + zope.sqlalchemy): it commits
+when the view returns normally and rolls back when it raises. pyramid_retry replays the whole
+request when Postgres reports a serialization failure or deadlock (SQLSTATE class 40).
+"""
+
+import logging
+import shutil
+import uuid
+from typing import Any
+
+import alembic.config
+import zope.sqlalchemy
+from pyramid.config import Configurator
+from pyramid.request import Request
+from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from warehouse_orgs.paths import MIGRATIONS_DIR
+
+logger = logging.getLogger(__name__)
+
+# Constraint names follow Postgres' own defaults, so a constraint created by hand in a migration
+# and one created by autogenerate get the same name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ModelBase(DeclarativeBase):
+    metadata = metadata
+
+
+class Model(ModelBase):
+    """A table whose primary key is a UUID that Postgres generates."""
+
+    __abstract__ = True
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, server_default=text("gen_random_uuid()")
+    )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id}>"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` spellings and pin the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgres", "postgresql", "postgresql+psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_database_engine(
+    url: str, statement_timeout_ms: int | None = None, **kwargs: Any
+) -> Engine:
+    options = []
+    if statement_timeout_ms:
+        # A runaway query is cut off by the server rather than holding a worker forever.
+        options.append(f"-c statement_timeout={int(statement_timeout_ms)}")
+    connect_args = {"options": " ".join(options)} if options else {}
+    return create_engine(
+        normalize_database_url(url),
+        isolation_level="READ COMMITTED",
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        **kwargs,
+    )
+
+
+def _request_session(request: Request) -> Session:
+    session: Session = request.registry["sqlalchemy.sessionmaker"]()
+    zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    # Give the connection back to the pool however the request ends.
+    request.add_finished_callback(lambda _request: session.close())
+    return session
+
+
+def alembic_config(database_url: str, connection: Any = None) -> alembic.config.Config:
+    """Alembic's config, built in code so there is no alembic.ini to keep in step."""
+    config = alembic.config.Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    config.set_main_option("truncate_slug_length", "60")
+    # Passed as attributes: a URL may hold '%', which the ini parser would try to interpolate.
+    config.attributes["database_url"] = normalize_database_url(database_url)
+    config.attributes["connection"] = connection
+    ruff = shutil.which("ruff")
+    if ruff:
+        config.set_section_option("post_write_hooks", "hooks", "ruff_fix, ruff_format")
+        config.set_section_option("post_write_hooks", "ruff_fix.type", "exec")
+        config.set_section_option("post_write_hooks", "ruff_fix.executable", ruff)
+        config.set_section_option(
+            "post_write_hooks", "ruff_fix.options", "check --fix REVISION_SCRIPT_FILENAME"
+        )
+        config.set_section_option("post_write_hooks", "ruff_format.type", "exec")
+        config.set_section_option("post_write_hooks", "ruff_format.executable", ruff)
+        config.set_section_option(
+            "post_write_hooks", "ruff_format.options", "format REVISION_SCRIPT_FILENAME"
+        )
+    return config
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.registry.settings
+    engine = create_database_engine(
+        settings["database.url"], settings["database.statement_timeout_ms"]
+    )
+    config.registry["sqlalchemy.engine"] = engine
+    config.registry["sqlalchemy.sessionmaker"] = sessionmaker(bind=engine)
+    config.add_request_method(_request_session, name="db", reify=True)

@@ -1,0 +1,108 @@
+"""Site-wide pages: home, health check, and the error pages."""
+
+import logging
+
+from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
+from pyramid.renderers import render_to_response
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+    view_config,
+)
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from warehouse_orgs.config import Environment
+from warehouse_orgs.security_headers import apply_security_headers
+
+logger = logging.getLogger(__name__)
+
+ERROR_TEMPLATE = "error.html"
+ERROR_TITLES = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Page not found",
+    405: "Method not allowed",
+    500: "Internal server error",
+}
+CSRF_FAILURE_MESSAGE = (
+    "This form's security token was missing or has expired. Go back, reload the page and "
+    "submit the form again."
+)
+
+
+@view_config(route_name="index", renderer="index.html", request_method="GET")
+def index(request: Request) -> dict:
+    return {}
+
+
+@view_config(route_name="health", request_method="GET", require_csrf=False)
+def health(request: Request) -> Response:
+    """200 only while the database answers: load balancers take us out of rotation otherwise."""
+    try:
+        request.db.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logger.exception("health check: the database did not answer")
+        response = HTTPServiceUnavailable(body="Database unavailable\n", content_type="text/plain")
+    else:
+        response = Response("OK\n", content_type="text/plain")
+    response.cache_control.no_store = True
+    return response
+
+
+def _render_error(request: Request, status: int, message: str) -> Response:
+    response = render_to_response(
+        ERROR_TEMPLATE,
+        {"status": status, "title": ERROR_TITLES.get(status, "Error"), "message": message},
+        request=request,
+    )
+    response.status_code = status
+    response.cache_control.no_store = True
+    return response
+
+
+@notfound_view_config(append_slash=True)
+def not_found(exc: HTTPException, request: Request) -> Response:
+    return _render_error(request, 404, "There is nothing at this address.")
+
+
+@forbidden_view_config()
+def forbidden(exc: HTTPException, request: Request) -> Response:
+    return _render_error(request, 403, "You do not have permission to see this page.")
+
+
+@exception_view_config(BadCSRFToken)
+@exception_view_config(BadCSRFOrigin)
+def csrf_failure(exc: HTTPException, request: Request) -> Response:
+    return _render_error(request, 400, CSRF_FAILURE_MESSAGE)
+
+
+@exception_view_config(HTTPException)
+def http_error(exc: HTTPException, request: Request) -> Response:
+    # Redirects and other non-error answers raised by views pass through untouched.
+    if exc.code < 400:
+        return exc
+    return _render_error(request, exc.code, exc.explanation or ERROR_TITLES.get(exc.code, ""))
+
+
+@exception_view_config(Exception)
+def server_error(exc: Exception, request: Request) -> Response:
+    logger.error("unhandled error", exc_info=exc)
+    message = "Something went wrong on our side. It has been logged; please try again shortly."
+    try:
+        response = _render_error(request, 500, message)
+    except Exception:
+        # The layout itself may be what broke; a plain page still tells the visitor something.
+        logger.exception("the error page could not be rendered")
+        response = Response(
+            f"Internal server error. {message}\n", status=500, content_type="text/plain"
+        )
+    apply_security_headers(
+        response,
+        production=request.registry.settings["warehouse_orgs.env"] == Environment.production,
+    )
+    return response
