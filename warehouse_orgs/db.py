@@ -7,6 +7,7 @@ request when Postgres reports a serialization failure or deadlock (SQLSTATE clas
 
 import logging
 import shutil
+import sys
 import uuid
 from typing import Any
 
@@ -86,7 +87,8 @@ def _request_session(request: Request) -> Session:
 
 def alembic_config(database_url: str, connection: Any = None) -> alembic.config.Config:
     """Alembic's config, built in code so there is no alembic.ini to keep in step."""
-    config = alembic.config.Config()
+    # stdout is passed at call time: Alembic's default is the sys.stdout of import time.
+    config = alembic.config.Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     config.set_main_option("truncate_slug_length", "60")

@@ -22,6 +22,10 @@ class CommandContext:
         config.commit()
         return config
 
+    def close(self) -> None:
+        if "config" in self.__dict__:
+            self.config.registry["sqlalchemy.engine"].dispose()
+
 
 pass_command_context = click.make_pass_decorator(CommandContext, ensure=True)
 
@@ -30,7 +34,7 @@ pass_command_context = click.make_pass_decorator(CommandContext, ensure=True)
 @click.pass_context
 def warehouse_orgs(ctx: click.Context) -> None:
     """Manage a warehouse-orgs installation."""
-    ctx.ensure_object(CommandContext)
+    ctx.call_on_close(ctx.ensure_object(CommandContext).close)
 
 
 def _register_commands() -> None:

@@ -80,12 +80,14 @@ def serve(context: CommandContext, host: str, port: int) -> None:
         "warehouse_orgs.wsgi:application",
     ]  # fmt: skip
     server = subprocess.Popen(gunicorn, cwd=PROJECT_ROOT)  # noqa: S603
-    # Ctrl-C reaches gunicorn from the terminal; a SIGTERM sent to us alone is passed on. Either
-    # way we wait for gunicorn to finish, and the local database stops as this process exits.
+    # A signal sent to this process alone (rather than Ctrl-C to the whole terminal group) is
+    # passed on. Either way we wait for gunicorn to finish; the local database stops as this
+    # process exits.
     signal.signal(signal.SIGTERM, lambda signum, frame: server.send_signal(signum))
     try:
         server.wait()
     except KeyboardInterrupt:
+        server.send_signal(signal.SIGINT)
         server.wait()
 
 

@@ -1,0 +1,83 @@
+"""`warehouse-orgs dev serve`, the command behind `make serve`, run for real in a subprocess."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import scratch_database_url
+from warehouse_orgs.cli.local_postgres import create_database_if_missing, drop_database
+
+STARTUP_SECONDS = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback only)
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture
+def serve_database(server_url):
+    url = scratch_database_url(server_url, "serve")
+    drop_database(url)
+    create_database_if_missing(url)
+    yield url
+    drop_database(url)
+
+
+def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(serve_database, tmp_path: Path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WAREHOUSE_ORGS_ENV": "development",
+        "DATABASE_URL": serve_database,
+        "SESSION_SECRET": "insecure-serve",
+        "TOKEN_SECRET": "insecure-serve",
+        "MAIL_BACKEND": f"warehouse_orgs.email.services.CapturedEmailSender path={tmp_path}",
+        "REDIS_URL": "",
+        "PORT": str(port),
+    }
+    log_path = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "warehouse_orgs.cli", "dev", "serve"]
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        status = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status, _ = _get(base + "/_health/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200, log_path.read_text()
+        status, body = _get(base + "/")
+        assert status == 200
+        assert "Organizations on the Python Package Index" in body
+        status, body = _get(base + "/_dev/mail/")
+        assert status == 200
+        assert "No messages yet" in body
+    finally:
+        server.send_signal(signal.SIGINT)
+        exit_code = server.wait(timeout=30)
+    output = log_path.read_text()
+    assert "Database at migration 6f1c2a9e0b41" in output
+    assert "GET /_health/ 200" in output
+    assert exit_code in (0, -signal.SIGINT, 130)

@@ -1,0 +1,3 @@
+from warehouse_orgs.cli import warehouse_orgs
+
+warehouse_orgs()
