@@ -56,7 +56,9 @@ def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(serve_database, tmp_path:
     log_path = tmp_path / "serve.log"
     command = [sys.executable, "-m", "warehouse_orgs.cli", "dev", "serve"]
     with log_path.open("w") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -76,7 +78,11 @@ def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(serve_database, tmp_path:
         assert "No messages yet" in body
     finally:
         server.send_signal(signal.SIGINT)
-        exit_code = server.wait(timeout=30)
+        try:
+            exit_code = server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)  # leave no server behind, then fail
+            raise
     output = log_path.read_text()
     assert "Database at migration 6f1c2a9e0b41" in output
     assert "GET /_health/ 200" in output

@@ -103,3 +103,20 @@ def test_unknown_environment_is_refused():
 )
 def test_database_urls_use_psycopg_3(given, expected):
     assert normalize_database_url(given) == expected
+
+
+def test_logging_is_configured_once_with_request_ids(monkeypatch):
+    import logging
+
+    from warehouse_orgs.request_logging import LOG_FORMAT, RequestIdFilter, configure_logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    configure_logging()
+    (handler,) = root.handlers
+    assert handler.formatter._fmt == LOG_FORMAT
+    assert any(isinstance(f, RequestIdFilter) for f in handler.filters)
+    assert root.level == logging.INFO
+    configure_logging()
+    assert len(root.handlers) == 1

@@ -7,6 +7,7 @@ import click
 from pyramid.config import Configurator
 
 from warehouse_orgs.config import Environment, configure
+from warehouse_orgs.request_logging import configure_logging
 
 
 class CommandContext:
@@ -34,6 +35,7 @@ pass_command_context = click.make_pass_decorator(CommandContext, ensure=True)
 @click.pass_context
 def warehouse_orgs(ctx: click.Context) -> None:
     """Manage a warehouse-orgs installation."""
+    configure_logging()
     ctx.call_on_close(ctx.ensure_object(CommandContext).close)
 
 
