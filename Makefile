@@ -52,11 +52,7 @@ migration: $(STATE)/installed  ## Write a new migration from the models: make mi
 shell: $(STATE)/installed  ## Python with the app's settings and a database session
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs shell
 
-dbmigration: $(STATE)/installed  ## Write a new migration from the models: make migration M="add teams"
-	@[ -n "$(M)" ] || { echo 'Say what it does: make migration M="add teams"'; exit 2; }
-	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs db revision -m "$(M)"
-
-shell: $(STATE)/installed  ## psql on the development database
+dbshell: $(STATE)/installed  ## psql on the development database
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev dbshell
 
 browser:  # Debian's Chromium, which the browser tests drive through Playwright
@@ -65,7 +61,7 @@ browser:  # Debian's Chromium, which the browser tests drive through Playwright
 tests: $(STATE)/installed browser  ## Run the whole suite (T=path and TESTARGS=... narrow it)
 	$(BIN)/python -m pytest -n auto $(COVERAGE) $(TESTARGS) $(T)
 
-lint: $(STATE)/installed  ## ruff check, ruff format --check, and the migration drift check runs in the tests
+lint: $(STATE)/installed  ## ruff check and ruff format --check (the migration drift check is a test)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

