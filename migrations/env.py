@@ -20,14 +20,16 @@ MIGRATION_LOCK = "SELECT pg_advisory_lock(hashtext('warehouse_orgs.migrations'))
 MIGRATION_UNLOCK = "SELECT pg_advisory_unlock(hashtext('warehouse_orgs.migrations'))"
 
 
+# Server defaults are compared too: the models rely on Postgres for ids and timestamps.
+COMPARISON = {
+    "target_metadata": metadata,
+    "compare_server_default": True,
+    "transaction_per_migration": True,
+}
+
+
 def run_migrations_offline() -> None:
-    context.configure(
-        url=config.attributes["database_url"],
-        target_metadata=metadata,
-        literal_binds=True,
-        compare_server_default=True,
-        transaction_per_migration=True,
-    )
+    context.configure(url=config.attributes["database_url"], literal_binds=True, **COMPARISON)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -37,12 +39,7 @@ def _run(connection: Connection) -> None:
     connection.execute(text(MIGRATION_LOCK))
     connection.commit()
     try:
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            compare_server_default=True,
-            transaction_per_migration=True,
-        )
+        context.configure(connection=connection, **COMPARISON)
         with context.begin_transaction():
             context.run_migrations()
     finally:

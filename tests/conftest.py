@@ -8,7 +8,7 @@ after-commit work (tasks, emails) runs just as in production and is still undone
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,24 @@ def scratch_database_url(server_url: str, label: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"wo_test_{run}_{worker}_{label}"
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def scratch_database(server_url: str) -> Iterator[Callable[[str], str]]:
+    """Makes empty databases beside the test database (for migrations, CLI, dev server), and
+    drops them after the test."""
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        url = scratch_database_url(server_url, label)
+        drop_database(url)
+        create_database_if_missing(url)
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -10,18 +9,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import scratch_database_url
-from warehouse_orgs.cli.local_postgres import create_database_if_missing, drop_database
+from tests.common.network import free_port
 
 STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -32,21 +22,12 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-@pytest.fixture
-def serve_database(server_url):
-    url = scratch_database_url(server_url, "serve")
-    drop_database(url)
-    create_database_if_missing(url)
-    yield url
-    drop_database(url)
-
-
-def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(serve_database, tmp_path: Path):
-    port = _free_port()
+def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(scratch_database, tmp_path: Path):
+    port = free_port()
     env = {
         **os.environ,
         "WAREHOUSE_ORGS_ENV": "development",
-        "DATABASE_URL": serve_database,
+        "DATABASE_URL": scratch_database("serve"),
         "SESSION_SECRET": "insecure-serve",
         "TOKEN_SECRET": "insecure-serve",
         "MAIL_BACKEND": f"warehouse_orgs.email.services.CapturedEmailSender path={tmp_path}",

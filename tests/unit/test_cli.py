@@ -1,22 +1,15 @@
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import scratch_database_url
 from warehouse_orgs.cli import warehouse_orgs
-from warehouse_orgs.cli.local_postgres import (
-    create_database_if_missing,
-    drop_database,
-    ensure_database_url,
-)
+from warehouse_orgs.cli.local_postgres import ensure_database_url
 from warehouse_orgs.email.services import CapturedEmailSender
 
 
 @pytest.fixture
-def cli_env(server_url, tmp_path, monkeypatch):
+def cli_env(scratch_database, tmp_path, monkeypatch):
     """The environment `make` gives the command: development settings and a scratch database."""
-    url = scratch_database_url(server_url, "cli")
-    drop_database(url)
-    create_database_if_missing(url)
+    url = scratch_database("cli")
     env = {
         "WAREHOUSE_ORGS_ENV": "development",
         "DATABASE_URL": url,
@@ -27,8 +20,7 @@ def cli_env(server_url, tmp_path, monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    yield env
-    drop_database(url)
+    return env
 
 
 def _run(*args: str, input: str | None = None):

@@ -1,10 +1,7 @@
 import alembic.command
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from tests.conftest import scratch_database_url
-from warehouse_orgs.cli.local_postgres import create_database_if_missing, drop_database
 from warehouse_orgs.db import alembic_config
 
 
@@ -15,15 +12,6 @@ def _extensions(url: str) -> set[str]:
             return set(connection.execute(text("SELECT extname FROM pg_extension")).scalars())
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def scratch_database(server_url):
-    url = scratch_database_url(server_url, "migrations")
-    drop_database(url)
-    create_database_if_missing(url)
-    yield url
-    drop_database(url)
 
 
 def test_models_and_migrations_have_not_drifted(database_url):
@@ -38,13 +26,14 @@ def test_migrations_form_one_line(database_url):
 
 
 def test_every_migration_goes_down_to_base_and_back_up(scratch_database):
-    config = alembic_config(scratch_database)
+    url = scratch_database("migrations")
+    config = alembic_config(url)
     alembic.command.upgrade(config, "head")
-    assert {"citext", "pg_trgm"} <= _extensions(scratch_database)
+    assert {"citext", "pg_trgm"} <= _extensions(url)
 
     alembic.command.downgrade(config, "base")
-    assert not {"citext", "pg_trgm"} & _extensions(scratch_database)
+    assert not {"citext", "pg_trgm"} & _extensions(url)
 
     alembic.command.upgrade(config, "head")
     alembic.command.check(config)
-    assert {"citext", "pg_trgm"} <= _extensions(scratch_database)
+    assert {"citext", "pg_trgm"} <= _extensions(url)

@@ -1,9 +1,9 @@
-import socket
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.common.network import free_port
 from warehouse_orgs.email import render_email, send_email
 from warehouse_orgs.email.services import CapturedEmailSender, SMTPEmailSender
 from warehouse_orgs.email.tasks import deliver_email
@@ -19,16 +19,10 @@ class RecordingHandler:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield controller, handler
     controller.stop()
@@ -66,7 +60,7 @@ def test_smtp_sender_reads_its_options_from_settings(app_registry):
 
 def test_smtp_sender_raises_when_the_server_is_down():
     with pytest.raises(ConnectionRefusedError):
-        SMTPEmailSender(host="127.0.0.1", port=_free_port(), timeout=2).send(_message())
+        SMTPEmailSender(host="127.0.0.1", port=free_port(), timeout=2).send(_message())
 
 
 def test_deliver_email_task_sends_through_smtp(smtp_server, app_registry):
