@@ -126,6 +126,23 @@ def make_test_config(database_url: str, **overrides: Any) -> Configurator:
     return config
 
 
+@pytest.fixture
+def make_app_config(database_url: str) -> Iterator[Callable[..., Configurator]]:
+    """Builds another app with different settings (production, a broker...) for one test,
+    and closes its database connections afterwards."""
+    made: list[Configurator] = []
+
+    def make(**overrides: Any) -> Configurator:
+        config = make_test_config(database_url, **overrides)
+        config.commit()
+        made.append(config)
+        return config
+
+    yield make
+    for config in made:
+        config.registry["sqlalchemy.engine"].dispose()
+
+
 @pytest.fixture(scope="session")
 def app_config(database_url: str) -> Configurator:
     config = make_test_config(database_url)
@@ -191,3 +208,10 @@ def probe_table(db_connection: Connection) -> str:
         text(f"CREATE TABLE {PROBE_TABLE} (id serial PRIMARY KEY, note text NOT NULL)")
     )
     return PROBE_TABLE
+
+
+@pytest.fixture(scope="session")
+def head_revision(database_url: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()

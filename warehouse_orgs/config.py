@@ -16,7 +16,7 @@ from pyramid.exceptions import ConfigurationError
 
 # Feature packages, in include order. migrations/env.py imports each one's models from here too,
 # so a new feature is added in exactly one place.
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = ("sessions", "rate_limiting", "accounts")
 
 # Development secrets start with this prefix, so production can recognise and refuse them.
 INSECURE_SECRET_PREFIX = "insecure-"  # noqa: S105 (a marker, not a secret)
@@ -123,7 +123,9 @@ def configure(
     settings: Mapping[str, Any] | None = None, environ: Mapping[str, str] = os.environ
 ) -> Configurator:
     """Return the application's Configurator, with every feature included."""
-    config = Configurator(settings=read_settings(settings, environ))
+    config = Configurator(
+        settings=read_settings(settings, environ), root_factory="warehouse_orgs.root.RootFactory"
+    )
 
     # Transactions: one per request, retried on serialization failures and deadlocks.
     config.add_settings(
@@ -132,8 +134,11 @@ def configure(
             "retry.attempts": 3,
             "jinja2.directories": [],
             "jinja2.undefined": "strict",
+            "jinja2.extensions": "jinja2.ext.do",
             "jinja2.trim_blocks": "true",
             "jinja2.lstrip_blocks": "true",
+            # A template edit shows on the next request in development.
+            "pyramid.reload_templates": is_development(config),
         }
     )
     config.include("pyramid_services")
@@ -143,7 +148,6 @@ def configure(
 
     config.include("pyramid_jinja2")
     config.include(".templating")
-    config.include(".sessions")
     config.include(".csrf")
     config.include(".security_headers")
     config.include(".request_logging")

@@ -3,7 +3,12 @@
 import logging
 
 from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
-from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
+from pyramid.httpexceptions import (
+    HTTPException,
+    HTTPForbidden,
+    HTTPSeeOther,
+    HTTPServiceUnavailable,
+)
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
@@ -18,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from warehouse_orgs.config import Environment
 from warehouse_orgs.security_headers import apply_security_headers
+from warehouse_orgs.security_policy import NeedsTwoFactor, NeedsVerifiedEmail
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +77,27 @@ def not_found(exc: HTTPException, request: Request) -> Response:
 
 
 @forbidden_view_config()
-def forbidden(exc: HTTPException, request: Request) -> Response:
+def forbidden(exc: HTTPForbidden, request: Request) -> Response:
+    if request.user is None and request.method == "GET":
+        # Not signed in: log in first, then come back here.
+        return HTTPSeeOther(request.route_path("accounts.login", _query={"next": request.path_qs}))
+    if request.user is None:
+        return _render_error(request, 403, "Log in to do this.")
+    result = getattr(exc, "result", None)
+    if isinstance(result, NeedsVerifiedEmail):
+        return _render_secure_account_error(request, "verified_email")
+    if isinstance(result, NeedsTwoFactor):
+        return _render_secure_account_error(request, "two_factor")
     return _render_error(request, 403, "You do not have permission to see this page.")
+
+
+def _render_secure_account_error(request: Request, missing: str) -> Response:
+    response = render_to_response(
+        "accounts/insecure_account.html", {"missing": missing}, request=request
+    )
+    response.status_code = 403
+    response.cache_control.no_store = True
+    return response
 
 
 @exception_view_config(BadCSRFToken)

@@ -2,7 +2,6 @@
 
 import webtest
 
-from tests.conftest import make_test_config
 from warehouse_orgs.devtools.mail import CAPTURED_HTML_POLICY
 
 
@@ -41,9 +40,7 @@ def test_unknown_or_crafted_message_ids_are_not_found(webtest_app, probe_table):
     webtest_app.get("/_dev/mail/nope/html", status=404)
 
 
-def test_mail_page_explains_when_mail_is_really_sent(database_url):
-    config = make_test_config(
-        database_url, **{"mail.backend": "warehouse_orgs.email.services.SMTPEmailSender"}
-    )
+def test_mail_page_explains_when_mail_is_really_sent(make_app_config):
+    config = make_app_config(**{"mail.backend": "warehouse_orgs.email.services.SMTPEmailSender"})
     response = webtest.TestApp(config.make_wsgi_app()).get("/_dev/mail/", status=200)
     assert "sends mail for real" in response.text

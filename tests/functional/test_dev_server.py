@@ -65,6 +65,6 @@ def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(scratch_database, tmp_pat
             os.killpg(server.pid, signal.SIGKILL)  # leave no server behind, then fail
             raise
     output = log_path.read_text()
-    assert "Database at migration 6f1c2a9e0b41" in output
+    assert "Demo accounts (password 'password')" in output
     assert "GET /_health/ 200" in output
     assert exit_code in (0, -signal.SIGINT, 130)

@@ -5,7 +5,8 @@ import logging
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from tests.conftest import make_test_config
+from tests.common.db.accounts import UserFactory
+from tests.common.sessions import log_in
 from warehouse_orgs.db import create_database_engine
 from warehouse_orgs.request_logging import REQUEST_ID_HEADER
 from warehouse_orgs.security_headers import CONTENT_SECURITY_POLICY
@@ -52,11 +53,10 @@ def test_security_headers_are_on_every_response(webtest_app, path):
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_production_sends_hsts_and_secure_session_cookies(database_url):
+def test_production_sends_hsts_and_secure_session_cookies(make_app_config):
     import webtest
 
-    config = make_test_config(
-        database_url,
+    config = make_app_config(
         **{
             "warehouse_orgs.env": "production",
             "sessions.secret": "p" * 40,
@@ -87,7 +87,15 @@ def test_missing_trailing_slash_redirects(webtest_app):
     assert response.headers["Location"].endswith("/_health/")
 
 
-def test_forbidden_page_is_inside_the_layout(webtest_app):
+def test_anonymous_visitors_are_sent_to_log_in_when_forbidden(webtest_app):
+    response = webtest_app.get("/_probe/forbidden/?x=1", status=303)
+    assert (
+        response.location == "http://localhost/account/login/?next=%2F_probe%2Fforbidden%2F%3Fx%3D1"
+    )
+
+
+def test_forbidden_page_is_inside_the_layout(webtest_app, db_session):
+    log_in(webtest_app, UserFactory.create())
     response = webtest_app.get("/_probe/forbidden/", status=403)
     assert response.html.find("h1").text == "Forbidden"
     assert "You do not have permission" in response.text

@@ -4,7 +4,6 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import text
 
-from tests.conftest import make_test_config
 from warehouse_orgs.email import send_email
 from warehouse_orgs.tasks import make_task_request, run_task, task_name
 
@@ -47,16 +46,13 @@ def test_run_task_commits_its_own_transaction(app_registry):
     assert seen == [("x", 1)]
 
 
-def test_with_a_broker_tasks_go_through_celery_after_commit(database_url, tmp_path):
+def test_with_a_broker_tasks_go_through_celery_after_commit(make_app_config, tmp_path):
     """With a broker configured, the task leaves through Celery and a worker runs it.
 
     Celery's in-memory transport stands in for Redis here so the test needs no Redis server;
     the code path (send_task, a worker consuming it, run_task) is the same.
     """
-    config = make_test_config(
-        database_url, **{"celery.broker_url": "memory://", "mail.path": str(tmp_path)}
-    )
-    config.commit()
+    config = make_app_config(**{"celery.broker_url": "memory://", "mail.path": str(tmp_path)})
     registry = config.registry
     celery_app = registry["celery.app"]
     assert celery_app is not None

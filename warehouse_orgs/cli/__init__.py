@@ -40,12 +40,13 @@ def warehouse_orgs(ctx: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from warehouse_orgs.cli import db, dev, mail, shell
+    from warehouse_orgs.cli import db, dev, mail, shell, users
 
     warehouse_orgs.add_command(db.db)
     warehouse_orgs.add_command(dev.dev)
     warehouse_orgs.add_command(mail.mail)
     warehouse_orgs.add_command(shell.shell)
+    warehouse_orgs.add_command(users.users)
 
 
 _register_commands()

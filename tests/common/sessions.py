@@ -1,0 +1,24 @@
+"""Logging in through the real pages, as a person would."""
+
+from typing import Any
+
+from tests.common.db.accounts import PASSWORD, totp_code
+from warehouse_orgs.accounts.models import User
+
+
+def log_in(app: Any, user: User, password: str = PASSWORD, *, step_offset: int = 0) -> Any:
+    """Log ``user`` in with their password and, if they have it, a TOTP code.
+
+    Each accepted code's time step is used up, so a second login in the same test passes
+    ``step_offset=1`` to use the next code.
+    """
+    form = app.get("/account/login/").forms["login-form"]
+    form["username"] = user.username
+    form["password"] = password
+    response = form.submit(status=303)
+    if user.totp_secret is not None:
+        page = response.follow()
+        two_factor = page.forms["two-factor-form"]
+        two_factor["totp_value"] = totp_code(user, step_offset)
+        response = two_factor.submit(status=303)
+    return response.follow()

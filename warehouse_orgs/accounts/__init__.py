@@ -1,0 +1,27 @@
+"""Accounts: users, emails, passwords, two-factor authentication and the login flow."""
+
+from pyramid.config import Configurator
+
+from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
+from warehouse_orgs.accounts.reauthentication import reauth_view
+from warehouse_orgs.accounts.services import (
+    DatabaseUserService,
+    DeletionCheck,
+    token_service_factory,
+)
+
+EMAIL_TOKEN_MAX_AGE = 24 * 60 * 60
+
+
+def _add_account_deletion_check(config: Configurator, check: DeletionCheck) -> None:
+    config.registry.setdefault("accounts.deletion_checks", []).append(check)
+
+
+def includeme(config: Configurator) -> None:
+    config.register_service_factory(DatabaseUserService.create_service, IUserService)
+    config.register_service_factory(
+        token_service_factory("email", EMAIL_TOKEN_MAX_AGE), ITokenService, name="email"
+    )
+    config.add_directive("add_account_deletion_check", _add_account_deletion_check)
+    config.add_view_deriver(reauth_view)
+    config.include("warehouse_orgs.security_policy")

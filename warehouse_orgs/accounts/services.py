@@ -1,0 +1,297 @@
+"""Accounts: passwords, emails, two-factor authentication, recovery codes and signed tokens."""
+
+import base64
+import datetime
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any, Self
+
+import argon2
+import itsdangerous
+import pyotp
+from pyramid.request import Request
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+from zope.interface import implementer
+
+from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
+from warehouse_orgs.accounts.models import STAFF_FLAGS, Email, RecoveryCode, User
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.sessions import SESSION_COOKIE_NAME
+from warehouse_orgs.sessions.interfaces import ISessionStore
+
+# argon2id with OWASP's recommended minimum: 19 MiB, two passes.
+PASSWORD_HASHER = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+RECOVERY_CODE_COUNT = 8
+TOTP_DIGITS = 6
+TOTP_INTERVAL = 30
+
+
+class AccountDeletionRefused(Exception):
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class TokenError(Exception):
+    pass
+
+
+class TokenExpired(TokenError):
+    pass
+
+
+class TokenInvalid(TokenError):
+    pass
+
+
+def hash_secret(value: str) -> str:
+    return PASSWORD_HASHER.hash(value)
+
+
+def _matches(stored_hash: str, value: str) -> bool:
+    try:
+        return PASSWORD_HASHER.verify(stored_hash, value)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False
+
+
+def new_totp_secret() -> bytes:
+    return secrets.token_bytes(20)
+
+
+def totp_for(secret: bytes) -> pyotp.TOTP:
+    return pyotp.TOTP(base64.b32encode(secret).decode(), digits=TOTP_DIGITS, interval=TOTP_INTERVAL)
+
+
+def totp_provisioning_uri(secret: bytes, username: str, issuer: str) -> str:
+    return totp_for(secret).provisioning_uri(name=username, issuer_name=issuer)
+
+
+def normalize_recovery_code(code: str) -> str:
+    return "".join(code.split()).lower()
+
+
+# A feature that may need to stop an account deletion registers a check with
+# ``config.add_account_deletion_check(check)``; ``check(request, user)`` returns the reasons.
+DeletionCheck = Callable[[Request, User], list[str]]
+
+
+@implementer(IUserService)
+class DatabaseUserService:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.db = request.db
+
+    @classmethod
+    def create_service(cls, context: Any, request: Request) -> Self:
+        return cls(request)
+
+    # Lookups
+    def get_user(self, user_id: uuid.UUID | str) -> User | None:
+        try:
+            user_id = uuid.UUID(str(user_id))
+        except ValueError:
+            return None
+        return self.db.scalars(
+            select(User).options(selectinload(User.emails)).where(User.id == user_id)
+        ).one_or_none()
+
+    def get_user_by_username(self, username: str) -> User | None:
+        return self.db.scalars(select(User).where(User.username == username)).one_or_none()
+
+    def get_user_by_email(self, email: str) -> User | None:
+        return self.db.scalars(select(User).join(Email).where(Email.email == email)).one_or_none()
+
+    # Creation and passwords
+    def create_user(self, username: str, name: str, password: str, email: str) -> User:
+        user = User(username=username, name=name, password=hash_secret(password))
+        user.emails.append(Email(email=email, primary=True, verified=False))
+        self.db.add(user)
+        self.db.flush()
+        user.record_event(EventTag.AccountCreate, self.request, {"username": username})
+        return user
+
+    def check_password(self, user: User, password: str) -> bool:
+        if not _matches(user.password, password):
+            return False
+        if PASSWORD_HASHER.check_needs_rehash(user.password):
+            user.password = hash_secret(password)
+        return True
+
+    def update_password(self, user: User, password: str) -> None:
+        user.password = hash_secret(password)
+        user.password_date = datetime.datetime.now(datetime.UTC)
+        user.record_event(EventTag.AccountPasswordChange, self.request)
+        self.request.find_service(ISessionStore).delete_for_user(
+            user.id, keep_key=self.request.cookies.get(SESSION_COOKIE_NAME)
+        )
+
+    def update_name(self, user: User, name: str) -> None:
+        user.name = name
+        user.record_event(EventTag.AccountNameChange, self.request, {"name": name})
+
+    # Emails
+    def add_email(self, user: User, email: str) -> Email:
+        address = Email(email=email, primary=False, verified=False)
+        user.emails.append(address)
+        self.db.flush()
+        user.record_event(EventTag.AccountEmailAdd, self.request, {"email": email})
+        return address
+
+    def verify_email(self, email: Email) -> None:
+        email.verified = True
+        user = email.user
+        primary = user.primary_email
+        if primary is not None and primary is not email and not primary.verified:
+            # An account whose only verified address is not primary would stay locked out of
+            # everything; the first verified address takes over.
+            self._swap_primary(user, email)
+        email.user.record_event(EventTag.AccountEmailVerify, self.request, {"email": email.email})
+
+    def set_primary_email(self, user: User, email: Email) -> None:
+        if not email.verified:
+            raise ValueError("only a verified address can be primary")
+        old = user.primary_email
+        self._swap_primary(user, email)
+        user.record_event(
+            EventTag.AccountEmailPrimaryChange,
+            self.request,
+            {"old_primary": old.email if old else None, "new_primary": email.email},
+        )
+
+    def _swap_primary(self, user: User, email: Email) -> None:
+        # Clear the old primary first: the partial unique index allows one primary per user.
+        self.db.execute(
+            update(Email).where(Email.user_id == user.id, Email.primary).values(primary=False)
+        )
+        self.db.expire(user, ["emails"])
+        self.db.refresh(email)
+        email.primary = True
+        self.db.flush()
+
+    def remove_email(self, user: User, email: Email) -> None:
+        if email.primary:
+            raise ValueError("the primary address cannot be removed")
+        user.emails.remove(email)
+        self.db.flush()
+        user.record_event(EventTag.AccountEmailRemove, self.request, {"email": email.email})
+
+    # Two-factor authentication
+    def check_totp_value(self, user: User, value: str, secret: bytes | None = None) -> bool:
+        secret = secret if secret is not None else user.totp_secret
+        value = "".join(value.split())
+        if secret is None or len(value) != TOTP_DIGITS or not value.isdigit():
+            return False
+        totp = totp_for(secret)
+        current = totp.timecode(datetime.datetime.now(datetime.UTC))
+        # One step either side allows for clock drift; an accepted step is never accepted again.
+        for step in (current - 1, current, current + 1):
+            if hmac.compare_digest(totp.generate_otp(step), value):
+                if user.last_totp_step is not None and step <= user.last_totp_step:
+                    return False
+                user.last_totp_step = step
+                return True
+        return False
+
+    def enable_totp(self, user: User, secret: bytes) -> list[str]:
+        user.totp_secret = secret
+        user.record_event(EventTag.AccountTwoFactorAdd, self.request)
+        return self.generate_recovery_codes(user)
+
+    def disable_totp(self, user: User) -> None:
+        user.totp_secret = None
+        user.last_totp_step = None
+        self._burn_recovery_codes(user)
+        user.record_event(EventTag.AccountTwoFactorRemove, self.request)
+
+    def generate_recovery_codes(self, user: User) -> list[str]:
+        self._burn_recovery_codes(user)
+        codes = [secrets.token_hex(8) for _ in range(RECOVERY_CODE_COUNT)]
+        self.db.add_all(RecoveryCode(user_id=user.id, code_hash=hash_secret(c)) for c in codes)
+        user.record_event(EventTag.AccountRecoveryCodesGenerate, self.request)
+        return codes
+
+    def _burn_recovery_codes(self, user: User) -> None:
+        self.db.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.burned.is_(None))
+            .values(burned=func.now())
+        )
+
+    def use_recovery_code(self, user: User, code: str) -> bool:
+        code = normalize_recovery_code(code)
+        unburned = self.db.scalars(
+            select(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.burned.is_(None))
+            .with_for_update()
+        ).all()
+        for recovery_code in unburned:
+            if _matches(recovery_code.code_hash, code):
+                recovery_code.burned = datetime.datetime.now(datetime.UTC)
+                user.record_event(EventTag.AccountRecoveryCodeUse, self.request)
+                return True
+        return False
+
+    def unused_recovery_code_count(self, user: User) -> int:
+        return self.db.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.burned.is_(None))
+        )
+
+    # Logins, staff, deletion
+    def record_login(self, user: User) -> None:
+        user.last_login = datetime.datetime.now(datetime.UTC)
+
+    def set_staff_flag(self, user: User, flag: str, value: bool) -> None:
+        if flag not in STAFF_FLAGS:
+            raise ValueError(f"unknown staff flag {flag!r}")
+        if getattr(user, flag) == value:
+            return
+        setattr(user, flag, value)
+        user.record_event(
+            EventTag.AccountStaffFlagChange,
+            self.request,
+            {"flag": STAFF_FLAGS[flag][1], "value": value, "username": user.username},
+        )
+
+    def deletion_blockers(self, user: User) -> list[str]:
+        checks: list[DeletionCheck] = self.request.registry.get("accounts.deletion_checks", [])
+        return [reason for check in checks for reason in check(self.request, user)]
+
+    def delete_user(self, user: User) -> None:
+        reasons = self.deletion_blockers(user)
+        if reasons:
+            raise AccountDeletionRefused(reasons)
+        self.db.delete(user)
+        self.db.flush()
+
+
+@implementer(ITokenService)
+class TokenService:
+    """Signed, timestamped tokens (itsdangerous) for links sent by email."""
+
+    def __init__(self, secret: str, salt: str, max_age: int) -> None:
+        self.serializer = itsdangerous.URLSafeTimedSerializer(secret, salt=salt)
+        self.max_age = max_age
+
+    def dumps(self, data: dict[str, Any]) -> str:
+        return self.serializer.dumps(data)
+
+    def loads(self, token: str) -> dict[str, Any]:
+        try:
+            return self.serializer.loads(token, max_age=self.max_age)
+        except itsdangerous.SignatureExpired as error:
+            raise TokenExpired() from error
+        except itsdangerous.BadData as error:
+            raise TokenInvalid() from error
+
+
+def token_service_factory(salt: str, max_age: int) -> Callable[[Any, Request], TokenService]:
+    def factory(context: Any, request: Request) -> TokenService:
+        return TokenService(request.registry.settings["token.secret"], salt, max_age)
+
+    return factory

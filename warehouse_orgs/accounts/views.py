@@ -1,0 +1,393 @@
+"""Signing in and out: register, log in (with two-factor), verify an email, confirm a password."""
+
+import datetime
+import math
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+from pyramid.security import forget, remember
+from pyramid.view import view_config, view_defaults
+
+from warehouse_orgs.accounts.forms import (
+    LoginForm,
+    ReauthenticateForm,
+    RecoveryCodeForm,
+    RegistrationForm,
+    TwoFactorForm,
+)
+from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
+from warehouse_orgs.accounts.models import Email, User
+from warehouse_orgs.accounts.services import TokenError, TokenExpired
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.email import send_email
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
+from warehouse_orgs.security_policy import refresh_authentication
+
+# Between the password and the second factor, the session remembers who is half logged in.
+TWO_FACTOR_PENDING_KEY = "auth.two_factor_pending"
+TWO_FACTOR_WINDOW = datetime.timedelta(minutes=5)
+EMAIL_VERIFY_ACTION = "email-verify"
+
+
+def safe_next_url(request: Request, default_route: str = "manage.account") -> str:
+    """The ``next`` parameter when it is a path on this site; otherwise a default page."""
+    candidate = request.params.get("next", "")
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith("//")
+        and "\\" not in candidate
+        and len(candidate) <= 2000
+    ):
+        return candidate
+    return request.route_path(default_route)
+
+
+def rate_limited_message(request: Request, *limiters: tuple[IRateLimiter, str]) -> str | None:
+    """A message saying when to retry if any limiter refuses, else None."""
+    waits = [limiter.resets_in(key) for limiter, key in limiters]
+    waits = [wait for wait in waits if wait is not None]
+    if not waits:
+        return None
+    minutes = max(1, math.ceil(max(waits).total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed attempts. Try again in {minutes} {unit}."
+
+
+def _login(request: Request, user: User, two_factor_method: str | None) -> None:
+    remember(request, str(user.id))
+    request.find_service(IUserService).record_login(user)
+    user.record_event(
+        EventTag.AccountLoginSuccess, request, {"two_factor_method": two_factor_method}
+    )
+
+
+def send_verification_email(request: Request, email: Email) -> None:
+    token = request.find_service(ITokenService, name="email").dumps(
+        {"action": EMAIL_VERIFY_ACTION, "email.id": str(email.id), "email": email.email}
+    )
+    send_email(
+        request,
+        "verify-email",
+        email.email,
+        username=email.user.username,
+        verify_url=request.route_url("accounts.verify_email", _query={"token": token}),
+    )
+
+
+def _form_error(request: Request, status: int = 400, **context: Any) -> dict[str, Any]:
+    request.response.status = status
+    return context
+
+
+@view_defaults(route_name="accounts.register", renderer="accounts/register.html")
+class RegisterViews:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.user_service = request.find_service(IUserService)
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        if self.request.user is not None:
+            return HTTPSeeOther(self.request.route_path("manage.account"))
+        return {"form": RegistrationForm(user_service=self.user_service)}
+
+    @view_config(request_method="POST")
+    def register(self) -> Any:
+        if self.request.user is not None:
+            return HTTPSeeOther(self.request.route_path("manage.account"))
+        form = RegistrationForm(self.request.POST, user_service=self.user_service)
+        if not form.validate():
+            return _form_error(self.request, form=form)
+        user = self.user_service.create_user(
+            form.username.data, form.full_name.data or "", form.new_password.data, form.email.data
+        )
+        send_verification_email(self.request, user.primary_email)
+        _login(self.request, user, two_factor_method=None)
+        self.request.session.flash(
+            f"Welcome, {user.username}. We sent a link to {form.email.data}: open it to verify "
+            "your address, then set up two-factor authentication.",
+            queue="success",
+        )
+        return HTTPSeeOther(self.request.route_path("manage.account"))
+
+
+@view_defaults(route_name="accounts.login", renderer="accounts/login.html")
+class LoginViews:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.user_service = request.find_service(IUserService)
+        self.user_limiter = request.find_service(IRateLimiter, name="login.user")
+        self.ip_limiter = request.find_service(IRateLimiter, name="login.ip")
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        if self.request.user is not None:
+            return HTTPSeeOther(safe_next_url(self.request))
+        return {"form": LoginForm(), "next": safe_next_url(self.request)}
+
+    @view_config(request_method="POST")
+    def login(self) -> Any:
+        request = self.request
+        form = LoginForm(request.POST)
+        next_url = safe_next_url(request)
+        if not form.validate():
+            return _form_error(request, form=form, next=next_url)
+
+        user_key = form.username.data.lower()
+        ip_key = request.remote_addr or "unknown"
+        wait = rate_limited_message(
+            request, (self.user_limiter, user_key), (self.ip_limiter, ip_key)
+        )
+        if wait:
+            form.form_errors.append(wait)
+            return _form_error(request, 429, form=form, next=next_url)
+
+        user = self.user_service.get_user_by_username(form.username.data)
+        if user is None or not self.user_service.check_password(user, form.password.data):
+            self.user_limiter.hit(user_key)
+            self.ip_limiter.hit(ip_key)
+            if user is not None:
+                user.record_event(
+                    EventTag.AccountLoginFailure, request, {"reason": "wrong password"}
+                )
+            # The same words whether or not the account exists.
+            form.password.errors = ["The username or password is incorrect."]
+            return _form_error(request, form=form, next=next_url)
+        if not user.is_active:
+            form.username.errors = ["This account has been disabled."]
+            return _form_error(request, 403, form=form, next=next_url)
+
+        self.user_limiter.clear(user_key)
+        if user.has_two_factor:
+            request.session[TWO_FACTOR_PENDING_KEY] = {
+                "userid": str(user.id),
+                "since": datetime.datetime.now(datetime.UTC).timestamp(),
+            }
+            return HTTPSeeOther(
+                request.route_path("accounts.two_factor", _query={"next": next_url})
+            )
+        _login(request, user, two_factor_method=None)
+        return HTTPSeeOther(next_url)
+
+
+class SecondFactorViews:
+    """The second step of a login, by authenticator code or by recovery code."""
+
+    form_class: type = TwoFactorForm
+    method = "totp"
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.user_service = request.find_service(IUserService)
+        self.user_limiter = request.find_service(IRateLimiter, name="two_factor.user")
+        self.ip_limiter = request.find_service(IRateLimiter, name="two_factor.ip")
+
+    def pending_user(self) -> User | None:
+        pending = self.request.session.get(TWO_FACTOR_PENDING_KEY)
+        if not pending:
+            return None
+        age = datetime.datetime.now(datetime.UTC).timestamp() - pending["since"]
+        if age > TWO_FACTOR_WINDOW.total_seconds():
+            return None
+        return self.user_service.get_user(pending["userid"])
+
+    def start_over(self) -> HTTPSeeOther:
+        self.request.session.pop(TWO_FACTOR_PENDING_KEY, None)
+        self.request.session.flash("Log in again to continue.", queue="warning")
+        return HTTPSeeOther(self.request.route_path("accounts.login"))
+
+    def context(self, form: Any) -> dict[str, Any]:
+        return {"form": form, "next": safe_next_url(self.request)}
+
+    def show(self) -> Any:
+        if self.pending_user() is None:
+            return self.start_over()
+        return self.context(self.form_class())
+
+    def check(self, user: User, form: Any) -> bool:
+        raise NotImplementedError
+
+    def verify(self) -> Any:
+        request = self.request
+        user = self.pending_user()
+        if user is None:
+            return self.start_over()
+        form = self.form_class(request.POST)
+        if not form.validate():
+            return _form_error(request, **self.context(form))
+
+        user_key, ip_key = str(user.id), request.remote_addr or "unknown"
+        wait = rate_limited_message(
+            request, (self.user_limiter, user_key), (self.ip_limiter, ip_key)
+        )
+        if wait:
+            form.form_errors.append(wait)
+            return _form_error(request, 429, **self.context(form))
+        if not self.check(user, form):
+            self.user_limiter.hit(user_key)
+            self.ip_limiter.hit(ip_key)
+            user.record_event(
+                EventTag.AccountLoginFailure, request, {"reason": f"wrong {self.method} value"}
+            )
+            return _form_error(request, **self.context(form))
+
+        self.user_limiter.clear(user_key)
+        request.session.pop(TWO_FACTOR_PENDING_KEY, None)
+        _login(request, user, two_factor_method=self.method)
+        self.after_login(user)
+        return HTTPSeeOther(safe_next_url(request))
+
+    def after_login(self, user: User) -> None:
+        pass
+
+
+@view_defaults(route_name="accounts.two_factor", renderer="accounts/two_factor.html")
+class TwoFactorViews(SecondFactorViews):
+    form_class = TwoFactorForm
+    method = "totp"
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        return super().show()
+
+    @view_config(request_method="POST")
+    def verify(self) -> Any:
+        return super().verify()
+
+    def check(self, user: User, form: TwoFactorForm) -> bool:
+        if self.user_service.check_totp_value(user, form.totp_value.data):
+            return True
+        form.totp_value.errors = ["That code is not right, or was already used. Try the next one."]
+        return False
+
+
+@view_defaults(route_name="accounts.recovery_code", renderer="accounts/recovery_code.html")
+class RecoveryCodeViews(SecondFactorViews):
+    form_class = RecoveryCodeForm
+    method = "recovery_code"
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        return super().show()
+
+    @view_config(request_method="POST")
+    def verify(self) -> Any:
+        return super().verify()
+
+    def check(self, user: User, form: RecoveryCodeForm) -> bool:
+        if self.user_service.use_recovery_code(user, form.recovery_code_value.data):
+            return True
+        form.recovery_code_value.errors = ["That recovery code is not valid or was already used."]
+        return False
+
+    def after_login(self, user: User) -> None:
+        left = self.user_service.unused_recovery_code_count(user)
+        self.request.session.flash(
+            f"You logged in with a recovery code; {left} left. If you lost your authenticator, "
+            "set it up again and generate new recovery codes.",
+            queue="warning",
+        )
+
+
+@view_defaults(route_name="accounts.logout", renderer="accounts/logout.html")
+class LogoutViews:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        if self.request.user is None:
+            return HTTPSeeOther(self.request.route_path("index"))
+        return {}
+
+    @view_config(request_method="POST")
+    def logout(self) -> Any:
+        user = self.request.user
+        if user is not None:
+            user.record_event(EventTag.AccountLogout, self.request)
+        forget(self.request)
+        self.request.session.flash("You are logged out.", queue="success")
+        return HTTPSeeOther(self.request.route_path("index"))
+
+
+@view_defaults(route_name="accounts.verify_email", renderer="accounts/verify_email.html")
+class VerifyEmailViews:
+    """GET shows what the link will do; POST does it, so a mail scanner that follows links
+    verifies nothing."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.tokens = request.find_service(ITokenService, name="email")
+
+    def _email(self) -> tuple[Email | None, str | None]:
+        token = self.request.params.get("token", "")[:1000]
+        try:
+            data = self.tokens.loads(token)
+        except TokenExpired:
+            return None, "This link has expired. Ask for a new one from your account page."
+        except TokenError:
+            return None, "This link is not valid. Check that you copied all of it."
+        if data.get("action") != EMAIL_VERIFY_ACTION:
+            return None, "This link is not valid. Check that you copied all of it."
+        email = self.request.db.get(Email, data["email.id"])
+        if email is None or email.email != data["email"]:
+            return None, "This address is no longer on any account."
+        return email, None
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        email, error = self._email()
+        if error:
+            self.request.response.status = 400
+        return {"email": email, "error": error, "token": self.request.params.get("token", "")}
+
+    @view_config(request_method="POST")
+    def verify(self) -> Any:
+        email, error = self._email()
+        if error:
+            self.request.response.status = 400
+            return {"email": None, "error": error, "token": ""}
+        if email.verified:
+            self.request.session.flash(f"{email.email} was already verified.", queue="success")
+        else:
+            self.request.find_service(IUserService).verify_email(email)
+            self.request.session.flash(f"{email.email} is verified. Thank you.", queue="success")
+        return HTTPSeeOther(self.request.route_path("manage.account"))
+
+
+@view_defaults(
+    route_name="accounts.reauthenticate",
+    renderer="accounts/reauthenticate.html",
+    permission=Permissions.AccountManage,
+)
+class ReauthenticateViews:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.user_service = request.find_service(IUserService)
+        self.limiter = request.find_service(IRateLimiter, name="login.user")
+
+    @view_config(request_method="GET")
+    def show(self) -> Any:
+        return {"form": ReauthenticateForm(), "next": safe_next_url(self.request)}
+
+    @view_config(request_method="POST")
+    def confirm(self) -> Any:
+        request, user = self.request, self.request.user
+        form = ReauthenticateForm(request.POST)
+        next_url = safe_next_url(request)
+        if not form.validate():
+            return _form_error(request, form=form, next=next_url)
+        key = user.username.lower()
+        wait = rate_limited_message(request, (self.limiter, key))
+        if wait:
+            form.form_errors.append(wait)
+            return _form_error(request, 429, form=form, next=next_url)
+        if not self.user_service.check_password(user, form.password.data):
+            self.limiter.hit(key)
+            form.password.errors = ["That is not your password."]
+            return _form_error(request, form=form, next=next_url)
+        refresh_authentication(request, user)
+        user.record_event(EventTag.AccountReauthenticate, request)
+        return HTTPSeeOther(next_url)

@@ -1,0 +1,90 @@
+"""Every event tag, and one sentence for each: the history pages and exports use ``describe``."""
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+
+class EventTag(enum.StrEnum):
+    # Accounts
+    AccountCreate = "account:create"
+    AccountLoginSuccess = "account:login:success"
+    AccountLoginFailure = "account:login:failure"
+    AccountReauthenticate = "account:reauthenticate"
+    AccountLogout = "account:logout"
+    AccountPasswordChange = "account:password:change"
+    AccountTwoFactorAdd = "account:two_factor:add"
+    AccountTwoFactorRemove = "account:two_factor:remove"
+    AccountRecoveryCodesGenerate = "account:recovery_codes:generate"
+    AccountRecoveryCodeUse = "account:recovery_codes:use"
+    AccountEmailAdd = "account:email:add"
+    AccountEmailVerify = "account:email:verify"
+    AccountEmailPrimaryChange = "account:email:primary:change"
+    AccountEmailRemove = "account:email:remove"
+    AccountNameChange = "account:name:change"
+    AccountStaffFlagChange = "account:staff_flag:change"
+    AccountRateLimited = "account:rate_limited"
+
+    # Projects
+    ProjectCreate = "project:create"
+    ProjectRoleAdd = "project:role:add"
+    ProjectRoleChange = "project:role:change"
+    ProjectRoleRemove = "project:role:remove"
+
+
+Details = dict[str, Any]
+
+
+def _who(details: Details, key: str = "actor") -> str:
+    return details.get(key) or "someone"
+
+
+_SENTENCES: dict[EventTag, Callable[[Details], str]] = {
+    EventTag.AccountCreate: lambda d: f"Account {d.get('username', '')} created".strip(),
+    EventTag.AccountLoginSuccess: lambda d: (
+        "Logged in"
+        + (
+            " with a recovery code"
+            if d.get("two_factor_method") == "recovery_code"
+            else " with two-factor authentication"
+            if d.get("two_factor_method")
+            else ""
+        )
+    ),
+    EventTag.AccountLoginFailure: lambda d: f"Failed login: {d.get('reason', 'unknown reason')}",
+    EventTag.AccountReauthenticate: lambda d: "Confirmed the password to continue",
+    EventTag.AccountLogout: lambda d: "Logged out",
+    EventTag.AccountPasswordChange: lambda d: "Password changed; other sessions were ended",
+    EventTag.AccountTwoFactorAdd: lambda d: "Two-factor authentication (authenticator app) added",
+    EventTag.AccountTwoFactorRemove: lambda d: "Two-factor authentication removed",
+    EventTag.AccountRecoveryCodesGenerate: lambda d: "New recovery codes generated",
+    EventTag.AccountRecoveryCodeUse: lambda d: "A recovery code was used",
+    EventTag.AccountEmailAdd: lambda d: f"Email {d.get('email')} added",
+    EventTag.AccountEmailVerify: lambda d: f"Email {d.get('email')} verified",
+    EventTag.AccountEmailPrimaryChange: lambda d: (
+        f"Primary email changed from {d.get('old_primary')} to {d.get('new_primary')}"
+    ),
+    EventTag.AccountEmailRemove: lambda d: f"Email {d.get('email')} removed",
+    EventTag.AccountNameChange: lambda d: f"Name changed to {d.get('name') or '(none)'}",
+    EventTag.AccountStaffFlagChange: lambda d: (
+        f"{_who(d)} turned {d.get('flag')} {'on' if d.get('value') else 'off'}"
+    ),
+    EventTag.AccountRateLimited: lambda d: f"Too many failed attempts at {d.get('action')}",
+    EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
+    EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",
+    EventTag.ProjectRoleChange: lambda d: (
+        f"{_who(d)} changed {d.get('username')} from {d.get('old_role')} to {d.get('role')}"
+    ),
+    EventTag.ProjectRoleRemove: lambda d: (
+        f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
+    ),
+}
+
+
+def describe(tag: str, details: Details) -> str:
+    """The event as a sentence a person can read."""
+    try:
+        return _SENTENCES[EventTag(tag)](details)
+    except ValueError:
+        # A tag from a newer deploy, read by an older one during a rollout.
+        return tag
