@@ -1,0 +1,67 @@
+"""Pages of a query's results: one query for the rows, one for the total."""
+
+import math
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.request import Request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_NUMBER = 10_000
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def page_count(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.page_count
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first item shown, for "showing 26-50 of 120"."""
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.items) - 1 if self.items else 0
+
+
+def page_number(request: Request, parameter: str = "page") -> int:
+    """The requested page number; 400 for anything but a positive integer in range."""
+    raw = request.params.get(parameter, "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
+        raise HTTPBadRequest(f"The page number must be a whole number from 1 to {MAX_PAGE_NUMBER}.")
+    return int(raw)
+
+
+def paginate(
+    db: Session,
+    query: Select[Any],
+    number: int,
+    size: int = DEFAULT_PAGE_SIZE,
+    *,
+    scalars: bool = True,
+) -> Page[Any]:
+    """Run ``query`` for page ``number``; the query must have a deterministic ORDER BY."""
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    paged = query.limit(size).offset((number - 1) * size)
+    rows = db.scalars(paged).all() if scalars else db.execute(paged).all()
+    return Page(items=list(rows), number=number, size=size, total=total or 0)
