@@ -162,8 +162,15 @@ def outbox(tmp_path: Path) -> CapturedEmailSender:
 
 
 @pytest.fixture
-def app_registry(app_config: Configurator, db_connection: Connection, outbox: CapturedEmailSender):
-    """The app's registry, its database and mail pointed at this test's connection and outbox."""
+def app_registry(
+    app_config: Configurator,
+    db_connection: Connection,
+    db_session: Session,
+    outbox: CapturedEmailSender,
+):
+    """The app's registry, its database and mail pointed at this test's connection and outbox.
+
+    It brings ``db_session`` along, so factories work in any test that uses the app."""
     registry = app_config.registry
     registry["sqlalchemy.sessionmaker"] = sessionmaker(
         bind=db_connection, join_transaction_mode="create_savepoint"

@@ -15,6 +15,11 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024
 
 
+def bounded(maximum: int) -> validators.Length:
+    """Every text field has an upper bound, with a message a person understands."""
+    return validators.Length(max=maximum, message=f"Use at most {maximum} characters.")
+
+
 class Form(wtforms.Form):
     def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
@@ -32,7 +37,7 @@ def password_field(label: str = "Password") -> wtforms.PasswordField:
         label,
         validators=[
             validators.InputRequired(message="Enter your password."),
-            validators.Length(max=PASSWORD_MAX_LENGTH),
+            bounded(PASSWORD_MAX_LENGTH),
         ],
     )
 
@@ -44,9 +49,9 @@ def new_password_field(label: str = "New password") -> wtforms.PasswordField:
             validators.InputRequired(message="Choose a password."),
             validators.Length(
                 min=PASSWORD_MIN_LENGTH,
-                max=PASSWORD_MAX_LENGTH,
                 message=f"Use at least {PASSWORD_MIN_LENGTH} characters.",
             ),
+            bounded(PASSWORD_MAX_LENGTH),
         ],
     )
 

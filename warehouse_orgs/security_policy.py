@@ -29,19 +29,18 @@ AUTH_PASSWORD_DATE_KEY = "auth.password_date"  # noqa: S105 (a session key, not 
 class InsecureAccountDenied(Denied):
     """The ACL would allow it, but the account lacks a verified email or two-factor auth."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"account not secure enough: {reason}")
-        self.reason = reason
+    reason = ""
+
+    def __new__(cls) -> "InsecureAccountDenied":
+        return super().__new__(cls, "The account needs %s first.", cls.reason)
 
 
 class NeedsVerifiedEmail(InsecureAccountDenied):
-    def __init__(self) -> None:
-        super().__init__("verified_email")
+    reason = "a verified primary email"
 
 
 class NeedsTwoFactor(InsecureAccountDenied):
-    def __init__(self) -> None:
-        super().__init__("two_factor")
+    reason = "two-factor authentication"
 
 
 def _timestamp(moment: datetime.datetime) -> float:
@@ -54,6 +53,10 @@ class SessionSecurityPolicy:
         self.acl = ACLHelper()
 
     def identity(self, request: Request) -> User | None:
+        # Pyramid asks for the identity on every permission check; look it up once.
+        return request.session_user
+
+    def load_identity(self, request: Request) -> User | None:
         # No cookie, no session: looking must not create one.
         if SESSION_COOKIE_NAME not in request.cookies:
             return None
@@ -101,11 +104,18 @@ class SessionSecurityPolicy:
         session[AUTH_TIME_KEY] = datetime.datetime.now(datetime.UTC).timestamp()
         session[AUTH_PASSWORD_DATE_KEY] = _timestamp(user.password_date)
         new_csrf_token(request)
+        _forget_cached_identity(request)
         return []
 
     def forget(self, request: Request, **kw: Any) -> list:
         request.session.invalidate()
+        _forget_cached_identity(request)
         return []
+
+
+def _forget_cached_identity(request: Request) -> None:
+    for name in ("session_user", "user"):
+        request.__dict__.pop(name, None)
 
 
 def refresh_authentication(request: Request, user: User) -> None:
@@ -124,5 +134,7 @@ def _user(request: Request) -> User | None:
 
 
 def includeme(config: Configurator) -> None:
-    config.set_security_policy(SessionSecurityPolicy())
+    policy = SessionSecurityPolicy()
+    config.set_security_policy(policy)
+    config.add_request_method(policy.load_identity, name="session_user", reify=True)
     config.add_request_method(_user, name="user", reify=True)

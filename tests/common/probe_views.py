@@ -8,6 +8,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import text
 
+from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 
 PROBE_TABLE = "probe_writes"
@@ -60,6 +61,10 @@ def raise_status(request: Request) -> Response:
     raise exception_response(code)
 
 
+def needs_secure_account(request: Request) -> Response:
+    return Response("you may")
+
+
 def includeme(config: Configurator) -> None:
     config.add_route("probe.form", "/_probe/form/")
     config.add_route("probe.boom", "/_probe/boom/")
@@ -72,3 +77,8 @@ def includeme(config: Configurator) -> None:
     config.add_view(forbidden, route_name="probe.forbidden")
     config.add_view(retry, route_name="probe.retry")
     config.add_view(raise_status, route_name="probe.raise")
+    # Any permission but account self-care needs a verified email and two-factor auth.
+    config.add_route("probe.secure", "/_probe/needs-secure-account/")
+    config.add_view(
+        needs_secure_account, route_name="probe.secure", permission=Permissions.ProjectsCreate
+    )

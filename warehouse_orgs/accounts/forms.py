@@ -13,6 +13,7 @@ from warehouse_orgs.accounts.models import (
 )
 from warehouse_orgs.forms import (
     Form,
+    bounded,
     new_password_field,
     password_confirm_field,
     password_field,
@@ -26,7 +27,7 @@ def username_field(label: str = "Username") -> wtforms.StringField:
         label,
         validators=[
             validators.InputRequired(message="Enter a username."),
-            validators.Length(max=USERNAME_MAX_LENGTH),
+            bounded(USERNAME_MAX_LENGTH),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
@@ -37,7 +38,7 @@ def email_field(label: str = "Email address") -> wtforms.EmailField:
         label,
         validators=[
             validators.InputRequired(message="Enter an email address."),
-            validators.Length(max=EMAIL_MAX_LENGTH),
+            bounded(EMAIL_MAX_LENGTH),
             validators.Email(message="Enter a valid email address, like name@example.com."),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
@@ -65,7 +66,7 @@ class UserServiceForm(Form):
 class RegistrationForm(UserServiceForm):
     username = username_field()
     full_name = wtforms.StringField(
-        "Full name (optional)", validators=[validators.Length(max=NAME_MAX_LENGTH)]
+        "Full name (optional)", validators=[bounded(NAME_MAX_LENGTH)]
     )
     email = email_field()
     new_password = new_password_field("Password")
@@ -99,7 +100,7 @@ class RecoveryCodeForm(Form):
         "Recovery code",
         validators=[
             validators.InputRequired(message="Enter one of your recovery codes."),
-            validators.Length(max=64),
+            bounded(64),
         ],
     )
 
@@ -109,7 +110,7 @@ class ReauthenticateForm(Form):
 
 
 class SaveAccountForm(Form):
-    name = wtforms.StringField("Full name", validators=[validators.Length(max=NAME_MAX_LENGTH)])
+    name = wtforms.StringField("Full name", validators=[bounded(NAME_MAX_LENGTH)])
 
 
 class ChangePasswordForm(Form):
@@ -128,7 +129,7 @@ class AddEmailForm(UserServiceForm):
 
 class EmailChoiceForm(Form):
     email_id = wtforms.StringField(
-        validators=[validators.InputRequired(), validators.Length(max=36)]
+        validators=[validators.InputRequired(), bounded(36)]
     )
 
 
@@ -145,7 +146,7 @@ class DeleteAccountForm(Form):
         "Your username",
         validators=[
             validators.InputRequired(message="Type your username to confirm."),
-            validators.Length(max=USERNAME_MAX_LENGTH),
+            bounded(USERNAME_MAX_LENGTH),
         ],
     )
     password = password_field()

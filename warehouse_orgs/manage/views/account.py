@@ -198,7 +198,10 @@ class AccountPage:
             return self.done("Set up two-factor authentication first.", "error")
         if not form.validate() or not self.password_ok(form):
             return self.page(400, recovery_codes_form=form)
-        return {"codes": self.user_service.generate_recovery_codes(self.user)}
+        return {
+            "codes": self.user_service.generate_recovery_codes(self.user),
+            "just_enabled": False,
+        }
 
     @view_config(route_name="manage.account.totp_remove", request_method="POST", permission=MANAGE)
     def remove_totp(self) -> Any:
