@@ -2,6 +2,7 @@
 
 import base64
 import datetime
+import functools
 import hmac
 import secrets
 import uuid
@@ -56,6 +57,17 @@ def _matches(stored_hash: str, value: str) -> bool:
         return PASSWORD_HASHER.verify(stored_hash, value)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_secret(secrets.token_hex(16))
+
+
+def spend_password_check(password: str) -> None:
+    """Take as long as checking a real password, for a username that does not exist, so the
+    answer's timing does not tell which usernames are registered."""
+    _matches(_decoy_hash(), password)
 
 
 def new_totp_secret() -> bytes:

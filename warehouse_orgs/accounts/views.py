@@ -18,7 +18,7 @@ from warehouse_orgs.accounts.forms import (
 )
 from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
 from warehouse_orgs.accounts.models import Email, User
-from warehouse_orgs.accounts.services import TokenError, TokenExpired
+from warehouse_orgs.accounts.services import TokenError, TokenExpired, spend_password_check
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
@@ -145,6 +145,8 @@ class LoginViews:
             return _form_error(request, 429, form=form, next=next_url)
 
         user = self.user_service.get_user_by_username(form.username.data)
+        if user is None:
+            spend_password_check(form.password.data)
         if user is None or not self.user_service.check_password(user, form.password.data):
             self.user_limiter.hit(user_key)
             self.ip_limiter.hit(ip_key)
