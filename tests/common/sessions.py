@@ -22,3 +22,15 @@ def log_in(app: Any, user: User, password: str = PASSWORD, *, step_offset: int =
         two_factor["totp_value"] = totp_code(user, step_offset)
         response = two_factor.submit(status=303)
     return response.follow()
+
+
+def log_in_browser(page: Any, base_url: str, user: User, password: str = PASSWORD) -> None:
+    """The same, in a Playwright page: fill the forms and press the buttons."""
+    page.goto(base_url + "/account/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if user.totp_secret is not None:
+        page.get_by_label("Authentication code").fill(totp_code(user))
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(base_url + "/manage/account/")
