@@ -14,6 +14,8 @@ from pyramid.request import Request
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.accounts.services import hash_secret
+from warehouse_orgs.packaging.interfaces import IProjectService
+from warehouse_orgs.packaging.models import ProjectRoleName
 
 DEMO_PASSWORD = "password"  # noqa: S105 (the published demo password)
 
@@ -27,6 +29,18 @@ DEMO_USERS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "bob": ("Bob Maintainer", (), True),
     "carol": ("Carol Contributor", (), True),
     "newbie": ("Nia Newbie", (), False),
+}
+
+
+# project name: (owner, description, other collaborators and their roles)
+DEMO_PROJECTS: dict[str, tuple[str, str, dict[str, ProjectRoleName]]] = {
+    "sampleproject": ("alice", "A sample Python project.", {"bob": ProjectRoleName.Maintainer}),
+    "requests-toolbelt-demo": (
+        "alice",
+        "Helpers for requests, for trying out shared maintenance.",
+        {"bob": ProjectRoleName.Maintainer},
+    ),
+    "carol-utils": ("carol", "Small utilities Carol keeps to herself.", {}),
 }
 
 
@@ -49,13 +63,33 @@ def build_demo_data(request: Request) -> list[str]:
         if two_factor:
             user.totp_secret = demo_totp_secret(username)
         created.append(user)
+    project_lines = build_demo_projects(request)
     if not created:
-        return ["Demo data is already there."]
+        return project_lines or ["Demo data is already there."]
     request.db.flush()
-    return [
-        f"Demo accounts (password '{DEMO_PASSWORD}'): "
-        + ", ".join(_describe(user) for user in created)
-    ]
+    accounts = f"Demo accounts (password '{DEMO_PASSWORD}'): " + ", ".join(
+        _describe(user) for user in created
+    )
+    return [accounts, *project_lines]
+
+
+def build_demo_projects(request: Request) -> list[str]:
+    """The demo projects that are missing, with their collaborators."""
+    users = request.find_service(IUserService)
+    projects = request.find_service(IProjectService)
+    created = []
+    for name, (owner, description, collaborators) in DEMO_PROJECTS.items():
+        if projects.get_project_by_name(name) is not None:
+            continue
+        project = projects.create_project(name, users.get_user_by_username(owner))
+        project.description = description
+        for username, role_name in collaborators.items():
+            projects.add_role(project, users.get_user_by_username(username), role_name)
+        people = ", ".join(f"{role.user.username} ({role.role_name})" for role in project.roles)
+        created.append(f"{name}: {people}")
+    if not created:
+        return []
+    return ["Demo projects: " + "; ".join(created)]
 
 
 def _describe(user: User) -> str:

@@ -33,3 +33,30 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin.user.list", "/admin/users/")
     config.add_route("admin.user.detail", "/admin/users/{user_id}/")
     config.add_route("admin.user.staff_flags", "/admin/users/{user_id}/staff-flags/")
+
+    # Projects
+    project_traversal = {
+        "factory": "warehouse_orgs.packaging.models.ProjectFactory",
+        "traverse": "/{project_name}",
+    }
+    config.add_route("packaging.project", "/project/{project_name}/", **project_traversal)
+    config.add_route("manage.projects", "/manage/projects/")
+    config.add_route(
+        "manage.project.settings", "/manage/project/{project_name}/settings/", **project_traversal
+    )
+    config.add_route(
+        "manage.project.roles", "/manage/project/{project_name}/collaboration/", **project_traversal
+    )
+    config.add_route(
+        "manage.project.roles.change",
+        "/manage/project/{project_name}/collaboration/change/",
+        **project_traversal,
+    )
+    config.add_route(
+        "manage.project.roles.delete",
+        "/manage/project/{project_name}/collaboration/delete/",
+        **project_traversal,
+    )
+    config.add_route(
+        "manage.project.history", "/manage/project/{project_name}/history/", **project_traversal
+    )

@@ -65,9 +65,7 @@ class UserServiceForm(Form):
 
 class RegistrationForm(UserServiceForm):
     username = username_field()
-    full_name = wtforms.StringField(
-        "Full name (optional)", validators=[bounded(NAME_MAX_LENGTH)]
-    )
+    full_name = wtforms.StringField("Full name (optional)", validators=[bounded(NAME_MAX_LENGTH)])
     email = email_field()
     new_password = new_password_field("Password")
     password_confirm = password_confirm_field()
@@ -128,9 +126,7 @@ class AddEmailForm(UserServiceForm):
 
 
 class EmailChoiceForm(Form):
-    email_id = wtforms.StringField(
-        validators=[validators.InputRequired(), bounded(36)]
-    )
+    email_id = wtforms.StringField(validators=[validators.InputRequired(), bounded(36)])
 
 
 class ProvisionTOTPForm(Form):

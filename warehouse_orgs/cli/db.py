@@ -29,7 +29,7 @@ def upgrade(context: CommandContext, revision: str) -> None:
 @click.argument("revision")
 @pass_command_context
 def downgrade(context: CommandContext, revision: str) -> None:
-    """Downgrade to REVISION (for example -1, or base)."""
+    """Downgrade to REVISION: a revision id, base, or one step back with `-- -1`."""
     alembic.command.downgrade(_alembic(context), revision)
 
 

@@ -30,6 +30,7 @@ class EventTag(enum.StrEnum):
     ProjectRoleAdd = "project:role:add"
     ProjectRoleChange = "project:role:change"
     ProjectRoleRemove = "project:role:remove"
+    ProjectDelete = "project:delete"
 
 
 Details = dict[str, Any]
@@ -78,6 +79,7 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.ProjectRoleRemove: lambda d: (
         f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
     ),
+    EventTag.ProjectDelete: lambda d: f"Project {d.get('project')} deleted by {_who(d)}",
 }
 
 

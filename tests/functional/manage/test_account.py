@@ -54,8 +54,9 @@ def test_account_page_shows_the_account_with_a_fixed_number_of_queries(app, db_s
     app.get("/manage/account/")  # events from the first visit do not change the count
     page = app.get("/manage/account/")
     assert len(page.sql_statements) == baseline
-    # The session, the user, their emails, the recovery-code count, the recent events.
-    assert baseline == 5
+    # The session, the user, their emails, the recovery-code count, the projects only they
+    # own (which would block deleting the account), the recent events.
+    assert baseline == 6
 
 
 def test_anonymous_visitors_are_asked_to_log_in(webtest_app):
@@ -306,3 +307,21 @@ def test_a_registered_check_can_refuse_deletion(app, db_session, user, app_regis
         checks.pop()
     db_session.expire_all()
     assert db_session.get(User, user.id) is not None
+
+
+def test_the_only_owner_of_a_project_cannot_delete_the_account(app, db_session, user):
+    from tests.common.db.packaging import ProjectFactory, RoleFactory
+
+    shared = ProjectFactory.create(name="shared-project")
+    RoleFactory.create(project=shared, user=user, role_name="Owner")
+    RoleFactory.create(project=shared, user=UserFactory.create(), role_name="Owner")
+    alone = ProjectFactory.create(name="lonely-project")
+    RoleFactory.create(project=alone, user=user, role_name="Owner")
+
+    page = app.get("/manage/account/")
+    assert (
+        "You are the only owner of lonely-project. Add another owner or delete it first."
+        in main_text(page)
+    )
+    assert "shared-project" not in main_text(page)
+    assert "delete-account-form" not in page.forms

@@ -1,0 +1,68 @@
+"""/project/<name>/: the public page of a project."""
+
+import pytest
+
+from tests.common.db.accounts import UserFactory
+from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.pages import main_text
+from tests.common.sessions import log_in
+from warehouse_orgs.packaging.models import ProjectRoleName
+from warehouse_orgs.sessions import SESSION_COOKIE_NAME
+
+
+@pytest.fixture
+def project(db_session):
+    project = ProjectFactory.create(name="Sample_Project", description="Does sample things.")
+    RoleFactory.create(project=project, user__username="alice", role_name=ProjectRoleName.Owner)
+    RoleFactory.create(project=project, user__username="bob", role_name=ProjectRoleName.Maintainer)
+    return project
+
+
+def test_anyone_sees_the_name_description_and_maintainers(webtest_app, project):
+    page = webtest_app.get("/project/Sample_Project/", status=200)
+    assert page.html.find("h1").text == "Sample_Project"
+    text = main_text(page)
+    assert "Does sample things." in text
+    maintainers = [" ".join(li.get_text(" ").split()) for li in page.html.select(".maintainers li")]
+    assert maintainers == ["alice Owner", "bob Maintainer"]
+
+
+def test_the_page_is_cacheable_and_sets_no_cookie(webtest_app, project):
+    page = webtest_app.get("/project/Sample_Project/")
+    assert page.headers["Cache-Control"] == "public, max-age=60"
+    assert "Cookie" in page.headers["Vary"]
+    assert "Set-Cookie" not in page.headers
+    assert not webtest_app.cookies
+
+
+def test_other_spellings_redirect_permanently_to_the_canonical_name(webtest_app, project):
+    for spelling in ("sample-project", "SAMPLE.PROJECT", "sample__project"):
+        response = webtest_app.get(f"/project/{spelling}/", status=301)
+        assert response.location == "http://localhost/project/Sample_Project/"
+        assert "Set-Cookie" not in response.headers
+
+
+def test_a_missing_project_is_not_found(webtest_app, project):
+    response = webtest_app.get("/project/no-such-project/", status=404)
+    assert "There is nothing at this address." in main_text(response)
+    webtest_app.get(f"/project/{'a' * 500}/", status=404)
+
+
+def test_a_signed_in_visitors_copy_is_not_shared(webtest_app, project):
+    user = UserFactory.create()
+    log_in(webtest_app, user)
+    page = webtest_app.get("/project/Sample_Project/")
+    # The header carries their username and a logout token.
+    assert user.username in page.text
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    assert SESSION_COOKIE_NAME in webtest_app.cookies
+
+
+def test_the_page_takes_two_queries_however_many_maintainers(webtest_app, project):
+    few = webtest_app.get("/project/Sample_Project/")
+    for _ in range(13):
+        RoleFactory.create(project=project, role_name=ProjectRoleName.Maintainer)
+    many = webtest_app.get("/project/Sample_Project/")
+    assert len(many.html.select(".maintainers li")) == 15
+    # The project, then its roles joined with their users.
+    assert len(few.sql_statements) == len(many.sql_statements) == 2

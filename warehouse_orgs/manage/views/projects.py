@@ -1,0 +1,269 @@
+"""/manage/projects/ and /manage/project/<name>/...: a user's projects, each one's settings,
+collaborators and history.
+
+The context of a project page is the Project (ProjectFactory resolves the name), so its ACL
+decides who may read and who may change; the views never check roles themselves.
+"""
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config, view_defaults
+
+from warehouse_orgs.accounts.interfaces import IUserService
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.events.tags import describe
+from warehouse_orgs.packaging.forms import (
+    ROLE_CHOICES,
+    AddRoleForm,
+    ChangeRoleForm,
+    CreateProjectForm,
+    DeleteProjectForm,
+    RemoveRoleForm,
+)
+from warehouse_orgs.packaging.interfaces import IProjectService
+from warehouse_orgs.packaging.models import ROLE_PERMISSIONS, Project, ProjectRoleName, Role
+from warehouse_orgs.packaging.services import (
+    LastOwnerRefused,
+    ProjectNameUnavailable,
+    RoleAlreadyExists,
+    RoleNotFound,
+)
+from warehouse_orgs.pagination import page_number
+
+CREATE = Permissions.ProjectsCreate
+READ = Permissions.ProjectsRead
+WRITE = Permissions.ProjectsWrite
+
+# How the collaboration page names each permission when it shows what a role may do.
+PERMISSION_LABELS: dict[Permissions, str] = {
+    Permissions.ProjectsRead: "see the settings, collaborators and history",
+    Permissions.ProjectsUpload: "upload releases",
+    Permissions.ProjectsWrite: "manage collaborators and delete the project",
+}
+ROLE_GONE = "That collaborator is no longer on this project. Reload the page."
+ROLES = "manage.project.roles"
+
+
+@view_defaults(route_name="manage.projects", renderer="manage/projects/list.html")
+class ProjectListPage:
+    """Every project the user has a role on, and the form that creates one."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.project_service = request.find_service(IProjectService)
+
+    def page(self, form: CreateProjectForm, status: int = 200) -> dict[str, Any]:
+        self.request.response.status = status
+        return {
+            "projects": self.project_service.projects_for_user(
+                self.request.user, page_number(self.request)
+            ),
+            "form": form,
+        }
+
+    # The root context grants ProjectsCreate to anyone signed in: the list shows only the
+    # user's own projects, so the same permission guards reading it.
+    @view_config(request_method="GET", permission=CREATE)
+    def show(self) -> dict[str, Any]:
+        return self.page(CreateProjectForm())
+
+    @view_config(request_method="POST", permission=CREATE)
+    def create(self) -> Any:
+        form = CreateProjectForm(self.request.POST)
+        if not form.validate():
+            return self.page(form, 400)
+        try:
+            project = self.project_service.create_project(form.name.data, self.request.user)
+        except ProjectNameUnavailable:
+            form.name.errors = ["A project with this name already exists. Choose another."]
+            return self.page(form, 400)
+        self.request.session.flash(
+            f"The project {project.name} is created; you are its Owner.", queue="success"
+        )
+        return HTTPSeeOther(
+            self.request.route_path("manage.project.settings", project_name=project.name)
+        )
+
+
+class ProjectPage:
+    """What every page of one project shares."""
+
+    def __init__(self, project: Project, request: Request) -> None:
+        self.project = project
+        self.request = request
+        self.project_service = request.find_service(IProjectService)
+
+    def context(self, status: int = 200, **values: Any) -> dict[str, Any]:
+        self.request.response.status = status
+        return {
+            "project": self.project,
+            "can_write": bool(self.request.has_permission(WRITE, self.project)),
+            **values,
+        }
+
+    def done(self, message: str, route_name: str) -> HTTPSeeOther:
+        self.request.session.flash(message, queue="success")
+        return HTTPSeeOther(self.request.route_path(route_name, project_name=self.project.name))
+
+
+@view_defaults(
+    route_name="manage.project.settings", context=Project, renderer="manage/projects/settings.html"
+)
+class ProjectSettingsPage(ProjectPage):
+    def page(self, status: int = 200, delete_form: DeleteProjectForm | None = None) -> Any:
+        return self.context(status, delete_form=delete_form or DeleteProjectForm())
+
+    @view_config(request_method="GET", permission=READ)
+    def show(self) -> dict[str, Any]:
+        return self.page()
+
+    @view_config(request_method="POST", permission=WRITE, require_reauth=True)
+    def delete(self) -> Any:
+        form = DeleteProjectForm(self.request.POST)
+        valid = form.validate()
+        if valid and form.confirm_project_name.data != self.project.name:
+            form.confirm_project_name.errors = [f"Type {self.project.name} exactly to confirm."]
+            valid = False
+        if not valid:
+            return self.page(400, delete_form=form)
+        name = self.project.name
+        self.project_service.delete_project(self.project)
+        self.request.session.flash(f"The project {name} is deleted.", queue="success")
+        return HTTPSeeOther(self.request.route_path("manage.projects"))
+
+
+@view_defaults(context=Project, renderer="manage/projects/roles.html")
+class ProjectRolesPage(ProjectPage):
+    """The collaborators: add, change a role, remove. Each change posts to its own URL."""
+
+    def __init__(self, project: Project, request: Request) -> None:
+        super().__init__(project, request)
+        self.user_service = request.find_service(IUserService)
+
+    def page(
+        self, status: int = 200, add_form: AddRoleForm | None = None, error: str | None = None
+    ) -> dict[str, Any]:
+        return self.context(
+            status,
+            add_form=add_form or AddRoleForm(),
+            error=error,
+            role_choices=ROLE_CHOICES,
+            role_permissions={
+                role: [PERMISSION_LABELS[p] for p in permissions]
+                for role, permissions in ROLE_PERMISSIONS.items()
+            },
+        )
+
+    def chosen_role(self, form: ChangeRoleForm | RemoveRoleForm) -> Role | None:
+        if not form.validate():
+            return None
+        return self.project_service.get_role(self.project, form.role_id.data)
+
+    @view_config(route_name="manage.project.roles", request_method="GET", permission=READ)
+    def show(self) -> dict[str, Any]:
+        return self.page()
+
+    @view_config(
+        route_name="manage.project.roles",
+        request_method="POST",
+        permission=WRITE,
+        require_reauth=True,
+    )
+    def add(self) -> Any:
+        form = AddRoleForm(self.request.POST)
+        if not form.validate():
+            return self.page(400, add_form=form)
+        user = self.user_service.get_user_by_username(form.username.data)
+        if user is None:
+            form.username.errors = ["There is no account with this username."]
+            return self.page(400, add_form=form)
+        if not user.has_verified_primary_email:
+            form.username.errors = [
+                f"{user.username} has not verified their email address yet, so they cannot be "
+                "added."
+            ]
+            return self.page(400, add_form=form)
+        role_name = ProjectRoleName(form.role_name.data)
+        try:
+            self.project_service.add_role(self.project, user, role_name)
+        except RoleAlreadyExists:
+            form.username.errors = [
+                f"{user.username} already has a role on this project; change it in the table."
+            ]
+            return self.page(409, add_form=form)
+        return self.done(f"{user.username} is added to {self.project.name} as {role_name}.", ROLES)
+
+    @view_config(
+        route_name="manage.project.roles.change",
+        request_method="POST",
+        permission=WRITE,
+        require_reauth=True,
+    )
+    def change(self) -> Any:
+        form = ChangeRoleForm(self.request.POST)
+        role = self.chosen_role(form)
+        if role is None:
+            return self.page(400, error=form.first_error or ROLE_GONE)
+        username, role_name = role.user.username, ProjectRoleName(form.role_name.data)
+        try:
+            self.project_service.change_role(role, role_name)
+        except LastOwnerRefused:
+            return self.page(409, error=last_owner_message(username, "change their role"))
+        except RoleNotFound:
+            return self.page(409, error=ROLE_GONE)
+        return self.done(f"{username}'s role on {self.project.name} is now {role_name}.", ROLES)
+
+    @view_config(
+        route_name="manage.project.roles.delete",
+        request_method="POST",
+        permission=WRITE,
+        require_reauth=True,
+    )
+    def remove(self) -> Any:
+        role = self.chosen_role(RemoveRoleForm(self.request.POST))
+        if role is None:
+            return self.page(400, error=ROLE_GONE)
+        user = role.user
+        try:
+            self.project_service.remove_role(role)
+        except LastOwnerRefused:
+            return self.page(409, error=last_owner_message(user.username, "remove them"))
+        except RoleNotFound:
+            return self.page(409, error=ROLE_GONE)
+        if user.id == self.request.user.id:
+            # Their own access went with the role: the project's pages would now answer 403.
+            self.request.session.flash(f"You left {self.project.name}.", queue="success")
+            return HTTPSeeOther(self.request.route_path("manage.projects"))
+        return self.done(f"{user.username} is removed from {self.project.name}.", ROLES)
+
+
+def last_owner_message(username: str, action: str) -> str:
+    return (
+        f"{username} is the only Owner of this project. Make someone else an Owner before you "
+        f"{action}."
+    )
+
+
+class ProjectHistoryPage(ProjectPage):
+    @view_config(
+        route_name="manage.project.history",
+        context=Project,
+        renderer="manage/projects/history.html",
+        request_method="GET",
+        permission=READ,
+    )
+    def show(self) -> dict[str, Any]:
+        page = self.project_service.history(self.project, page_number(self.request))
+        return self.context(
+            events=page,
+            sentences=[
+                {
+                    "time": event.time,
+                    "sentence": describe(event.tag, event.additional),
+                    "ip_address": event.ip_address,
+                }
+                for event in page.items
+            ],
+        )

@@ -1,0 +1,25 @@
+"""Packaging: projects and the individual roles people hold on them."""
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.packaging.interfaces import IProjectService
+from warehouse_orgs.packaging.services import DatabaseProjectService
+
+
+def refuse_deleting_sole_owners(request: Request, user: User) -> list[str]:
+    """An account that is the only Owner of a project cannot go: the project would be left
+    with nobody able to manage it."""
+    names = request.find_service(IProjectService).sole_owned_project_names(user)
+    if not names:
+        return []
+    return [
+        f"You are the only owner of {', '.join(names)}. Add another owner or delete "
+        f"{'it' if len(names) == 1 else 'them'} first."
+    ]
+
+
+def includeme(config: Configurator) -> None:
+    config.register_service_factory(DatabaseProjectService.create_service, IProjectService)
+    config.add_account_deletion_check(refuse_deleting_sole_owners)

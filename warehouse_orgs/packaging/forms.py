@@ -1,0 +1,90 @@
+"""Forms for creating and deleting projects and for their collaborators."""
+
+import re
+
+import wtforms
+from wtforms import validators
+
+from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.packaging.models import (
+    PROJECT_NAME_MAX_LENGTH,
+    PROJECT_NAME_PATTERN,
+    ProjectRoleName,
+)
+
+ROLE_CHOICES = [role.value for role in ProjectRoleName]
+# A UUID's text form.
+ROLE_ID_LENGTH = 36
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def role_name_field() -> wtforms.SelectField:
+    return wtforms.SelectField(
+        "Role",
+        choices=ROLE_CHOICES,
+        validators=[validators.InputRequired(message="Choose a role.")],
+        validate_choice=True,
+    )
+
+
+def role_id_field() -> wtforms.StringField:
+    return wtforms.StringField(
+        validators=[
+            validators.InputRequired(message="Choose a collaborator."),
+            bounded(ROLE_ID_LENGTH),
+        ]
+    )
+
+
+class CreateProjectForm(Form):
+    name = wtforms.StringField(
+        "Project name",
+        validators=[
+            validators.InputRequired(message="Enter a project name."),
+            bounded(PROJECT_NAME_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+
+    def validate_name(self, field: wtforms.Field) -> None:
+        if not re.match(PROJECT_NAME_PATTERN, field.data, flags=re.IGNORECASE):
+            raise validators.ValidationError(
+                "Use letters, numbers, and . _ - between them; start and end with a letter or "
+                "number."
+            )
+
+
+class DeleteProjectForm(Form):
+    confirm_project_name = wtforms.StringField(
+        "Project name",
+        validators=[
+            validators.InputRequired(message="Type the project's name to confirm."),
+            bounded(PROJECT_NAME_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+
+
+class AddRoleForm(Form):
+    username = wtforms.StringField(
+        "Username",
+        validators=[
+            validators.InputRequired(message="Enter a username."),
+            bounded(USERNAME_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    role_name = role_name_field()
+
+
+class ChangeRoleForm(Form):
+    role_id = role_id_field()
+    role_name = role_name_field()
+
+
+class RemoveRoleForm(Form):
+    role_id = role_id_field()

@@ -1,0 +1,154 @@
+"""Projects and the individual roles people hold on them.
+
+A project's name is unique by its PEP 503 normalized form, which the database computes with the
+``normalize_pep503_name`` SQL function (created by the migration), so ``Foo_Bar`` and
+``foo-bar`` can never both exist, whatever path the rows come in by.
+"""
+
+import datetime
+import enum
+import uuid
+from typing import TYPE_CHECKING
+
+from pyramid.authorization import Allow
+from pyramid.request import Request
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from warehouse_orgs.authnz import Permissions, user_principal
+from warehouse_orgs.db import Model
+from warehouse_orgs.events.models import HasEvents
+
+if TYPE_CHECKING:
+    from warehouse_orgs.accounts.models import User
+
+PROJECT_NAME_MAX_LENGTH = 100
+# Letters, digits, and . _ - between them (PEP 508 names), compared ignoring case.
+PROJECT_NAME_PATTERN = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"
+DESCRIPTION_MAX_LENGTH = 5000
+
+
+class ProjectRoleName(enum.StrEnum):
+    Owner = "Owner"
+    Maintainer = "Maintainer"
+
+
+# Who may do what on a project, by individual role: the one place this is written down.
+ROLE_PERMISSIONS: dict[ProjectRoleName, tuple[Permissions, ...]] = {
+    ProjectRoleName.Owner: (
+        Permissions.ProjectsRead,
+        Permissions.ProjectsWrite,
+        Permissions.ProjectsUpload,
+    ),
+    ProjectRoleName.Maintainer: (Permissions.ProjectsRead, Permissions.ProjectsUpload),
+}
+
+ACE = tuple[str, str, list[str]]
+
+
+class Project(HasEvents, Model):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(
+            f"length(name) <= {PROJECT_NAME_MAX_LENGTH} AND name ~* '{PROJECT_NAME_PATTERN}'",
+            name="valid_name",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(Text)
+    normalized_name: Mapped[str] = mapped_column(
+        Text, Computed("normalize_pep503_name(name)", persisted=True), unique=True
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX_LENGTH), server_default="")
+    total_size: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # NULL means the index-wide default applies.
+    upload_limit: Mapped[int | None] = mapped_column(BigInteger)
+
+    roles: Mapped[list["Role"]] = relationship(
+        back_populates="project",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        # Owners first ("Owner" sorts after "Maintainer"), then in the order they were added.
+        order_by="(Role.role_name.desc(), Role.created, Role.id)",
+    )
+
+    # No __parent__: the root's grants (staff, "any signed-in user") never reach a project.
+    def __acl__(self) -> list[ACE]:
+        # Each source of access contributes its own entries; organization and team grants are
+        # added beside the individual roles, never mixed into them.
+        return self.individual_role_acl()
+
+    def individual_role_acl(self) -> list[ACE]:
+        return [
+            (
+                Allow,
+                user_principal(role.user_id),
+                [str(p) for p in ROLE_PERMISSIONS[ProjectRoleName(role.role_name)]],
+            )
+            for role in self.roles
+        ]
+
+
+class Role(Model):
+    __tablename__ = "project_roles"
+    __table_args__ = (
+        UniqueConstraint("user_id", "project_id"),
+        CheckConstraint(
+            "role_name IN ({})".format(", ".join(f"'{name}'" for name in ProjectRoleName)),
+            name="valid_role_name",
+        ),
+    )
+
+    role_name: Mapped[str] = mapped_column(String(20))
+    # The unique (user_id, project_id) key serves lookups by user; this index those by project.
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    # By name: accounts knows nothing of projects, so User gets no back reference.
+    user: Mapped["User"] = relationship("User")
+    project: Mapped[Project] = relationship(back_populates="roles")
+
+
+def select_project_by_name(name: str) -> Select[tuple[Project]]:
+    """The project whose normalized name matches ``name``'s, with its roles and their users."""
+    return (
+        select(Project)
+        .where(Project.normalized_name == func.normalize_pep503_name(name))
+        .options(selectinload(Project.roles).joinedload(Role.user))
+    )
+
+
+class ProjectFactory:
+    """Traversal root for ``/.../{project_name}/...`` routes: the name resolves to the row."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __getitem__(self, name: str) -> Project:
+        if len(name) > PROJECT_NAME_MAX_LENGTH:
+            raise KeyError(name)
+        project = self.request.db.scalars(select_project_by_name(name)).one_or_none()
+        if project is None:
+            raise KeyError(name)
+        return project

@@ -1,0 +1,212 @@
+"""Projects and their individual roles, behind IProjectService."""
+
+import uuid
+from typing import Any, Self
+
+from pyramid.request import Request
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from zope.interface import implementer
+
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.db import Model
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.packaging.interfaces import IProjectService
+from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role, select_project_by_name
+from warehouse_orgs.pagination import Page, paginate
+
+# The database's names for the constraints that back the service's own checks.
+PROJECT_NAME_CONSTRAINT = "projects_normalized_name_key"
+ROLE_UNIQUE_CONSTRAINT = "project_roles_user_id_project_id_key"
+
+
+class ProjectNameUnavailable(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the project name {name!r} is taken")
+        self.name = name
+
+
+class RoleAlreadyExists(Exception):
+    def __init__(self, username: str, project_name: str) -> None:
+        super().__init__(f"{username} already has a role on {project_name}")
+        self.username = username
+
+
+class RoleNotFound(Exception):
+    """The role went away (another request removed it) while this one was working."""
+
+
+class LastOwnerRefused(Exception):
+    """The change would leave the project without an Owner."""
+
+
+def _constraint_name(error: IntegrityError) -> str | None:
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+@implementer(IProjectService)
+class DatabaseProjectService:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.db = request.db
+
+    @classmethod
+    def create_service(cls, context: Any, request: Request) -> Self:
+        return cls(request)
+
+    def get_project_by_name(self, name: str) -> Project | None:
+        return self.db.scalars(select_project_by_name(name)).one_or_none()
+
+    def create_project(self, name: str, creator: User) -> Project:
+        if self.get_project_by_name(name) is not None:
+            raise ProjectNameUnavailable(name)
+        project = Project(name=name)
+        Role(project=project, user=creator, role_name=ProjectRoleName.Owner)
+        # Another request may take the name between the check and the insert; the unique
+        # constraint then decides, and the answer is the same as above.
+        self._insert(project, PROJECT_NAME_CONSTRAINT, ProjectNameUnavailable(name))
+        project.record_event(EventTag.ProjectCreate, self.request, {"project": project.name})
+        self._record_role_event(EventTag.ProjectRoleAdd, project, creator, ProjectRoleName.Owner)
+        return project
+
+    def delete_project(self, project: Project) -> None:
+        # The project's own history goes with it, so each collaborator's keeps the deletion.
+        people = {role.user.id: role.user for role in project.roles}
+        actor = self.request.user
+        if actor is not None:
+            people.setdefault(actor.id, actor)
+        for user in people.values():
+            user.record_event(EventTag.ProjectDelete, self.request, {"project": project.name})
+        self.db.delete(project)
+        self.db.flush()
+
+    def get_role(self, project: Project, role_id: uuid.UUID | str) -> Role | None:
+        try:
+            role_id = uuid.UUID(str(role_id))
+        except ValueError:
+            return None
+        return next((role for role in project.roles if role.id == role_id), None)
+
+    def add_role(self, project: Project, user: User, role_name: ProjectRoleName) -> Role:
+        if any(role.user_id == user.id for role in project.roles):
+            raise RoleAlreadyExists(user.username, project.name)
+        role = Role(user=user, role_name=ProjectRoleName(role_name))
+        project.roles.append(role)
+        self._insert(role, ROLE_UNIQUE_CONSTRAINT, RoleAlreadyExists(user.username, project.name))
+        self._record_role_event(EventTag.ProjectRoleAdd, project, user, role.role_name)
+        return role
+
+    def change_role(self, role: Role, role_name: ProjectRoleName) -> Role:
+        role_name = ProjectRoleName(role_name)
+        old_role = self._current_role_name(role)
+        if old_role == role_name:
+            return role
+        if old_role == ProjectRoleName.Owner:
+            self._refuse_if_last_owner(role)
+        role.role_name = role_name
+        self.db.flush()
+        self._record_role_event(
+            EventTag.ProjectRoleChange, role.project, role.user, role_name, old_role=old_role
+        )
+        return role
+
+    def remove_role(self, role: Role) -> None:
+        old_role = self._current_role_name(role)
+        if old_role == ProjectRoleName.Owner:
+            self._refuse_if_last_owner(role)
+        project, user = role.project, role.user
+        project.roles.remove(role)
+        self.db.flush()
+        self._record_role_event(EventTag.ProjectRoleRemove, project, user, old_role)
+
+    def projects_for_user(self, user: User, page: int) -> Page[Any]:
+        query = (
+            select(Project, Role.role_name)
+            .join(Role, Role.project_id == Project.id)
+            .where(Role.user_id == user.id)
+            .order_by(Project.normalized_name)
+        )
+        return paginate(self.db, query, page, scalars=False)
+
+    def sole_owned_project_names(self, user: User) -> list[str]:
+        other = aliased(Role)
+        other_owner = (
+            select(other.id)
+            .where(
+                other.project_id == Project.id,
+                other.role_name == ProjectRoleName.Owner,
+                other.user_id != user.id,
+            )
+            .exists()
+        )
+        return list(
+            self.db.scalars(
+                select(Project.name)
+                .join(Role, Role.project_id == Project.id)
+                .where(Role.user_id == user.id, Role.role_name == ProjectRoleName.Owner)
+                .where(~other_owner)
+                .order_by(Project.normalized_name)
+            )
+        )
+
+    def history(self, project: Project, page: int) -> Page[Any]:
+        query = (
+            select(Project.Event)
+            .where(Project.Event.source_id == project.id)
+            .order_by(Project.Event.time.desc(), Project.Event.id)
+        )
+        return paginate(self.db, query, page)
+
+    # The last-owner rule: the project row is locked before the Owners are counted, so two
+    # requests demoting or removing the last two Owners at once run one after the other, and
+    # the second sees the first's result.
+    def _current_role_name(self, role: Role) -> ProjectRoleName:
+        self.db.execute(
+            select(Project.id).where(Project.id == role.project_id).with_for_update()
+        ).all()
+        # What this request loaded may predate the lock; reload the role as committed now.
+        current = self.db.scalars(
+            select(Role).where(Role.id == role.id).execution_options(populate_existing=True)
+        ).one_or_none()
+        if current is None:
+            raise RoleNotFound(str(role.id))
+        return ProjectRoleName(current.role_name)
+
+    def _refuse_if_last_owner(self, role: Role) -> None:
+        other_owners = self.db.scalar(
+            select(func.count())
+            .select_from(Role)
+            .where(
+                Role.project_id == role.project_id,
+                Role.role_name == ProjectRoleName.Owner,
+                Role.id != role.id,
+            )
+        )
+        if not other_owners:
+            raise LastOwnerRefused()
+
+    def _insert(self, row: Model, constraint: str, refusal: Exception) -> None:
+        try:
+            with self.db.begin_nested():
+                self.db.add(row)
+                self.db.flush()
+        except IntegrityError as error:
+            if _constraint_name(error) == constraint:
+                raise refusal from error
+            raise
+
+    def _record_role_event(
+        self,
+        tag: EventTag,
+        project: Project,
+        user: User,
+        role_name: str,
+        *,
+        old_role: str | None = None,
+    ) -> None:
+        details = {"project": project.name, "username": user.username, "role": str(role_name)}
+        if old_role is not None:
+            details["old_role"] = str(old_role)
+        project.record_event(tag, self.request, details)
