@@ -127,14 +127,19 @@ def make_test_config(database_url: str, **overrides: Any) -> Configurator:
 
 
 @pytest.fixture
-def make_app_config(database_url: str) -> Iterator[Callable[..., Configurator]]:
-    """Builds another app with different settings (production, a broker...) for one test,
-    and closes its database connections afterwards."""
+def make_app_config(
+    database_url: str, db_connection: Connection
+) -> Iterator[Callable[..., Configurator]]:
+    """Builds another app with different settings (production, a broker...) for one test, on
+    the test's connection so that what it writes is rolled back too."""
     made: list[Configurator] = []
 
     def make(**overrides: Any) -> Configurator:
         config = make_test_config(database_url, **overrides)
         config.commit()
+        config.registry["sqlalchemy.sessionmaker"] = sessionmaker(
+            bind=db_connection, join_transaction_mode="create_savepoint"
+        )
         made.append(config)
         return config
 

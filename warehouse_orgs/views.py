@@ -111,7 +111,10 @@ def http_error(exc: HTTPException, request: Request) -> Response:
     # Redirects and other non-error answers raised by views pass through untouched.
     if exc.code < 400:
         return exc
-    return _render_error(request, exc.code, exc.explanation or ERROR_TITLES.get(exc.code, ""))
+    # A detail is our own words for this case ("The page number must be..."); otherwise the
+    # status's standard explanation.
+    message = exc.detail or exc.explanation or ERROR_TITLES.get(exc.code, "")
+    return _render_error(request, exc.code, str(message))
 
 
 @exception_view_config(Exception)
