@@ -120,3 +120,10 @@ def test_totp_prints_a_demo_accounts_current_code(cli_env):
     assert code in {totp.at(now), totp.at(now - datetime.timedelta(seconds=30))}
     refused = CliRunner().invoke(warehouse_orgs, ["users", "totp", "newbie"])
     assert "newbie has no two-factor authentication." in refused.output
+
+
+def test_the_last_admin_is_not_revoked(cli_env):
+    assert _run("dev", "initdb").exit_code == 0
+    refused = CliRunner().invoke(warehouse_orgs, ["users", "revoke", "admin", "admin"])
+    assert refused.exit_code == 1
+    assert "admin is the last admin; grant admin to someone else first." in refused.output

@@ -30,6 +30,10 @@ TOTP_DIGITS = 6
 TOTP_INTERVAL = 30
 
 
+class LastAdminRefused(Exception):
+    """Taking this Admin role away would leave nobody able to grant staff roles."""
+
+
 class AccountDeletionRefused(Exception):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("; ".join(reasons))
@@ -263,12 +267,26 @@ class DatabaseUserService:
             raise ValueError(f"unknown staff flag {flag!r}")
         if getattr(user, flag) == value:
             return
+        if flag == "is_superuser" and not value:
+            self._refuse_if_last_admin(user)
         setattr(user, flag, value)
         user.record_event(
             EventTag.AccountStaffFlagChange,
             self.request,
             {"flag": STAFF_FLAGS[flag][1], "value": value, "username": user.username},
         )
+
+    def _refuse_if_last_admin(self, user: User) -> None:
+        # Lock every admin's row first, so two admins removing each other at the same moment
+        # run one after the other and the second sees that nobody would be left.
+        admins = self.db.scalars(
+            select(User.id)
+            .where(User.is_superuser)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        if not set(admins) - {user.id}:
+            raise LastAdminRefused()
 
     def deletion_blockers(self, user: User) -> list[str]:
         checks: list[DeletionCheck] = self.request.registry.get("accounts.deletion_checks", [])

@@ -4,7 +4,7 @@ import click
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import STAFF_FLAGS, User
-from warehouse_orgs.accounts.services import totp_for
+from warehouse_orgs.accounts.services import LastAdminRefused, totp_for
 from warehouse_orgs.cli import CommandContext, pass_command_context
 from warehouse_orgs.config import Environment
 from warehouse_orgs.tasks import run_task
@@ -27,7 +27,12 @@ def _require_user(request, username: str) -> User:
 def _set_role(context: CommandContext, username: str, role: str, value: bool) -> str:
     def change(request) -> str:
         user = _require_user(request, username)
-        request.find_service(IUserService).set_staff_flag(user, ROLE_FLAGS[role], value)
+        try:
+            request.find_service(IUserService).set_staff_flag(user, ROLE_FLAGS[role], value)
+        except LastAdminRefused as refusal:
+            raise click.ClickException(
+                f"{username} is the last admin; grant admin to someone else first."
+            ) from refusal
         roles = ", ".join(user.staff_roles) or "none"
         return f"{user.username}: staff roles now {roles}."
 

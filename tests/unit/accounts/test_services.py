@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.common.db.accounts import EmailFactory, UserFactory, totp_code
 from warehouse_orgs.accounts.models import Email, User
-from warehouse_orgs.accounts.services import DatabaseUserService
+from warehouse_orgs.accounts.services import DatabaseUserService, LastAdminRefused
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.tasks import make_task_request
 
@@ -115,3 +115,14 @@ def test_deleting_a_user_removes_their_rows(service):
 def test_unknown_ids_find_nobody(service):
     assert service.get_user("not-a-uuid") is None
     assert service.get_user("00000000-0000-4000-8000-000000000000") is None
+
+
+def test_the_last_admin_cannot_lose_the_role(service):
+    only = service.get_user(UserFactory.create(is_superuser=True).id)
+    with pytest.raises(LastAdminRefused):
+        service.set_staff_flag(only, "is_superuser", False)
+    second = service.get_user(UserFactory.create(is_superuser=True).id)
+    service.set_staff_flag(only, "is_superuser", False)
+    assert not only.is_superuser
+    with pytest.raises(LastAdminRefused):
+        service.set_staff_flag(second, "is_superuser", False)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import STAFF_FLAGS, Email, User
+from warehouse_orgs.accounts.services import LastAdminRefused
 from warehouse_orgs.admin.forms import StaffFlagsForm, UserSearchForm
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
@@ -26,6 +27,9 @@ OWN_ADMIN_ROLE_REFUSAL = (
     "You cannot remove your own Admin role. Ask another admin to do it, so that the site "
     "always keeps someone who can grant staff roles."
 )
+
+
+LAST_ADMIN_REFUSAL = "This is the last admin; grant Admin to someone else first."
 
 
 def user_search(q: str) -> Select[Any]:
@@ -128,7 +132,13 @@ class UserDetailPage:
         changes = []
         for flag, value in wanted.items():
             if getattr(user, flag) != value:
-                self.user_service.set_staff_flag(user, flag, value)
+                try:
+                    self.user_service.set_staff_flag(user, flag, value)
+                except LastAdminRefused:
+                    # Nothing from this form is kept, not even a flag changed before this one.
+                    self.request.tm.doom()
+                    form.form_errors.append(LAST_ADMIN_REFUSAL)
+                    return self.page(user, 409, form)
                 changes.append(f"{STAFF_FLAGS[flag][1]} {'granted' if value else 'removed'}")
         if changes:
             self.request.session.flash(f"{user.username}: {', '.join(changes)}.", queue="success")
