@@ -68,7 +68,8 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.AccountEmailRemove: lambda d: f"Email {d.get('email')} removed",
     EventTag.AccountNameChange: lambda d: f"Name changed to {d.get('name') or '(none)'}",
     EventTag.AccountStaffFlagChange: lambda d: (
-        f"{_who(d)} turned {d.get('flag')} {'on' if d.get('value') else 'off'}"
+        f"{d.get('flag')} role {'granted' if d.get('value') else 'removed'}"
+        + (f" by {d['actor']}" if d.get("actor") else " from the command line")
     ),
     EventTag.AccountRateLimited: lambda d: f"Too many failed attempts at {d.get('action')}",
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
