@@ -416,3 +416,17 @@ def test_project_pages_have_a_fixed_query_count(app, db_session, project, page, 
         assert len(few.html.select("main table tbody tr")) == 1
         assert len(many.html.select("main table tbody tr")) == 15
     assert len(few.sql_statements) == len(many.sql_statements) == expected
+
+
+@pytest.mark.parametrize(
+    "staff_flag", ["is_superuser", "is_support", "is_moderator", "is_psf_staff"]
+)
+def test_staff_get_nothing_on_projects_they_hold_no_role_on(
+    webtest_app, db_session, project, staff_flag
+):
+    """Staff power lives in /admin/; it does not reach into people's projects."""
+    log_in(webtest_app, UserFactory.create(**{staff_flag: True}))
+    for page in ("settings", "collaboration", "history"):
+        webtest_app.get(f"/manage/project/sampleproject/{page}/", status=403)
+    # Everyone, staff included, sees the public page.
+    webtest_app.get("/project/sampleproject/", status=200)
