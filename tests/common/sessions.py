@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from sqlalchemy import text
+
 from tests.common.db.accounts import PASSWORD, totp_code
 from warehouse_orgs.accounts.models import User
 
@@ -34,3 +36,13 @@ def log_in_browser(page: Any, base_url: str, user: User, password: str = PASSWOR
         page.get_by_label("Authentication code").fill(totp_code(user))
         page.get_by_role("button", name="Verify").click()
     page.wait_for_url(base_url + "/manage/account/")
+
+
+def make_authentication_stale(db_session: Any) -> None:
+    """As if every signed-in browser last typed its password an hour ago."""
+    db_session.execute(
+        text(
+            "UPDATE browser_sessions SET data = jsonb_set(data, '{auth.time}', "
+            "to_jsonb(extract(epoch FROM now()) - 3600))"
+        )
+    )

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import select
 
 from tests.common.db.accounts import totp_code
+from tests.common.events import event_tags
 from tests.common.pages import main_text
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.events.tags import EventTag
@@ -14,16 +15,6 @@ def _link(message, pattern):
     match = re.search(pattern, message.body("plain"))
     assert match, message.body("plain")
     return match.group(0)
-
-
-def _events(db_session, user):
-    db_session.expire_all()
-    return [
-        e.tag
-        for e in db_session.scalars(
-            select(User.Event).where(User.Event.source_id == user.id).order_by(User.Event.time)
-        )
-    ]
 
 
 def test_newcomer_journey(webtest_app, db_session, outbox):
@@ -123,7 +114,7 @@ def test_newcomer_journey(webtest_app, db_session, outbox):
         "Two-factor authentication is on for your account",
     ]
 
-    assert _events(db_session, user) == [
+    assert event_tags(db_session, user) == [
         EventTag.AccountCreate,
         EventTag.AccountLoginSuccess,
         EventTag.AccountEmailVerify,

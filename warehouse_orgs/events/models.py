@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from warehouse_orgs.db import Model
+from warehouse_orgs.events.tags import describe
 
 if TYPE_CHECKING:
     from warehouse_orgs.events.tags import EventTag
@@ -34,6 +35,11 @@ class Event:
     )
     ip_address: Mapped[str | None] = mapped_column(INET)
     additional: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+    @property
+    def sentence(self) -> str:
+        """The event as the history pages show it."""
+        return describe(self.tag, self.additional)
 
 
 def _events_table_name(source_table: str) -> str:

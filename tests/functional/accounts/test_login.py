@@ -1,12 +1,12 @@
 """Logging in: mistakes, limits, the second factor, and where it leads."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from tests.common.db.accounts import PASSWORD, UserFactory, totp_code
+from tests.common.events import event_tags
 from tests.common.pages import field_error, main_text
 from tests.common.sessions import log_in
-from warehouse_orgs.accounts.models import User
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
 
@@ -19,21 +19,11 @@ def _submit_login(app, username, password, status=None, next_url=None):
     return form.submit(status=status)
 
 
-def _event_tags(db_session, user):
-    db_session.expire_all()
-    return [
-        e.tag
-        for e in db_session.scalars(
-            select(User.Event).where(User.Event.source_id == user.id).order_by(User.Event.time)
-        )
-    ]
-
-
 def test_wrong_password_gives_a_clear_error_and_an_event(webtest_app, db_session):
     user = UserFactory.create()
     response = _submit_login(webtest_app, user.username, "not it", status=400)
     assert field_error(response, "password") == "The username or password is incorrect."
-    assert _event_tags(db_session, user) == [EventTag.AccountLoginFailure]
+    assert event_tags(db_session, user) == [EventTag.AccountLoginFailure]
 
 
 def test_unknown_username_gets_the_same_words(webtest_app):
@@ -63,7 +53,7 @@ def test_login_asks_for_the_second_factor_and_goes_to_next(webtest_app, db_sessi
     form["totp_value"] = totp_code(user)
     done = form.submit(status=303)
     assert done.location == "http://localhost/_dev/mail/"
-    assert _event_tags(db_session, user) == [EventTag.AccountLoginSuccess]
+    assert event_tags(db_session, user) == [EventTag.AccountLoginSuccess]
 
 
 def test_next_cannot_leave_the_site(webtest_app):
@@ -182,4 +172,4 @@ def test_login_post_without_csrf_changes_nothing(webtest_app, db_session):
         "/account/login/", {"username": user.username, "password": PASSWORD}, status=400
     )
     assert "security token was missing" in main_text(response)
-    assert _event_tags(db_session, user) == []
+    assert event_tags(db_session, user) == []

@@ -1,11 +1,11 @@
 """/admin/users/: finding accounts, reading one, and changing its staff roles."""
 
 import pytest
-from sqlalchemy import select, text
 
 from tests.common.db.accounts import EmailFactory, UserFactory
+from tests.common.events import events_of
 from tests.common.pages import field_error, main_text
-from tests.common.sessions import log_in
+from tests.common.sessions import log_in, make_authentication_stale
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.events.tags import EventTag
 
@@ -23,13 +23,6 @@ def app(webtest_app, admin):
 
 def _usernames(page):
     return [row.find("a").text for row in page.html.select("main table tbody tr")]
-
-
-def _events(db_session, user):
-    db_session.expire_all()
-    return db_session.scalars(
-        select(User.Event).where(User.Event.source_id == user.id).order_by(User.Event.time)
-    ).all()
 
 
 def _add_events(db_session, user, count):
@@ -150,7 +143,7 @@ def test_granting_support_sets_the_flag_and_records_who_did_it(app, db_session, 
     assert "Support role granted by the-admin" in main_text(page)
     db_session.refresh(user)
     assert user.staff_roles == ["Support"]
-    (event,) = [e for e in _events(db_session, user) if e.tag == EventTag.AccountStaffFlagChange]
+    (event,) = [e for e in events_of(db_session, user) if e.tag == EventTag.AccountStaffFlagChange]
     assert event.actor_id == admin.id
     assert event.additional == {
         "actor": "the-admin",
@@ -177,7 +170,7 @@ def test_saving_without_a_change_says_so_and_records_nothing(app, db_session):
     form = app.get(f"/admin/users/{user.id}/").forms["staff-flags-form"]
     page = form.submit(status=303).follow()
     assert "Nothing changed for plain." in main_text(page)
-    assert EventTag.AccountStaffFlagChange not in [e.tag for e in _events(db_session, user)]
+    assert EventTag.AccountStaffFlagChange not in [e.tag for e in events_of(db_session, user)]
 
 
 def test_an_admin_cannot_remove_their_own_admin_role(app, db_session, admin):
@@ -188,7 +181,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(app, db_session, admin):
     assert "You cannot remove your own Admin role." in main_text(page)
     db_session.refresh(admin)
     assert admin.staff_roles == ["Admin"]
-    assert EventTag.AccountStaffFlagChange not in [e.tag for e in _events(db_session, admin)]
+    assert EventTag.AccountStaffFlagChange not in [e.tag for e in events_of(db_session, admin)]
 
 
 def test_an_admin_may_add_roles_to_themselves(app, db_session, admin):
@@ -211,12 +204,7 @@ def test_changing_staff_roles_asks_for_the_password_after_30_minutes(app, db_ses
     user = UserFactory.create()
     form = app.get(f"/admin/users/{user.id}/").forms["staff-flags-form"]
     form["is_superuser"] = True
-    db_session.execute(
-        text(
-            "UPDATE browser_sessions SET data = jsonb_set(data, '{auth.time}', "
-            "to_jsonb(extract(epoch FROM now()) - 3600))"
-        )
-    )
+    make_authentication_stale(db_session)
     response = form.submit(status=303)
     assert response.location.startswith("http://localhost/account/reauthenticate/")
     db_session.refresh(user)

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.common.db.accounts import PASSWORD, EmailFactory, UserFactory
+from tests.common.events import event_tags
 from tests.common.pages import field_error, main_text
-from tests.common.sessions import log_in
+from tests.common.sessions import log_in, make_authentication_stale
 from warehouse_orgs.accounts.models import Email, RecoveryCode, User
 from warehouse_orgs.events.tags import EventTag
 
@@ -21,26 +22,6 @@ def user(db_session):
 def app(webtest_app, user):
     log_in(webtest_app, user)
     return webtest_app
-
-
-def _tags(db_session, user):
-    db_session.expire_all()
-    return [
-        e.tag
-        for e in db_session.scalars(
-            select(User.Event).where(User.Event.source_id == user.id).order_by(User.Event.time)
-        )
-    ]
-
-
-def _make_authentication_stale(db_session):
-    """As if the password was last typed an hour ago."""
-    db_session.execute(
-        text(
-            "UPDATE browser_sessions SET data = jsonb_set(data, '{auth.time}', "
-            "to_jsonb(extract(epoch FROM now()) - 3600))"
-        )
-    )
 
 
 def test_account_page_shows_the_account_with_a_fixed_number_of_queries(app, db_session, user):
@@ -70,7 +51,7 @@ def test_name_is_saved_with_an_event(app, db_session, user):
     assert "Your name is saved." in main_text(form.submit(status=303).follow())
     db_session.refresh(user)
     assert user.name == "Grace Hopper"
-    assert _tags(db_session, user)[-1] == EventTag.AccountNameChange
+    assert event_tags(db_session, user)[-1] == EventTag.AccountNameChange
 
 
 def test_too_long_name_is_refused_beside_the_field(app, db_session, user):
@@ -99,7 +80,7 @@ def test_adding_verifying_and_promoting_an_email(app, db_session, user, outbox):
     page.forms[_form_index(page, "manage/account/emails/primary/")].submit(status=303)
     db_session.expire_all()
     assert user.primary_email.email == "second@example.org"
-    assert _tags(db_session, user)[-3:] == [
+    assert event_tags(db_session, user)[-3:] == [
         EventTag.AccountEmailAdd,
         EventTag.AccountEmailVerify,
         EventTag.AccountEmailPrimaryChange,
@@ -178,7 +159,7 @@ def test_verification_links_are_limited(app, db_session, user, outbox):
 
 
 def test_stale_authentication_asks_for_the_password_again(app, db_session):
-    _make_authentication_stale(db_session)
+    make_authentication_stale(db_session)
     form = app.get("/manage/account/").forms["save-account-form"]
     form["name"] = "Changed"
     detour = form.submit(status=303)
@@ -212,7 +193,7 @@ def test_password_change_needs_the_current_password(app, db_session, user):
     response = form.submit(status=400)
     assert field_error(response, "new_password") == "Use at least 8 characters."
     assert field_error(response, "password_confirm") == "The two passwords do not match."
-    assert EventTag.AccountPasswordChange not in _tags(db_session, user)
+    assert EventTag.AccountPasswordChange not in event_tags(db_session, user)
 
 
 def test_recovery_codes_can_be_regenerated_and_old_ones_die(app, db_session, user):

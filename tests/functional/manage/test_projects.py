@@ -5,8 +5,9 @@ from sqlalchemy import select, text
 
 from tests.common.db.accounts import UserFactory
 from tests.common.db.packaging import RoleFactory
+from tests.common.events import event_tags
 from tests.common.pages import field_error, main_text
-from tests.common.sessions import log_in
+from tests.common.sessions import log_in, make_authentication_stale
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
@@ -48,18 +49,6 @@ def _roles(db_session, project):
     )
 
 
-def _tags(db_session, project):
-    db_session.expire_all()
-    return [
-        event.tag
-        for event in db_session.scalars(
-            select(Project.Event)
-            .where(Project.Event.source_id == project.id)
-            .order_by(Project.Event.time)
-        )
-    ]
-
-
 def _csrf_token(page):
     return page.html.find("input", attrs={"name": "csrf_token"})["value"]
 
@@ -93,7 +82,7 @@ def test_creating_a_project_makes_you_its_owner(app, db_session, owner):
     project = _project(db_session, "Sample_Project")
     assert project.normalized_name == "sample-project"
     assert _roles(db_session, project) == [("owner", OWNER)]
-    assert _tags(db_session, project) == [EventTag.ProjectCreate, EventTag.ProjectRoleAdd]
+    assert event_tags(db_session, project) == [EventTag.ProjectCreate, EventTag.ProjectRoleAdd]
 
     rows = app.get("/manage/projects/").html.select("main table tbody tr")
     cells = [[cell.get_text(" ", strip=True) for cell in row.find_all("td")] for row in rows]
@@ -148,7 +137,7 @@ def test_adding_changing_and_removing_a_collaborator(app, db_session, project):
     assert "bob is removed from sampleproject." in _flash(page)
     assert _roles(db_session, project) == [("owner", OWNER)]
 
-    assert _tags(db_session, project) == [
+    assert event_tags(db_session, project) == [
         EventTag.ProjectRoleAdd,
         EventTag.ProjectRoleChange,
         EventTag.ProjectRoleRemove,
@@ -192,7 +181,7 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(app, db_session, proj
     assert f"{message} remove them." in main_text(refused)
 
     assert _roles(db_session, project) == [("helper", MAINTAINER), ("owner", OWNER)]
-    assert _tags(db_session, project) == []
+    assert event_tags(db_session, project) == []
 
 
 def test_an_owner_who_removes_themselves_goes_back_to_their_projects(app, db_session, project):
@@ -223,7 +212,7 @@ def test_a_role_of_another_project_cannot_be_touched(app, db_session, project):
         )
         assert "That collaborator is no longer on this project." in main_text(response)
     assert len(_roles(db_session, elsewhere.project)) == 2
-    assert _tags(db_session, elsewhere.project) == []
+    assert event_tags(db_session, elsewhere.project) == []
 
 
 def test_an_unknown_role_name_is_refused(app, db_session, project):
@@ -276,12 +265,7 @@ def test_deleting_without_the_csrf_token_changes_nothing(app, db_session, projec
 def test_deleting_with_stale_authentication_asks_for_the_password_first(app, db_session, project):
     form = app.get("/manage/project/sampleproject/settings/").forms["delete-project-form"]
     form["confirm_project_name"] = "sampleproject"
-    db_session.execute(
-        text(
-            "UPDATE browser_sessions SET data = jsonb_set(data, '{auth.time}', "
-            "to_jsonb(extract(epoch FROM now()) - 3600))"
-        )
-    )
+    make_authentication_stale(db_session)
     response = form.submit(status=303)
     assert response.location.startswith("http://localhost/account/reauthenticate/")
     assert _project(db_session, "sampleproject") is not None
@@ -340,7 +324,7 @@ def test_a_maintainer_can_read_but_not_change(webtest_app, db_session, project):
     assert _roles(db_session, project) == sorted(
         [(maintainer.username, MAINTAINER), ("owner", OWNER)]
     )
-    assert _tags(db_session, project) == []
+    assert event_tags(db_session, project) == []
 
 
 def test_someone_without_a_role_gets_nothing(webtest_app, db_session, project):

@@ -18,7 +18,6 @@ from warehouse_orgs.accounts.services import LastAdminRefused
 from warehouse_orgs.admin.forms import StaffFlagsForm, UserSearchForm
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.events.tags import describe
 from warehouse_orgs.pagination import Page, page_number, paginate
 
 READ = Permissions.AdminUsersRead
@@ -99,14 +98,6 @@ class UserDetailPage:
         return {
             "user": user,
             "events": events,
-            "sentences": [
-                {
-                    "time": e.time,
-                    "sentence": describe(e.tag, e.additional),
-                    "ip_address": e.ip_address,
-                }
-                for e in events.items
-            ],
             "staff_flags_form": (form or StaffFlagsForm(obj=user)) if may_change_roles else None,
             "admin_sections": sections_for(self.request),
         }

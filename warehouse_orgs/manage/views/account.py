@@ -30,7 +30,6 @@ from warehouse_orgs.accounts.services import (
 from warehouse_orgs.accounts.views import send_verification_email
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
-from warehouse_orgs.events.tags import describe
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
 from warehouse_orgs.security_policy import refresh_authentication
 
@@ -40,17 +39,15 @@ TOTP_ISSUER = "PyPI Organizations"
 MANAGE = Permissions.AccountManage
 
 
-def recent_events(request: Request, user: User, limit: int = RECENT_EVENTS) -> list[dict]:
-    events = request.db.scalars(
-        select(User.Event)
-        .where(User.Event.source_id == user.id)
-        .order_by(User.Event.time.desc())
-        .limit(limit)
-    ).all()
-    return [
-        {"time": e.time, "sentence": describe(e.tag, e.additional), "ip_address": e.ip_address}
-        for e in events
-    ]
+def recent_events(request: Request, user: User, limit: int = RECENT_EVENTS) -> list[Any]:
+    return list(
+        request.db.scalars(
+            select(User.Event)
+            .where(User.Event.source_id == user.id)
+            .order_by(User.Event.time.desc())
+            .limit(limit)
+        )
+    )
 
 
 @view_defaults(renderer="manage/account.html")

@@ -13,7 +13,6 @@ from pyramid.view import view_config, view_defaults
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.events.tags import describe
 from warehouse_orgs.packaging.forms import (
     ROLE_CHOICES,
     AddRoleForm,
@@ -256,14 +255,4 @@ class ProjectHistoryPage(ProjectPage):
     )
     def show(self) -> dict[str, Any]:
         page = self.project_service.history(self.project, page_number(self.request))
-        return self.context(
-            events=page,
-            sentences=[
-                {
-                    "time": event.time,
-                    "sentence": describe(event.tag, event.additional),
-                    "ip_address": event.ip_address,
-                }
-                for event in page.items
-            ],
-        )
+        return self.context(events=page)
