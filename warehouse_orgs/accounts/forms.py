@@ -62,6 +62,10 @@ class UserServiceForm(Form):
         super().__init__(formdata, **kwargs)
         self.user_service = user_service
 
+    def refuse_taken_email(self, field: wtforms.Field) -> None:
+        if self.user_service.get_user_by_email(field.data) is not None:
+            raise validators.ValidationError("This address is already used by an account.")
+
 
 class RegistrationForm(UserServiceForm):
     username = username_field()
@@ -79,9 +83,7 @@ class RegistrationForm(UserServiceForm):
         if self.user_service.get_user_by_username(field.data) is not None:
             raise validators.ValidationError("This username is already taken. Choose another.")
 
-    def validate_email(self, field: wtforms.Field) -> None:
-        if self.user_service.get_user_by_email(field.data) is not None:
-            raise validators.ValidationError("This address is already used by an account.")
+    validate_email = UserServiceForm.refuse_taken_email
 
 
 class LoginForm(Form):
@@ -120,17 +122,11 @@ class ChangePasswordForm(Form):
 class AddEmailForm(UserServiceForm):
     email = email_field()
 
-    def validate_email(self, field: wtforms.Field) -> None:
-        if self.user_service.get_user_by_email(field.data) is not None:
-            raise validators.ValidationError("This address is already used by an account.")
+    validate_email = UserServiceForm.refuse_taken_email
 
 
 class EmailChoiceForm(Form):
     email_id = wtforms.StringField(validators=[validators.InputRequired(), bounded(36)])
-
-
-class ProvisionTOTPForm(Form):
-    totp_value = totp_field()
 
 
 class PasswordConfirmationForm(Form):

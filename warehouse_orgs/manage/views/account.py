@@ -17,8 +17,8 @@ from warehouse_orgs.accounts.forms import (
     DeleteAccountForm,
     EmailChoiceForm,
     PasswordConfirmationForm,
-    ProvisionTOTPForm,
     SaveAccountForm,
+    TwoFactorForm,
 )
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import Email, User
@@ -255,7 +255,7 @@ class TOTPProvisionViews:
             self.request.session[TOTP_PROVISION_KEY] = stored
         return base64.b32decode(stored)
 
-    def _context(self, form: ProvisionTOTPForm) -> dict[str, Any]:
+    def _context(self, form: TwoFactorForm) -> dict[str, Any]:
         secret = self._secret()
         uri = totp_provisioning_uri(secret, self.user.username, TOTP_ISSUER)
         qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your app")
@@ -276,7 +276,7 @@ class TOTPProvisionViews:
         if self.user.has_two_factor:
             self.request.session.flash("Two-factor authentication is already on.", queue="success")
             return HTTPSeeOther(self.request.route_path("manage.account"))
-        return self._context(ProvisionTOTPForm())
+        return self._context(TwoFactorForm())
 
     @view_config(
         route_name="manage.account.totp_provision",
@@ -288,7 +288,7 @@ class TOTPProvisionViews:
     def confirm(self) -> Any:
         if self.user.has_two_factor:
             return HTTPSeeOther(self.request.route_path("manage.account"))
-        form = ProvisionTOTPForm(self.request.POST)
+        form = TwoFactorForm(self.request.POST)
         secret = self._secret()
         if not form.validate():
             self.request.response.status = 400
