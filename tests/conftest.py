@@ -33,6 +33,9 @@ from warehouse_orgs.config import configure
 from warehouse_orgs.db import alembic_config, create_database_engine, normalize_database_url
 from warehouse_orgs.email.services import CapturedEmailSender
 
+# Fixtures shared from modules of their own.
+pytest_plugins = ["tests.common.concurrency"]
+
 TEST_SETTINGS: dict[str, Any] = {
     "warehouse_orgs.env": "development",
     "site.url": "http://localhost",

@@ -16,7 +16,13 @@ from pyramid.exceptions import ConfigurationError
 
 # Feature packages, in include order. migrations/env.py imports each one's models from here too,
 # so a new feature is added in exactly one place.
-FEATURES: tuple[str, ...] = ("sessions", "rate_limiting", "accounts", "packaging")
+FEATURES: tuple[str, ...] = (
+    "sessions",
+    "rate_limiting",
+    "accounts",
+    "packaging",
+    "organizations",
+)
 
 # Development secrets start with this prefix, so production can recognise and refuse them.
 INSECURE_SECRET_PREFIX = "insecure-"  # noqa: S105 (a marker, not a secret)

@@ -25,6 +25,36 @@ class EventTag(enum.StrEnum):
     AccountStaffFlagChange = "account:staff_flag:change"
     AccountRateLimited = "account:rate_limited"
 
+    # Organization applications
+    OrganizationApplicationSubmit = "organization_application:submit"
+    OrganizationApplicationEdit = "organization_application:edit"
+    OrganizationApplicationWithdraw = "organization_application:withdraw"
+    OrganizationApplicationApprove = "organization_application:approve"
+    OrganizationApplicationDecline = "organization_application:decline"
+    OrganizationApplicationDefer = "organization_application:defer"
+    OrganizationApplicationRequestInformation = "organization_application:request_information"
+    OrganizationApplicationAnswer = "organization_application:answer"
+    OrganizationApplicationNote = "organization_application:note"
+
+    # Organizations
+    OrganizationCreate = "organization:create"
+    OrganizationRename = "organization:rename"
+    OrganizationDetailsChange = "organization:details:change"
+    OrganizationDelete = "organization:delete"
+    OrganizationRoleInvite = "organization:role:invite"
+    OrganizationRoleInviteResend = "organization:role:invite:resend"
+    OrganizationRoleInviteRevoke = "organization:role:invite:revoke"
+    OrganizationRoleInviteAccept = "organization:role:invite:accept"
+    OrganizationRoleInviteDecline = "organization:role:invite:decline"
+    OrganizationRoleInviteExpire = "organization:role:invite:expire"
+    OrganizationRoleAdd = "organization:role:add"
+    OrganizationRoleChange = "organization:role:change"
+    OrganizationRoleRemove = "organization:role:remove"
+    OrganizationRoleLeave = "organization:role:leave"
+    AdminOrganizationRoleAdd = "admin:organization:role:add"
+    AdminOrganizationRoleChange = "admin:organization:role:change"
+    AdminOrganizationRoleRemove = "admin:organization:role:remove"
+
     # Projects
     ProjectCreate = "project:create"
     ProjectRoleAdd = "project:role:add"
@@ -72,6 +102,69 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         + (f" by {d['actor']}" if d.get("actor") else " from the command line")
     ),
     EventTag.AccountRateLimited: lambda d: f"Too many failed attempts at {d.get('action')}",
+    EventTag.OrganizationApplicationSubmit: lambda d: (
+        f"{_who(d)} applied for the organization {d.get('organization')}"
+    ),
+    EventTag.OrganizationApplicationEdit: lambda d: f"{_who(d)} edited the application",
+    EventTag.OrganizationApplicationWithdraw: lambda d: f"{_who(d)} withdrew the application",
+    EventTag.OrganizationApplicationApprove: lambda d: f"{_who(d)} approved the application",
+    EventTag.OrganizationApplicationDecline: lambda d: f"{_who(d)} declined the application",
+    EventTag.OrganizationApplicationDefer: lambda d: f"{_who(d)} deferred the application",
+    EventTag.OrganizationApplicationRequestInformation: lambda d: (
+        f"{_who(d)} asked the applicant for more information"
+    ),
+    EventTag.OrganizationApplicationAnswer: lambda d: f"{_who(d)} answered a question",
+    EventTag.OrganizationApplicationNote: lambda d: f"{_who(d)} added an internal note",
+    EventTag.OrganizationCreate: lambda d: (
+        f"Organization {d.get('organization')} created, applied for by {d.get('submitted_by')}"
+    ),
+    EventTag.OrganizationRename: lambda d: (
+        f"{_who(d)} renamed the organization from {d.get('old_name')} to {d.get('new_name')}"
+    ),
+    EventTag.OrganizationDetailsChange: lambda d: (
+        f"{_who(d)} changed {', '.join(d.get('fields', [])) or 'the details'}"
+    ),
+    EventTag.OrganizationDelete: lambda d: (
+        f"{_who(d)} deleted the organization {d.get('organization')}"
+    ),
+    EventTag.OrganizationRoleInvite: lambda d: (
+        f"{_who(d)} invited {d.get('username')} as {d.get('role')}"
+    ),
+    EventTag.OrganizationRoleInviteResend: lambda d: (
+        f"{_who(d)} sent {d.get('username')} a new invitation"
+    ),
+    EventTag.OrganizationRoleInviteRevoke: lambda d: (
+        f"{_who(d)} revoked the invitation of {d.get('username')}"
+    ),
+    EventTag.OrganizationRoleInviteAccept: lambda d: (
+        f"{d.get('username')} accepted the invitation and joined as {d.get('role')}"
+    ),
+    EventTag.OrganizationRoleInviteDecline: lambda d: (
+        f"{d.get('username')} declined the invitation"
+    ),
+    EventTag.OrganizationRoleInviteExpire: lambda d: (
+        f"The invitation of {d.get('username')} expired"
+    ),
+    EventTag.OrganizationRoleAdd: lambda d: (
+        f"{_who(d)} added {d.get('username')} as {d.get('role')}"
+    ),
+    EventTag.OrganizationRoleChange: lambda d: (
+        f"{_who(d)} changed {d.get('username')} from {d.get('old_role')} to {d.get('role')}"
+    ),
+    EventTag.OrganizationRoleRemove: lambda d: (
+        f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
+    ),
+    EventTag.OrganizationRoleLeave: lambda d: f"{d.get('username')} left the organization",
+    EventTag.AdminOrganizationRoleAdd: lambda d: (
+        f"PyPI staff ({_who(d)}) added {d.get('username')} as {d.get('role')}"
+    ),
+    EventTag.AdminOrganizationRoleChange: lambda d: (
+        f"PyPI staff ({_who(d)}) changed {d.get('username')} from {d.get('old_role')} to "
+        f"{d.get('role')}"
+    ),
+    EventTag.AdminOrganizationRoleRemove: lambda d: (
+        f"PyPI staff ({_who(d)}) removed {d.get('username')} ({d.get('role')})"
+    ),
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",
     EventTag.ProjectRoleChange: lambda d: (

@@ -1,20 +1,20 @@
 """DatabaseProjectService against a real PostgreSQL: names, roles, the last Owner, events, ACL."""
 
-import threading
-import time
-
-import alembic.command
 import pytest
 from pyramid.authorization import ACLHelper, Allow, Authenticated, Everyone
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tests.common.concurrency import (
+    in_thread,
+    service_request,
+    wait_until_blocked,
+)
 from tests.common.db.accounts import UserFactory
 from tests.common.db.packaging import ProjectFactory, RoleFactory
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions, user_principal
-from warehouse_orgs.db import alembic_config, normalize_database_url
 from warehouse_orgs.events.tags import EventTag, describe
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
 from warehouse_orgs.packaging.services import (
@@ -23,18 +23,9 @@ from warehouse_orgs.packaging.services import (
     ProjectNameUnavailable,
     RoleAlreadyExists,
 )
-from warehouse_orgs.tasks import make_task_request
 
 OWNER = ProjectRoleName.Owner
 MAINTAINER = ProjectRoleName.Maintainer
-
-
-def _service_request(registry, db, actor=None):
-    request = make_task_request(registry)
-    request.db = db
-    request.user = actor
-    request.remote_addr = "192.0.2.1"
-    return request
 
 
 @pytest.fixture
@@ -45,7 +36,7 @@ def actor(db_session):
 @pytest.fixture
 def service(app_registry, db_session, actor):
     # The factories' session, so rows they make and rows the service makes are the same objects.
-    return DatabaseProjectService(_service_request(app_registry, db_session, actor))
+    return DatabaseProjectService(service_request(app_registry, db_session, actor))
 
 
 def _events(db_session, project):
@@ -290,47 +281,6 @@ def test_acl_grants_each_role_its_permissions_and_nobody_else_anything():
 # Concurrency: two real connections on a database of their own, committing for real.
 
 
-@pytest.fixture
-def committed_database(scratch_database):
-    url = scratch_database("packaging_race")
-    alembic.command.upgrade(alembic_config(url), "head")
-    engine = create_engine(normalize_database_url(url), isolation_level="READ COMMITTED")
-    yield engine
-    engine.dispose()
-
-
-def _wait_until_blocked(engine, timeout=10.0):
-    """Until some other connection waits on a lock."""
-    deadline = time.monotonic() + timeout
-    with engine.connect() as probe:
-        while time.monotonic() < deadline:
-            waiting = probe.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar()
-            if waiting:
-                return
-            probe.rollback()
-            time.sleep(0.02)
-    raise AssertionError("the second request never waited for the first")
-
-
-def _in_thread(work):
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # handed back to the test's thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
 def test_two_owners_demoting_each_other_at_once_leave_one_owner(app_registry, committed_database):
     with Session(committed_database) as setup:
         alice = User(username="alice", password="x")
@@ -346,7 +296,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(app_registry, co
         project_id = project.id
 
     def demote(session, username):
-        service = DatabaseProjectService(_service_request(app_registry, session))
+        service = DatabaseProjectService(service_request(app_registry, session))
         role = session.scalars(
             select(Role).join(User).where(Role.project_id == project_id, User.username == username)
         ).one()
@@ -357,8 +307,8 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(app_registry, co
         service.change_role(role, MAINTAINER)  # holds the project's row lock until commit
 
         other_service, other_role = demote(second, "bob")
-        thread, outcome = _in_thread(lambda: other_service.change_role(other_role, MAINTAINER))
-        _wait_until_blocked(committed_database)
+        thread, outcome = in_thread(lambda: other_service.change_role(other_role, MAINTAINER))
+        wait_until_blocked(committed_database)
         first.commit()
         thread.join(timeout=10)
         second.rollback()
@@ -382,13 +332,13 @@ def test_a_name_taken_by_a_concurrent_request_is_refused_the_same_way(
 
     with Session(committed_database) as first, Session(committed_database) as second:
         alice = first.scalars(select(User).where(User.username == "alice")).one()
-        DatabaseProjectService(_service_request(app_registry, first)).create_project("Racy", alice)
+        DatabaseProjectService(service_request(app_registry, first)).create_project("Racy", alice)
 
         bob = second.scalars(select(User).where(User.username == "bob")).one()
-        service = DatabaseProjectService(_service_request(app_registry, second))
+        service = DatabaseProjectService(service_request(app_registry, second))
         # The first insert is not committed, so the check sees nothing and the insert waits.
-        thread, outcome = _in_thread(lambda: service.create_project("racy", bob))
-        _wait_until_blocked(committed_database)
+        thread, outcome = in_thread(lambda: service.create_project("racy", bob))
+        wait_until_blocked(committed_database)
         first.commit()
         thread.join(timeout=10)
         second.rollback()

@@ -1,0 +1,63 @@
+"""Two real connections committing for real, on a database of their own, to test races."""
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import alembic.command
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from warehouse_orgs.db import alembic_config, normalize_database_url
+from warehouse_orgs.tasks import make_task_request
+
+
+def service_request(registry: Any, db: Any, actor: Any = None) -> Any:
+    """A request whose database session is ``db`` and whose user is ``actor``."""
+    request = make_task_request(registry)
+    request.db = db
+    request.user = actor
+    request.remote_addr = "192.0.2.1"
+    return request
+
+
+@pytest.fixture
+def committed_database(scratch_database: Callable[[str], str]) -> Iterator[Engine]:
+    url = scratch_database("race")
+    alembic.command.upgrade(alembic_config(url), "head")
+    engine = create_engine(normalize_database_url(url), isolation_level="READ COMMITTED")
+    yield engine
+    engine.dispose()
+
+
+def wait_until_blocked(engine: Engine, timeout: float = 10.0) -> None:
+    """Until some other connection waits on a lock."""
+    deadline = time.monotonic() + timeout
+    with engine.connect() as probe:
+        while time.monotonic() < deadline:
+            waiting = probe.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+            if waiting:
+                return
+            probe.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the second request never waited for the first")
+
+
+def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except Exception as error:  # handed back to the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome

@@ -1,0 +1,26 @@
+"""Organizations: applications, review, roles, invitations and their history."""
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.services import DatabaseOrganizationService
+
+
+def refuse_deleting_sole_owners(request: Request, user: User) -> list[str]:
+    """The only Owner of an organization cannot delete the account: nobody could manage it."""
+    names = request.find_service(IOrganizationService).sole_owned_organizations(user)
+    if not names:
+        return []
+    return [
+        f"You are the only owner of the organization{'s' if len(names) > 1 else ''} "
+        f"{', '.join(names)}. Make someone else an owner first."
+    ]
+
+
+def includeme(config: Configurator) -> None:
+    config.register_service_factory(
+        DatabaseOrganizationService.create_service, IOrganizationService
+    )
+    config.add_account_deletion_check(refuse_deleting_sole_owners)

@@ -1,0 +1,343 @@
+"""Organizations, the applications that create them, their members and invitations.
+
+An organization's name is unique by its normalized form (the same PEP 503 function projects
+use), computed by the database. Every name an organization ever had stays in the name catalog,
+so no other organization can take it and old URLs keep redirecting.
+"""
+
+import datetime
+import enum
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from pyramid.authorization import Allow
+from pyramid.request import Request
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from warehouse_orgs.authnz import Permissions, user_principal
+from warehouse_orgs.db import Model
+from warehouse_orgs.events.models import HasEvents
+from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS, OrganizationRoleType
+
+if TYPE_CHECKING:
+    from warehouse_orgs.accounts.models import User
+
+NAME_MAX_LENGTH = 50
+NAME_PATTERN = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"
+DISPLAY_NAME_MAX_LENGTH = 100
+LINK_URL_MAX_LENGTH = 400
+DESCRIPTION_MAX_LENGTH = 400
+USAGE_MAX_LENGTH = 1024
+
+
+def _values_check(column: str, values: type[enum.Enum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v.value)) for v in values)})"
+
+
+class OrganizationType(enum.StrEnum):
+    Community = "Community"
+    Company = "Company"
+
+
+class OrganizationApplicationStatus(enum.StrEnum):
+    Submitted = "submitted"
+    MoreInformationNeeded = "moreinformationneeded"
+    Deferred = "deferred"
+    Approved = "approved"
+    Declined = "declined"
+    Withdrawn = "withdrawn"
+
+
+# Applications still waiting for a decision; they count against the per-user limit and hold
+# their name against other applicants' approval.
+UNDECIDED_STATUSES = (
+    OrganizationApplicationStatus.Submitted,
+    OrganizationApplicationStatus.MoreInformationNeeded,
+    OrganizationApplicationStatus.Deferred,
+)
+
+
+class OrganizationMembershipSize(enum.StrEnum):
+    Solo = "1"
+    Small = "2-5"
+    Medium = "6-10"
+    Larger = "11-25"
+    Large = "26-50"
+    Larger_still = "51-100"
+    Huge = "100+"
+
+
+class OrganizationInvitationStatus(enum.StrEnum):
+    Pending = "pending"
+    Accepted = "accepted"
+    Declined = "declined"
+    Revoked = "revoked"
+    Expired = "expired"
+
+
+class OrganizationDetails:
+    """Columns an application and the organization it becomes have in common."""
+
+    name: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH))
+    orgtype: Mapped[str] = mapped_column(String(20))
+    link_url: Mapped[str] = mapped_column(String(LINK_URL_MAX_LENGTH))
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX_LENGTH))
+
+
+def _details_checks() -> tuple[CheckConstraint, ...]:
+    return (
+        CheckConstraint(
+            f"length(name) <= {NAME_MAX_LENGTH} AND name ~* '{NAME_PATTERN}'", name="valid_name"
+        ),
+        CheckConstraint("link_url ~* '^https?://'", name="valid_link_url"),
+        CheckConstraint(_values_check("orgtype", OrganizationType), name="valid_orgtype"),
+    )
+
+
+class Organization(OrganizationDetails, HasEvents, Model):
+    __tablename__ = "organizations"
+    __table_args__ = _details_checks()
+
+    normalized_name: Mapped[str] = mapped_column(
+        Text, Computed("normalize_pep503_name(name)", persisted=True), unique=True
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    # NULL means the index-wide default applies.
+    upload_limit: Mapped[int | None] = mapped_column(BigInteger)
+    total_size_limit: Mapped[int | None] = mapped_column(BigInteger)
+
+    roles: Mapped[list["OrganizationRole"]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+    invitations: Mapped[list["OrganizationInvitation"]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+    # No __parent__: the root's grants (staff among them) never reach an organization. Roles
+    # are loaded with the organization by its traversal factory.
+    def __acl__(self) -> list[tuple[str, str, list[str]]]:
+        return [
+            (
+                Allow,
+                user_principal(role.user_id),
+                [str(p) for p in ROLE_PERMISSIONS[OrganizationRoleType(role.role_name)]],
+            )
+            for role in self.roles
+        ]
+
+    def record_event(self, tag: Any, request: Request, additional: dict | None = None) -> Any:
+        # The name is copied in, so the history reads right after a rename or deletion.
+        return super().record_event(tag, request, {"organization": self.name, **(additional or {})})
+
+
+class OrganizationNameCatalog(Model):
+    """Every normalized name an organization has had; a name here is never given out again."""
+
+    __tablename__ = "organization_name_catalog"
+
+    normalized_name: Mapped[str] = mapped_column(Text, unique=True)
+    # Kept after a rename (old URLs redirect); set to NULL when the organization is deleted,
+    # which keeps the name burned.
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+
+
+class OrganizationApplication(OrganizationDetails, HasEvents, Model):
+    __tablename__ = "organization_applications"
+    __table_args__ = (
+        *_details_checks(),
+        CheckConstraint(
+            _values_check("status", OrganizationApplicationStatus), name="valid_status"
+        ),
+        CheckConstraint(
+            "membership_size IS NULL OR "
+            + _values_check("membership_size", OrganizationMembershipSize),
+            name="valid_membership_size",
+        ),
+        # The review queue: undecided applications, oldest first.
+        Index("ix_organization_applications_status_submitted", "status", "submitted"),
+    )
+
+    normalized_name: Mapped[str] = mapped_column(
+        Text, Computed("normalize_pep503_name(name)", persisted=True), index=True
+    )
+    status: Mapped[str] = mapped_column(
+        String(30), server_default=OrganizationApplicationStatus.Submitted.value
+    )
+    usage: Mapped[str] = mapped_column(String(USAGE_MAX_LENGTH), server_default="")
+    membership_size: Mapped[str | None] = mapped_column(String(10))
+    submitted_by_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    submitted: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+
+    submitted_by: Mapped["User"] = relationship("User")
+    organization: Mapped[Organization | None] = relationship()
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.status in UNDECIDED_STATUSES
+
+    def __acl__(self) -> list[tuple[str, str, list[str]]]:
+        return [
+            (
+                Allow,
+                user_principal(self.submitted_by_id),
+                [str(Permissions.OrganizationApplicationsManage)],
+            )
+        ]
+
+
+class ApplicationMessageKind(enum.StrEnum):
+    Question = "question"  # staff ask the applicant
+    Answer = "answer"  # the applicant answers a question
+    Note = "note"  # staff only; never shown to the applicant
+
+
+class OrganizationApplicationMessage(Model):
+    """The conversation on an application: staff questions, answers, and internal notes."""
+
+    __tablename__ = "organization_application_messages"
+    __table_args__ = (
+        CheckConstraint(_values_check("kind", ApplicationMessageKind), name="valid_kind"),
+        Index(
+            "ix_organization_application_messages_application_id_created",
+            "application_id",
+            "created",
+        ),
+    )
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organization_applications.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(String(USAGE_MAX_LENGTH))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+
+    author: Mapped["User | None"] = relationship("User")
+
+
+class OrganizationRole(Model):
+    __tablename__ = "organization_roles"
+    __table_args__ = (
+        UniqueConstraint("user_id", "organization_id"),
+        CheckConstraint(_values_check("role_name", OrganizationRoleType), name="valid_role_name"),
+    )
+
+    role_name: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    user: Mapped["User"] = relationship("User")
+    organization: Mapped[Organization] = relationship(back_populates="roles")
+
+
+class OrganizationInvitation(Model):
+    """An invitation to join, answered through a link with a random token.
+
+    Only the token's SHA-256 is stored. The token works for its invitee, once, before
+    ``expires``, and only while the row is pending; resending makes a new token and the old
+    one stops working.
+    """
+
+    __tablename__ = "organization_invitations"
+    __table_args__ = (
+        CheckConstraint(_values_check("status", OrganizationInvitationStatus), name="valid_status"),
+        CheckConstraint(_values_check("role_name", OrganizationRoleType), name="valid_role_name"),
+        # At most one pending invitation per person per organization.
+        Index(
+            "organization_invitations_one_pending_per_user",
+            "organization_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    role_name: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(
+        String(20), server_default=OrganizationInvitationStatus.Pending.value
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="invitations")
+    user: Mapped["User"] = relationship("User", foreign_keys=[user_id])
+    invited_by: Mapped["User | None"] = relationship("User", foreign_keys=[invited_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OrganizationInvitationStatus.Pending
+
+    def is_expired_at(self, moment: datetime.datetime) -> bool:
+        return self.status == OrganizationInvitationStatus.Expired or (
+            self.is_pending and moment >= self.expires_at
+        )
+
+
+def select_organization_by_name(name: str) -> Any:
+    """The organization whose current or former normalized name matches ``name``'s."""
+    return (
+        select(Organization)
+        .join(
+            OrganizationNameCatalog,
+            OrganizationNameCatalog.organization_id == Organization.id,
+        )
+        .where(OrganizationNameCatalog.normalized_name == func.normalize_pep503_name(name))
+    )
