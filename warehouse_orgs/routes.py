@@ -60,3 +60,58 @@ def includeme(config: Configurator) -> None:
     config.add_route(
         "manage.project.history", "/manage/project/{project_name}/history/", **project_traversal
     )
+
+    # Organizations
+    organization_traversal = {
+        "factory": "warehouse_orgs.organizations.traversal.OrganizationFactory",
+        "traverse": "/{organization_name}",
+    }
+    config.add_route("organizations.profile", "/org/{organization_name}/", **organization_traversal)
+    config.add_route("manage.organizations", "/manage/organizations/")
+    config.add_route(
+        "manage.organizations.application",
+        "/manage/organizations/application/{application_id}/",
+        factory="warehouse_orgs.organizations.traversal.ApplicationFactory",
+        traverse="/{application_id}",
+    )
+    config.add_route("accounts.verify_organization_role", "/account/verify-organization-role/")
+    for name, suffix in [
+        ("manage.organization.settings", "settings/"),
+        ("manage.organization.roles", "people/"),
+        ("manage.organization.change_role", "people/change/"),
+        ("manage.organization.revoke_invite", "people/revoke_invite/"),
+        ("manage.organization.resend_invite", "people/resend_invite/"),
+        ("manage.organization.delete_role", "people/delete/"),
+        ("manage.organization.history", "history/"),
+    ]:
+        config.add_route(
+            name,
+            f"/manage/organization/{{organization_name}}/{suffix}",
+            **organization_traversal,
+        )
+
+    # Staff: applications and organizations
+    config.add_route("admin.organization_application.list", "/admin/organization_applications/")
+    config.add_route(
+        "admin.organization_application.detail",
+        "/admin/organization_applications/{application_id}/",
+    )
+    for action in ("approve", "decline", "defer", "requestmoreinfo", "addnote"):
+        config.add_route(
+            f"admin.organization_application.{action}",
+            f"/admin/organization_applications/{{application_id}}/{action}/",
+        )
+    config.add_route("admin.organization.list", "/admin/organizations/")
+    config.add_route("admin.organization.detail", "/admin/organizations/{organization_id}/")
+    config.add_route("admin.organization.rename", "/admin/organizations/{organization_id}/rename/")
+    config.add_route(
+        "admin.organization.add_role", "/admin/organizations/{organization_id}/add_role/"
+    )
+    config.add_route(
+        "admin.organization.update_role",
+        "/admin/organizations/{organization_id}/update_role/{role_id}/",
+    )
+    config.add_route(
+        "admin.organization.delete_role",
+        "/admin/organizations/{organization_id}/delete_role/{role_id}/",
+    )

@@ -331,6 +331,22 @@ class OrganizationInvitation(Model):
         )
 
 
+class OrganizationProject(Model):
+    """A project's organization. ``project_id`` is unique: a project belongs to at most one."""
+
+    __tablename__ = "organization_projects"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), unique=True
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 def select_organization_by_name(name: str) -> Any:
     """The organization whose current or former normalized name matches ``name``'s."""
     return (

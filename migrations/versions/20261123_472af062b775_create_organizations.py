@@ -1,13 +1,14 @@
 """Create the organizations tables: organizations and their name catalog, applications with
-their messages, roles, invitations, and the events of organizations and applications.
+their messages, roles, hashed single-use invitations, the organization of each project, and
+the events of organizations and applications.
 
 Names are unique by normalize_pep503_name (created with the projects tables); the catalog
-keeps every name an organization ever had. Invitation tokens are stored only as SHA-256, with
-at most one pending invitation per person per organization.
+keeps every name an organization ever had. A project belongs to at most one organization
+(unique project_id). At most one pending invitation per person per organization.
 
-Revision ID: 2d22f06e3ce3
+Revision ID: 472af062b775
 Revises: 82d23e10c8f9
-Create Date: 2026-11-23 14:23:30.646055
+Create Date: 2026-11-23 14:28:40.830397
 """
 # A migration does one thing. It must work with the code of the previous deploy still running:
 # add before you use, stop using before you drop, and never hold a lock for long (lock_timeout
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "2d22f06e3ce3"
+revision = "472af062b775"
 down_revision = "82d23e10c8f9"
 branch_labels = None
 depends_on = None
@@ -279,6 +280,35 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "organization_projects",
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("project_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("organization_projects_organization_id_fkey"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("organization_projects_project_id_fkey"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("organization_projects_pkey")),
+        sa.UniqueConstraint("project_id", name=op.f("organization_projects_project_id_key")),
+    )
+    op.create_index(
+        op.f("ix_organization_projects_organization_id"),
+        "organization_projects",
+        ["organization_id"],
+        unique=False,
+    )
+    op.create_table(
         "organization_roles",
         sa.Column("role_name", sa.String(length=20), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -443,6 +473,10 @@ def downgrade() -> None:
     op.drop_table("organization_application_events")
     op.drop_index(op.f("ix_organization_roles_organization_id"), table_name="organization_roles")
     op.drop_table("organization_roles")
+    op.drop_index(
+        op.f("ix_organization_projects_organization_id"), table_name="organization_projects"
+    )
+    op.drop_table("organization_projects")
     op.drop_index(
         op.f("ix_organization_name_catalog_organization_id"), table_name="organization_name_catalog"
     )
