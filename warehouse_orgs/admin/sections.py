@@ -29,6 +29,24 @@ SECTIONS: tuple[Section, ...] = (
             "staff roles and history."
         ),
     ),
+    Section(
+        label="Applications",
+        route_name="admin.organization_application.list",
+        permission=Permissions.AdminOrganizationsRead,
+        description=(
+            "Review applications for organizations, oldest first: similar names, the "
+            "applicant's history, questions, notes and decisions."
+        ),
+    ),
+    Section(
+        label="Organizations",
+        route_name="admin.organization.list",
+        permission=Permissions.AdminOrganizationsRead,
+        description=(
+            "Search organizations by name, link, description, type and status; see their "
+            "members, invitations, projects and history; edit, rename and fix roles."
+        ),
+    ),
 )
 
 

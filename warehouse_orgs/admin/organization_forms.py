@@ -1,0 +1,133 @@
+"""Forms of the staff pages for one organization: details, rename, and roles."""
+
+import re
+from typing import Any
+
+import wtforms
+from wtforms import validators
+
+from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.organizations.models import (
+    DESCRIPTION_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    LINK_URL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    NAME_PATTERN,
+    OrganizationType,
+)
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _role_field() -> wtforms.SelectField:
+    return wtforms.SelectField(
+        "Role",
+        choices=[role.value for role in OrganizationRoleType],
+        validators=[validators.DataRequired(message="Choose a role.")],
+        validate_choice=True,
+    )
+
+
+def _username_field(label: str, message: str) -> wtforms.StringField:
+    return wtforms.StringField(
+        label,
+        validators=[validators.DataRequired(message=message), bounded(USERNAME_MAX_LENGTH)],
+        filters=[_strip],
+    )
+
+
+class AdminOrganizationDetailsForm(Form):
+    display_name = wtforms.StringField(
+        "Display name",
+        validators=[
+            validators.DataRequired(message="Enter a display name."),
+            bounded(DISPLAY_NAME_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    link_url = wtforms.URLField(
+        "Website",
+        validators=[
+            validators.DataRequired(message="Enter the organization's website."),
+            bounded(LINK_URL_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    description = wtforms.TextAreaField(
+        "Description",
+        validators=[
+            validators.DataRequired(message="Describe the organization."),
+            bounded(DESCRIPTION_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    orgtype = wtforms.SelectField(
+        "Type",
+        choices=[t.value for t in OrganizationType],
+        validators=[validators.DataRequired(message="Choose a type.")],
+        validate_choice=True,
+    )
+
+    def validate_link_url(self, field: wtforms.Field) -> None:
+        if not re.match(r"^https?://[^\s/]+", field.data or "", flags=re.IGNORECASE):
+            raise validators.ValidationError("Use an address starting with http:// or https://.")
+
+
+class RenameOrganizationForm(Form):
+    new_organization_name = wtforms.StringField(
+        "New name",
+        validators=[
+            validators.DataRequired(message="Enter the new name."),
+            bounded(NAME_MAX_LENGTH),
+            validators.Regexp(
+                NAME_PATTERN,
+                flags=re.IGNORECASE,
+                message=(
+                    "Use letters, digits, '.', '_' and '-', starting and ending with a letter "
+                    "or digit."
+                ),
+            ),
+        ],
+        filters=[_strip],
+    )
+    confirm_organization_name = wtforms.StringField(
+        "Current name, to confirm",
+        validators=[
+            validators.DataRequired(message="Type the current name to confirm."),
+            bounded(NAME_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+
+    def __init__(self, formdata: Any = None, *, current_name: str, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.current_name = current_name
+
+    def validate_confirm_organization_name(self, field: wtforms.Field) -> None:
+        if field.data != self.current_name:
+            raise validators.ValidationError(f"Type {self.current_name} exactly to confirm.")
+
+
+class AddRoleForm(Form):
+    username = _username_field("Username", "Enter a username.")
+    role_name = _role_field()
+
+
+class UpdateRoleForm(Form):
+    role_name = _role_field()
+
+
+class DeleteRoleForm(Form):
+    username = _username_field("Username, to confirm", "Type the member's username to confirm.")
+
+    def __init__(self, formdata: Any = None, *, expected_username: str, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.expected_username = expected_username
+
+    def validate_username(self, field: wtforms.Field) -> None:
+        if field.data != self.expected_username:
+            raise validators.ValidationError(f"Type {self.expected_username} exactly to confirm.")

@@ -1,0 +1,349 @@
+"""/admin/organizations/...: find an organization, read everything about it, and fix it.
+
+Reading needs AdminOrganizationsRead (moderators, support, admins). Editing details needs
+AdminOrganizationsWrite, renaming AdminOrganizationsNameWrite, and the role forms
+AdminRoleAdd/Update/Delete (support and admins). Role changes go through the organization
+service with the admin:organization:role:* tags, so they keep the last-owner rule under its
+row lock and are recorded in the organization's history.
+"""
+
+import datetime
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config, view_defaults
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from warehouse_orgs.accounts.interfaces import IUserService
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.admin.organization_forms import (
+    AddRoleForm,
+    AdminOrganizationDetailsForm,
+    DeleteRoleForm,
+    RenameOrganizationForm,
+    UpdateRoleForm,
+)
+from warehouse_orgs.admin.organization_search import SEARCH_MAX_LENGTH, SearchError, parse
+from warehouse_orgs.admin.sections import sections_for
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.email import send_email
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationApplication,
+    OrganizationProject,
+    OrganizationRole,
+)
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.services import NameUnavailable, OrganizationError
+from warehouse_orgs.packaging.models import Project
+from warehouse_orgs.pagination import Page, page_number, paginate
+
+P = Permissions
+READ = P.AdminOrganizationsRead
+
+
+def organization_search(conditions: list[Any]) -> Select[Any]:
+    """Organizations matching every condition, each with its member count.
+
+    The counts come from one grouped subquery joined in, so a page costs the same whatever
+    its size.
+    """
+    members = (
+        select(OrganizationRole.organization_id, func.count().label("member_count"))
+        .group_by(OrganizationRole.organization_id)
+        .subquery()
+    )
+    return (
+        select(Organization, func.coalesce(members.c.member_count, 0).label("member_count"))
+        .outerjoin(members, members.c.organization_id == Organization.id)
+        .where(*conditions)
+        .order_by(Organization.created.desc(), Organization.normalized_name, Organization.id)
+    )
+
+
+@view_config(
+    route_name="admin.organization.list",
+    renderer="admin/organizations/list.html",
+    request_method="GET",
+    permission=READ,
+)
+def organization_list(request: Request) -> dict[str, Any]:
+    q = request.GET.get("q", "").strip()
+    error = None
+    organizations = None
+    try:
+        conditions = parse(q)
+    except SearchError as refusal:
+        error = str(refusal)
+        request.response.status = 400
+    else:
+        organizations = paginate(
+            request.db, organization_search(conditions), page_number(request), scalars=False
+        )
+    return {
+        "q": q,
+        "search_error": error,
+        "search_max_length": SEARCH_MAX_LENGTH,
+        "organizations": organizations,
+        "admin_sections": sections_for(request),
+    }
+
+
+@view_defaults(renderer="admin/organizations/detail.html")
+class OrganizationDetailPage:
+    """/admin/organizations/<id>/ and the forms on it.
+
+    A refused form re-renders the page with the reason beside the field, and the status says
+    what kind of refusal it was: 400 for input, 409 for a rule of the organization.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.service = request.find_service(IOrganizationService)
+        self.organization = self._target()
+
+    def _target(self) -> Organization:
+        # get_organization answers None for an id that is not a UUID: junk in the URL is a 404.
+        organization = self.service.get_organization(self.request.matchdict["organization_id"])
+        if organization is None:
+            raise HTTPNotFound("There is no organization with this id.")
+        return organization
+
+    def _role(self) -> OrganizationRole:
+        role = self.service.get_role(self.organization, self.request.matchdict["role_id"])
+        if role is None:
+            raise HTTPNotFound("This organization has no such member.")
+        return role
+
+    def _may(self, permission: Permissions) -> bool:
+        return bool(self.request.has_permission(permission))
+
+    def _events(self) -> Page[Any]:
+        event = Organization.Event
+        query = (
+            select(event)
+            .where(event.source_id == self.organization.id)
+            .order_by(event.time.desc(), event.id)
+        )
+        return paginate(self.request.db, query, page_number(self.request))
+
+    def _projects(self) -> list[Project]:
+        return list(
+            self.request.db.scalars(
+                select(Project)
+                .join(OrganizationProject, OrganizationProject.project_id == Project.id)
+                .where(OrganizationProject.organization_id == self.organization.id)
+                .order_by(Project.normalized_name)
+            )
+        )
+
+    def _applications(self) -> list[OrganizationApplication]:
+        return list(
+            self.request.db.scalars(
+                select(OrganizationApplication)
+                .where(OrganizationApplication.organization_id == self.organization.id)
+                .options(selectinload(OrganizationApplication.submitted_by))
+                .order_by(OrganizationApplication.submitted)
+            )
+        )
+
+    def page(self, status: int = 200, **forms: Any) -> dict[str, Any]:
+        """The whole page; ``forms`` replaces the blank forms with ones carrying errors."""
+        self.request.response.status = status
+        organization = self.organization
+        if self._may(P.AdminOrganizationsWrite):
+            forms.setdefault("details_form", AdminOrganizationDetailsForm(obj=organization))
+        if self._may(P.AdminOrganizationsNameWrite):
+            forms.setdefault("rename_form", RenameOrganizationForm(current_name=organization.name))
+        if self._may(P.AdminRoleAdd):
+            forms.setdefault("add_role_form", AddRoleForm())
+        roles = self.service.roles(organization)
+        failed_role_id = forms.get("failed_role_id")
+        role_forms = {
+            role.id: (
+                forms["update_role_form"]
+                if role.id == failed_role_id and "update_role_form" in forms
+                else UpdateRoleForm(data={"role_name": role.role_name}),
+                forms["delete_role_form"]
+                if role.id == failed_role_id and "delete_role_form" in forms
+                else DeleteRoleForm(expected_username=role.user.username),
+            )
+            for role in roles
+        }
+        return {
+            "organization": organization,
+            "roles": roles,
+            "owner_count": sum(r.role_name == OrganizationRoleType.Owner for r in roles),
+            "invitations": self.service.invitations(organization),
+            "projects": self._projects(),
+            "applications": self._applications(),
+            "events": self._events(),
+            "may_update_roles": self._may(P.AdminRoleUpdate),
+            "may_delete_roles": self._may(P.AdminRoleDelete),
+            "role_forms": role_forms,
+            "now": datetime.datetime.now(datetime.UTC),
+            "details_form": forms.get("details_form"),
+            "rename_form": forms.get("rename_form"),
+            "add_role_form": forms.get("add_role_form"),
+            "admin_sections": sections_for(self.request),
+        }
+
+    def done(self, message: str) -> HTTPSeeOther:
+        self.request.session.flash(message, queue="success")
+        return HTTPSeeOther(
+            self.request.route_path(
+                "admin.organization.detail", organization_id=self.organization.id
+            )
+        )
+
+    @view_config(route_name="admin.organization.detail", request_method="GET", permission=READ)
+    def show(self) -> dict[str, Any]:
+        return self.page()
+
+    @view_config(
+        route_name="admin.organization.detail",
+        request_method="POST",
+        permission=P.AdminOrganizationsWrite,
+        require_reauth=True,
+    )
+    def edit_details(self) -> Any:
+        form = AdminOrganizationDetailsForm(self.request.POST)
+        if not form.validate():
+            return self.page(400, details_form=form)
+        try:
+            changed = self.service.update_details(
+                self.organization,
+                display_name=form.display_name.data,
+                link_url=form.link_url.data,
+                description=form.description.data,
+                orgtype=form.orgtype.data,
+            )
+        except OrganizationError as refusal:
+            form.orgtype.errors = [str(refusal)]
+            return self.page(409, details_form=form)
+        if not changed:
+            return self.done(f"Nothing changed for {self.organization.name}.")
+        return self.done(f"{self.organization.name}: {', '.join(changed)} saved.")
+
+    @view_config(
+        route_name="admin.organization.rename",
+        request_method="POST",
+        permission=P.AdminOrganizationsNameWrite,
+        require_reauth=True,
+    )
+    def rename(self) -> Any:
+        organization = self.organization
+        old_name = organization.name
+        form = RenameOrganizationForm(self.request.POST, current_name=old_name)
+        if not form.validate():
+            return self.page(400, rename_form=form)
+        new_name = form.new_organization_name.data
+        if new_name == old_name:
+            form.new_organization_name.errors = ["This is already the organization's name."]
+            return self.page(400, rename_form=form)
+        try:
+            self.service.rename(organization, new_name)
+        except NameUnavailable as refusal:
+            self.request.tm.doom()
+            form.new_organization_name.errors = [str(refusal)]
+            return self.page(409, rename_form=form)
+        for owner in self._owners():
+            primary = owner.primary_email
+            if primary is not None and primary.verified:
+                send_email(
+                    self.request,
+                    "organization-renamed",
+                    primary.email,
+                    username=owner.username,
+                    old_name=old_name,
+                    new_name=organization.name,
+                )
+        return self.done(f"{old_name} is now called {organization.name}.")
+
+    def _owners(self) -> list[User]:
+        return list(
+            self.request.db.scalars(
+                select(User)
+                .join(OrganizationRole, OrganizationRole.user_id == User.id)
+                .where(
+                    OrganizationRole.organization_id == self.organization.id,
+                    OrganizationRole.role_name == OrganizationRoleType.Owner,
+                )
+                .options(selectinload(User.emails))
+                .order_by(User.username)
+            )
+        )
+
+    @view_config(
+        route_name="admin.organization.add_role",
+        request_method="POST",
+        permission=P.AdminRoleAdd,
+        require_reauth=True,
+    )
+    def add_role(self) -> Any:
+        form = AddRoleForm(self.request.POST)
+        if not form.validate():
+            return self.page(400, add_role_form=form)
+        user = self.request.find_service(IUserService).get_user_by_username(form.username.data)
+        if user is None:
+            form.username.errors = [f"There is no account named {form.username.data}."]
+            return self.page(400, add_role_form=form)
+        role_name = OrganizationRoleType(form.role_name.data)
+        try:
+            self.service.add_role(
+                self.organization, user, role_name, tag=EventTag.AdminOrganizationRoleAdd
+            )
+        except OrganizationError as refusal:
+            self.request.tm.doom()
+            form.role_name.errors = [str(refusal)]
+            return self.page(409, add_role_form=form)
+        return self.done(f"{user.username} added as {role_name}.")
+
+    @view_config(
+        route_name="admin.organization.update_role",
+        request_method="POST",
+        permission=P.AdminRoleUpdate,
+        require_reauth=True,
+    )
+    def update_role(self) -> Any:
+        role = self._role()
+        form = UpdateRoleForm(self.request.POST)
+        failed = {"failed_role_id": role.id, "update_role_form": form}
+        if not form.validate():
+            return self.page(400, **failed)
+        role_name = OrganizationRoleType(form.role_name.data)
+        if role_name == role.role_name:
+            return self.done(f"{role.user.username} is already {role_name}.")
+        try:
+            self.service.change_role(role, role_name, tag=EventTag.AdminOrganizationRoleChange)
+        except OrganizationError as refusal:
+            # LastOwnerRefused among them: nothing this request did is kept.
+            self.request.tm.doom()
+            form.role_name.errors = [str(refusal)]
+            return self.page(409, **failed)
+        return self.done(f"{role.user.username} is now {role_name}.")
+
+    @view_config(
+        route_name="admin.organization.delete_role",
+        request_method="POST",
+        permission=P.AdminRoleDelete,
+        require_reauth=True,
+    )
+    def delete_role(self) -> Any:
+        role = self._role()
+        username = role.user.username
+        form = DeleteRoleForm(self.request.POST, expected_username=username)
+        failed = {"failed_role_id": role.id, "delete_role_form": form}
+        if not form.validate():
+            return self.page(400, **failed)
+        try:
+            self.service.remove_role(role, tag=EventTag.AdminOrganizationRoleRemove)
+        except OrganizationError as refusal:
+            self.request.tm.doom()
+            form.username.errors = [str(refusal)]
+            return self.page(409, **failed)
+        return self.done(f"{username} removed from {self.organization.name}.")
