@@ -1,0 +1,374 @@
+"""/admin/organization_applications/: the review queue, one application, and the decisions."""
+
+import datetime
+
+import pytest
+from sqlalchemy import select
+
+from tests.common.db.accounts import EmailFactory, UserFactory
+from tests.common.db.organizations import OrganizationApplicationFactory, OrganizationFactory
+from tests.common.events import event_tags
+from tests.common.pages import field_error, main_text
+from tests.common.sessions import log_in
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationApplication,
+    OrganizationApplicationMessage,
+    OrganizationRole,
+)
+
+LIST = "/admin/organization_applications/"
+ACTIONS = ["approve", "decline", "defer", "requestmoreinfo", "addnote"]
+NOW = datetime.datetime.now(datetime.UTC)
+
+
+def days_ago(days):
+    return NOW - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def support(db_session):
+    return UserFactory.create(username="sam-support", is_support=True)
+
+
+@pytest.fixture
+def app(webtest_app, support):
+    log_in(webtest_app, support)
+    return webtest_app
+
+
+@pytest.fixture
+def application(db_session):
+    return OrganizationApplicationFactory.create(
+        name="science-tools", submitted_by__username="alice", submitted=days_ago(3)
+    )
+
+
+def _names(page):
+    return [row.find("a").text for row in page.html.select("#applications-table tbody tr")]
+
+
+def _text(tag):
+    return " ".join(tag.get_text(" ").split())
+
+
+def _csrf(page):
+    return page.html.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+def _detail(application):
+    return f"{LIST}{application.id}/"
+
+
+def _reload(db_session, row):
+    db_session.expire_all()
+    return db_session.get(type(row), row.id)
+
+
+# The list
+
+
+def test_the_list_is_oldest_first_and_shows_undecided_ones_by_default(app, db_session):
+    OrganizationApplicationFactory.create(name="newer", submitted=days_ago(1))
+    OrganizationApplicationFactory.create(name="older", submitted=days_ago(9))
+    OrganizationApplicationFactory.create(name="asked", status="moreinformationneeded")
+    OrganizationApplicationFactory.create(name="done", status="approved", submitted=days_ago(20))
+    page = app.get(LIST)
+    assert _names(page) == ["older", "newer", "asked"]
+    assert _names(app.get(LIST, {"status": "approved"})) == ["done"]
+    assert _names(app.get(LIST, {"status": "all"})) == ["done", "older", "newer", "asked"]
+
+
+def test_filters_by_type_and_age(app, db_session):
+    OrganizationApplicationFactory.create(
+        name="old-company", orgtype="Company", submitted=days_ago(10)
+    )
+    OrganizationApplicationFactory.create(
+        name="new-company", orgtype="Company", submitted=days_ago(1)
+    )
+    OrganizationApplicationFactory.create(name="old-community", submitted=days_ago(10))
+    assert _names(app.get(LIST, {"type": "Company"})) == ["old-company", "new-company"]
+    assert _names(app.get(LIST, {"type": "Company", "age": "5"})) == ["old-company"]
+    assert sorted(_names(app.get(LIST, {"age": "5"}))) == ["old-community", "old-company"]
+
+
+def test_search_matches_name_display_name_and_applicant(app, db_session):
+    OrganizationApplicationFactory.create(name="astro", display_name="Star Gazers")
+    OrganizationApplicationFactory.create(name="bio", submitted_by__username="starling")
+    OrganizationApplicationFactory.create(name="chem")
+    assert sorted(_names(app.get(LIST, {"q": "STAR"}))) == ["astro", "bio"]
+    assert _names(app.get(LIST, {"q": "%"})) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": "a" * 101}, "q"),
+        ({"status": "lost"}, "status"),
+        ({"type": "Government"}, "type"),
+        ({"age": "soon"}, "age"),
+        ({"age": "-1"}, "age"),
+    ],
+)
+def test_bad_filters_are_refused(app, db_session, params, field):
+    page = app.get(LIST, params, status=400)
+    assert field_error(page, field)
+    assert not page.html.select("#applications-table")
+
+
+def test_the_list_comes_in_pages_of_25(app, db_session):
+    for n in range(30):
+        OrganizationApplicationFactory.create(name=f"app-{n:02}", submitted=days_ago(60 - n))
+    first = app.get(LIST)
+    assert _names(first) == [f"app-{n:02}" for n in range(25)]
+    second = app.get(LIST, {"page": "2"})
+    assert _names(second) == [f"app-{n:02}" for n in range(25, 30)]
+
+
+@pytest.mark.parametrize(("path", "budget"), [("list", 5), ("detail", 12)])
+def test_the_sql_statement_count_does_not_grow_with_the_applications(app, db_session, path, budget):
+    applicant = UserFactory.create()
+    first = OrganizationApplicationFactory.create(submitted_by=applicant, name="first-one")
+
+    def url():
+        return LIST if path == "list" else _detail(first)
+
+    one = len(app.get(url()).sql_statements)
+    for n in range(19):
+        OrganizationApplicationFactory.create(
+            name=f"first-one-{n}", submitted_by=UserFactory.create() if n % 2 else applicant
+        )
+    twenty = app.get(url())
+    assert one == budget
+    assert len(twenty.sql_statements) == budget
+    if path == "list":
+        assert len(_names(twenty)) == 20
+
+
+# The detail page
+
+
+def test_the_detail_shows_the_applicant_and_similar_names(app, db_session, application):
+    OrganizationFactory.create(name="science-tool")
+    OrganizationFactory.create(name="unrelated")
+    OrganizationApplicationFactory.create(name="Science_Tools", submitted_by__username="mallory")
+    OrganizationApplicationFactory.create(name="gardening", submitted_by=application.submitted_by)
+    page = app.get(_detail(application))
+    assert "alice , account 0 days old." in _text(page.html.find(id="applicant"))
+    assert "gardening" in _text(page.html.find(id="other-applications-table"))
+    organizations = _text(page.html.find(id="similar-organizations-table"))
+    assert "science-tool" in organizations
+    assert "unrelated" not in organizations
+    applications = _text(page.html.find(id="similar-applications-table"))
+    assert "Science_Tools" in applications
+    assert "mallory" in applications
+    assert "gardening" not in applications
+
+
+@pytest.mark.parametrize(
+    ("link_url", "email", "verified", "matches"),
+    [
+        ("https://science.example.org/", "me@example.org", True, True),
+        ("https://example.org", "me@Example.org", True, True),
+        ("https://example.org/", "me@example.org", False, False),
+        ("https://notexample.org/", "me@example.org", True, False),
+    ],
+)
+def test_the_detail_says_whether_the_link_matches_a_verified_email_domain(
+    app, db_session, link_url, email, verified, matches
+):
+    applicant = UserFactory.create()
+    EmailFactory.create(user=applicant, email=email, primary=False, verified=verified)
+    application = OrganizationApplicationFactory.create(submitted_by=applicant, link_url=link_url)
+    badge = _text(app.get(_detail(application)).html.find(id="domain-match"))
+    if matches:
+        assert badge == "Matches the verified email domain example.org"
+    else:
+        assert badge == "No verified email of the applicant is at this domain"
+
+
+def test_an_unknown_application_is_404(app, db_session):
+    app.get(f"{LIST}not-a-uuid/", status=404)
+    app.get(f"{LIST}00000000-0000-0000-0000-000000000000/", status=404)
+
+
+# Actions
+
+
+def test_approving_creates_the_organization_and_declines_the_competitor(
+    app, db_session, application, outbox
+):
+    competitor = OrganizationApplicationFactory.create(
+        name="Science.Tools", submitted_by__username="bob"
+    )
+    form = app.get(_detail(application)).forms["approve-form"]
+    form["message"] = "Welcome aboard."
+    page = form.submit(status=303).follow()
+    assert "science-tools is approved. 1 competing application(s) declined." in main_text(page)
+    organization = db_session.scalars(
+        select(Organization).where(Organization.name == "science-tools")
+    ).one()
+    (role,) = db_session.scalars(
+        select(OrganizationRole).where(OrganizationRole.organization_id == organization.id)
+    )
+    assert (role.user_id, role.role_name) == (application.submitted_by_id, "Owner")
+    assert _reload(db_session, application).status == "approved"
+    assert _reload(db_session, competitor).status == "declined"
+    assert EventTag.OrganizationApplicationApprove in event_tags(db_session, application)
+    mail = {message.recipient: message for message in outbox.messages()}
+    approved = mail["alice@example.com"]
+    assert approved.subject == "Your organization science-tools is approved"
+    assert "Welcome aboard." in approved.body("plain")
+    declined = mail["bob@example.com"]
+    assert declined.subject == "Your application for the organization Science.Tools was declined"
+    assert "Another application for this name was approved." in declined.body("plain")
+
+
+def test_approving_a_taken_name_is_refused_and_changes_nothing(
+    app, db_session, application, outbox
+):
+    page = app.get(_detail(application))
+    OrganizationFactory.create(name="science-tools")
+    refused = page.forms["approve-form"].submit(status=409)
+    assert "An organization already has this name" in main_text(refused)
+    assert _reload(db_session, application).status == "submitted"
+    assert outbox.messages() == []
+
+
+def test_declining_emails_the_optional_message(app, db_session, application, outbox):
+    form = app.get(_detail(application)).forms["decline-form"]
+    form["message"] = "Please use a project instead."
+    form.submit(status=303)
+    assert _reload(db_session, application).status == "declined"
+    (message,) = outbox.messages()
+    assert "Please use a project instead." in message.body("plain")
+    # Decided: no more decisions, but notes still.
+    page = app.get(_detail(application))
+    assert "approve-form" not in page.forms
+    assert "addnote-form" in page.forms
+
+
+def test_deferring(app, db_session, application, outbox):
+    app.get(_detail(application)).forms["defer-form"].submit(status=303)
+    assert _reload(db_session, application).status == "deferred"
+    assert outbox.messages() == []
+
+
+def test_requesting_more_information_needs_a_message_and_emails_it(
+    app, db_session, application, outbox
+):
+    page = app.get(_detail(application))
+    empty = page.forms["requestmoreinfo-form"].submit(status=400)
+    assert field_error(empty, "question-message") == "Write a message."
+    assert _reload(db_session, application).status == "submitted"
+    form = page.forms["requestmoreinfo-form"]
+    form["message"] = "Who else maintains these?"
+    form.submit(status=303)
+    assert _reload(db_session, application).status == "moreinformationneeded"
+    (message,) = outbox.messages()
+    assert "Who else maintains these?" in message.body("plain")
+    assert f"/manage/organizations/application/{application.id}/" in message.body("plain")
+
+
+def test_a_note_is_internal_and_never_emailed(app, db_session, application, outbox):
+    form = app.get(_detail(application)).forms["addnote-form"]
+    form["message"] = "Checked their projects; fine."
+    page = form.submit(status=303).follow()
+    assert "Checked their projects; fine." in main_text(page)
+    assert outbox.messages() == []
+    (note,) = db_session.scalars(select(OrganizationApplicationMessage))
+    assert note.kind == "note"
+    assert _reload(db_session, application).status == "submitted"
+
+
+def test_review_next_goes_to_the_next_oldest_waiting_application(app, db_session, application):
+    following = OrganizationApplicationFactory.create(name="next-up", submitted=days_ago(2))
+    OrganizationApplicationFactory.create(name="later", submitted=days_ago(1))
+    form = app.get(_detail(application)).forms["defer-form"]
+    form["next"] = True
+    response = form.submit(status=303)
+    assert response.location == f"http://localhost{_detail(following)}"
+    form = app.get(_detail(following)).forms["addnote-form"]
+    form["message"] = "Noted."
+    assert form.submit(status=303).location == f"http://localhost{_detail(following)}"
+
+
+def test_posting_without_the_csrf_token_changes_nothing(app, db_session, application, outbox):
+    for action in ACTIONS:
+        app.post(f"{_detail(application)}{action}/", {"message": "x"}, status=400)
+    assert _reload(db_session, application).status == "submitted"
+    assert db_session.scalars(select(OrganizationApplicationMessage)).all() == []
+    assert db_session.scalars(select(Organization)).all() == []
+    assert outbox.messages() == []
+
+
+# Who may do what
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_moderators_read_but_every_action_is_refused(webtest_app, db_session, application, action):
+    log_in(webtest_app, UserFactory.create(is_moderator=True))
+    page = webtest_app.get(_detail(application))
+    assert "approve-form" not in page.forms
+    assert "addnote-form" not in page.forms
+    webtest_app.get(LIST)
+    webtest_app.post(
+        f"{_detail(application)}{action}/",
+        {"message": "x", "csrf_token": _csrf(page)},
+        status=403,
+    )
+    assert _reload(db_session, application).status == "submitted"
+
+
+@pytest.mark.parametrize("path", ["list", "detail", *ACTIONS])
+def test_ordinary_users_are_refused_everywhere(webtest_app, db_session, application, path):
+    log_in(webtest_app, UserFactory.create())
+    token = _csrf(webtest_app.get("/"))
+    if path == "list":
+        webtest_app.get(LIST, status=403)
+    elif path == "detail":
+        webtest_app.get(_detail(application), status=403)
+    else:
+        webtest_app.post(
+            f"{_detail(application)}{path}/", {"message": "x", "csrf_token": token}, status=403
+        )
+    assert _reload(db_session, application).status == "submitted"
+
+
+def test_admins_act_too(webtest_app, db_session, application):
+    log_in(webtest_app, UserFactory.create(is_superuser=True))
+    webtest_app.get(_detail(application)).forms["defer-form"].submit(status=303)
+    assert _reload(db_session, application).status == "deferred"
+
+
+# The journey
+
+
+def test_apply_then_approve_then_the_applicant_is_owner(webtest_app, db_session, outbox):
+    alice = UserFactory.create(username="alice")
+    log_in(webtest_app, alice)
+    form = webtest_app.get("/manage/organizations/").forms["apply-form"]
+    form["name"] = "journey-org"
+    form["display_name"] = "Journey Org"
+    form["link_url"] = "https://journey.example.com/"
+    form["description"] = "From application to organization."
+    form["orgtype"] = "Community"
+    form["usage"] = "We want to keep our several related packages under one roof."
+    form["membership_size"] = "2-5"
+    form.submit(status=303)
+    (application,) = db_session.scalars(select(OrganizationApplication))
+    webtest_app.post("/account/logout/", {"csrf_token": _csrf(webtest_app.get("/"))})
+
+    log_in(webtest_app, UserFactory.create(is_support=True), step_offset=0)
+    webtest_app.get(_detail(application)).forms["approve-form"].submit(status=303)
+    webtest_app.post("/account/logout/", {"csrf_token": _csrf(webtest_app.get("/"))})
+
+    log_in(webtest_app, alice, step_offset=1)
+    page = webtest_app.get("/manage/organizations/")
+    row = page.html.select_one("#organizations-table tbody tr")
+    assert "Journey Org" in _text(row)
+    assert "Owner" in _text(row)
+    assert "approved" in _text(page.html.find(id="applications-table"))
+    subjects = [message.subject for message in outbox.messages()]
+    assert "Your organization journey-org is approved" in subjects

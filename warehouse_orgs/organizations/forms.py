@@ -1,0 +1,174 @@
+"""Forms for applying for an organization and for reviewing applications."""
+
+import re
+from typing import Any
+
+import wtforms
+from wtforms import validators
+from wtforms.fields.choices import SelectChoice
+
+from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.organizations.models import (
+    DESCRIPTION_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    LINK_URL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    NAME_PATTERN,
+    USAGE_MAX_LENGTH,
+    OrganizationApplicationStatus,
+    OrganizationMembershipSize,
+    OrganizationType,
+)
+
+USAGE_MIN_LENGTH = 32
+SEARCH_MAX_LENGTH = 100
+MESSAGE_MAX_LENGTH = USAGE_MAX_LENGTH
+# Far beyond any real queue age; keeps the interval arithmetic in range.
+MAX_AGE_DAYS = 36_500
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_nul(form: wtforms.Form, field: wtforms.Field) -> None:
+    # PostgreSQL cannot store a NUL character in text; refuse it here rather than fail later.
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise validators.StopValidation("Remove the NUL character.")
+
+
+def _text(label: str, maximum: int, required: str, **kwargs: Any) -> wtforms.StringField:
+    return wtforms.StringField(
+        label,
+        validators=[validators.InputRequired(message=required), no_nul, bounded(maximum)],
+        filters=[_strip],
+        **kwargs,
+    )
+
+
+class ApplicationForm(Form):
+    """Apply for an organization, or edit an application still waiting for review.
+
+    ``organization_service`` checks the name is free; ``application`` (when editing) is the
+    application being edited, so its own name does not count against it.
+    """
+
+    name = _text("Organization account name", NAME_MAX_LENGTH, "Enter a name.")
+    display_name = _text("Organization name", DISPLAY_NAME_MAX_LENGTH, "Enter a display name.")
+    link_url = _text("Organization URL", LINK_URL_MAX_LENGTH, "Enter the organization's URL.")
+    description = _text(
+        "Organization description", DESCRIPTION_MAX_LENGTH, "Describe the organization."
+    )
+    orgtype = wtforms.RadioField(
+        "Organization type",
+        choices=[
+            SelectChoice(OrganizationType.Community.value, "Community (free)"),
+            SelectChoice(OrganizationType.Company.value, "Company (paid per member)"),
+        ],
+        validators=[validators.InputRequired(message="Choose Community or Company.")],
+    )
+    usage = wtforms.TextAreaField(
+        "How will you use the organization?",
+        validators=[
+            validators.InputRequired(message="Tell us how you will use the organization."),
+            no_nul,
+            validators.Length(
+                min=USAGE_MIN_LENGTH,
+                max=USAGE_MAX_LENGTH,
+                message=f"Use {USAGE_MIN_LENGTH} to {USAGE_MAX_LENGTH} characters.",
+            ),
+        ],
+        filters=[_strip],
+    )
+    membership_size = wtforms.SelectField(
+        "How many people will be members?",
+        choices=[SelectChoice(size.value) for size in OrganizationMembershipSize],
+        validators=[validators.InputRequired(message="Choose a size.")],
+    )
+
+    def __init__(
+        self, formdata: Any = None, *, organization_service: Any, application: Any = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(formdata, **kwargs)
+        self.organization_service = organization_service
+        self.application = application
+
+    def validate_name(self, field: wtforms.Field) -> None:
+        if not re.match(NAME_PATTERN, field.data, flags=re.IGNORECASE):
+            raise validators.ValidationError(
+                "Use letters, numbers, and . _ - between them; start and end with a letter or "
+                "number."
+            )
+        reason = self.organization_service.name_unavailable_reason(
+            field.data, ignore_application=self.application
+        )
+        if reason:
+            raise validators.ValidationError(reason)
+
+    def validate_link_url(self, field: wtforms.Field) -> None:
+        if not re.match(r"^https?://\S+$", field.data, flags=re.IGNORECASE):
+            raise validators.ValidationError("Start the URL with http:// or https://.")
+
+    def details(self) -> dict[str, Any]:
+        return {name: field.data for name, field in self._fields.items()}
+
+
+class MessageForm(Form):
+    """A question to the applicant, their answer, or an internal note: the text is required."""
+
+    message = wtforms.TextAreaField(
+        "Message",
+        validators=[
+            validators.InputRequired(message="Write a message."),
+            no_nul,
+            bounded(MESSAGE_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+
+
+class DecisionForm(Form):
+    """Approve or decline, with an optional message to the applicant."""
+
+    message = wtforms.TextAreaField(
+        "Message to the applicant (optional)",
+        validators=[validators.Optional(), no_nul, bounded(MESSAGE_MAX_LENGTH)],
+        filters=[_strip],
+    )
+
+
+STATUS_FILTERS = {
+    "undecided": "Waiting for a decision",
+    **{status.value: status.value for status in OrganizationApplicationStatus},
+    "all": "All",
+}
+
+
+class ApplicationSearchForm(Form):
+    q = wtforms.StringField(
+        "Name, display name or applicant",
+        validators=[no_nul, bounded(SEARCH_MAX_LENGTH)],
+        filters=[_strip],
+    )
+    status = wtforms.SelectField(
+        "Status",
+        choices=[SelectChoice(value, label) for value, label in STATUS_FILTERS.items()],
+        default="undecided",
+        validators=[validators.Optional()],
+    )
+    type = wtforms.SelectField(
+        "Type",
+        choices=[SelectChoice("", "Any"), *(SelectChoice(t.value) for t in OrganizationType)],
+        default="",
+        validators=[validators.Optional()],
+    )
+    age = wtforms.IntegerField(
+        "Submitted more than this many days ago",
+        validators=[
+            validators.Optional(),
+            validators.NumberRange(
+                min=0, max=MAX_AGE_DAYS, message=f"Use a number from 0 to {MAX_AGE_DAYS}."
+            ),
+        ],
+    )
