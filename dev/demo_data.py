@@ -7,13 +7,24 @@ Every demo account has the password ``password`` and two-factor authentication w
 derived from the username, so ``make totp U=<username>`` can print a current code.
 """
 
+import datetime
 import hashlib
 
 from pyramid.request import Request
+from sqlalchemy import select
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.accounts.services import hash_secret
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationApplication,
+    OrganizationInvitationStatus,
+    OrganizationNameCatalog,
+)
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ProjectRoleName
 
@@ -64,6 +75,8 @@ def build_demo_data(request: Request) -> list[str]:
             user.totp_secret = demo_totp_secret(username)
         created.append(user)
     project_lines = build_demo_projects(request)
+    project_lines += build_demo_applications(request)
+    project_lines += build_demo_organizations(request)
     if not created:
         return project_lines or ["Demo data is already there."]
     request.db.flush()
@@ -92,9 +105,123 @@ def build_demo_projects(request: Request) -> list[str]:
     return ["Demo projects: " + "; ".join(created)]
 
 
+# Pending applications: (applicant, name, display name, type, days since submitted). Two
+# applicants want the same name, so approving one shows the other being declined.
+DEMO_APPLICATIONS: tuple[tuple[str, str, str, str, int], ...] = (
+    ("alice", "sample-collective", "Sample Collective", "Community", 21),
+    ("bob", "toolbelt-maintainers", "Toolbelt Maintainers", "Community", 14),
+    ("carol", "carol-consulting", "Carol Consulting Ltd", "Company", 10),
+    ("newbie", "sample_collective", "Sample Collective (fan club)", "Community", 8),
+    ("alice", "acme-data", "ACME Data Inc.", "Company", 5),
+    ("bob", "python-teachers", "Python Teachers", "Community", 3),
+    ("carol", "carol-labs", "Carol Labs", "Company", 2),
+    ("newbie", "first-steps", "First Steps", "Community", 0),
+)
+
+
+def build_demo_applications(request: Request) -> list[str]:
+    """The demo applications that are missing, waiting for review, oldest first."""
+    users = request.find_service(IUserService)
+    now = datetime.datetime.now(datetime.UTC)
+    created = []
+    for username, name, display_name, orgtype, days in DEMO_APPLICATIONS:
+        applicant = users.get_user_by_username(username)
+        exists = request.db.scalar(
+            select(OrganizationApplication.id).where(
+                OrganizationApplication.submitted_by_id == applicant.id,
+                OrganizationApplication.name == name,
+            )
+        )
+        if exists is not None:
+            continue
+        application = OrganizationApplication(
+            submitted_by=applicant,
+            name=name,
+            display_name=display_name,
+            orgtype=orgtype,
+            link_url=f"https://{name.replace('_', '-')}.example.com/",
+            description=f"{display_name}, a demo applicant.",
+            usage=f"{display_name} wants one place for the packages its people maintain.",
+            membership_size="2-5",
+            submitted=now - datetime.timedelta(days=days, hours=1),
+        )
+        request.db.add(application)
+        request.db.flush()
+        application.record_event(
+            EventTag.OrganizationApplicationSubmit,
+            request,
+            {"organization": name, "orgtype": orgtype, "actor": username},
+        )
+        created.append(f"{name} ({username}, {orgtype})")
+    if not created:
+        return []
+    return ["Demo applications waiting for review: " + ", ".join(created)]
+
+
 def _describe(user: User) -> str:
     roles = ", ".join(user.staff_roles)
     extra = [roles] if roles else []
     if not user.has_two_factor:
         extra.append("no two-factor yet")
     return user.username + (f" ({'; '.join(extra)})" if extra else "")
+
+
+# name: (display name, type, {username: role}); newbie is invited to each (one invitation
+# pending, an older one expired) and carol joined by accepting an invitation.
+DEMO_ORGANIZATIONS: dict[str, tuple[str, str, dict[str, OrganizationRoleType]]] = {
+    "demo-community": (
+        "Demo Community",
+        "Community",
+        {"alice": OrganizationRoleType.Owner, "bob": OrganizationRoleType.Manager},
+    ),
+    "demo-company": (
+        "Demo Company Inc.",
+        "Company",
+        {"bob": OrganizationRoleType.Owner, "alice": OrganizationRoleType.BillingManager},
+    ),
+}
+
+
+def build_demo_organizations(request: Request) -> list[str]:
+    """The demo organizations that are missing, with members in every role and invitations
+    pending, expired and accepted."""
+    users = request.find_service(IUserService)
+    organizations = request.find_service(IOrganizationService)
+    created = []
+    for name, (display_name, orgtype, members) in DEMO_ORGANIZATIONS.items():
+        if organizations.get_organization_by_name(name) is not None:
+            continue
+        organization = Organization(
+            name=name,
+            display_name=display_name,
+            orgtype=orgtype,
+            link_url=f"https://{name}.example.com/",
+            description=f"{display_name}, a demo organization.",
+        )
+        request.db.add(organization)
+        request.db.flush()
+        request.db.refresh(organization, ["normalized_name"])
+        request.db.add(
+            OrganizationNameCatalog(
+                normalized_name=organization.normalized_name, organization_id=organization.id
+            )
+        )
+        organization.record_event(
+            EventTag.OrganizationCreate, request, {"submitted_by": next(iter(members))}
+        )
+        for username, role_name in members.items():
+            organizations.add_role(organization, users.get_user_by_username(username), role_name)
+        carol, newbie = users.get_user_by_username("carol"), users.get_user_by_username("newbie")
+        accepted, _ = organizations.invite(organization, carol, OrganizationRoleType.Member)
+        organizations.accept_invitation(accepted)
+        expired, _ = organizations.invite(organization, newbie, OrganizationRoleType.Manager)
+        expired.status = OrganizationInvitationStatus.Expired
+        expired.expires_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
+        request.db.flush()
+        organizations.invite(organization, newbie, OrganizationRoleType.Member)
+        created.append(f"{name} ({orgtype})")
+    if not created:
+        return []
+    return [
+        "Demo organizations: " + ", ".join(created) + "; newbie has a pending invitation to each."
+    ]

@@ -18,10 +18,11 @@ from pyramid.view import (
     notfound_view_config,
     view_config,
 )
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from warehouse_orgs.config import Environment
+from warehouse_orgs.organizations.models import Organization
 from warehouse_orgs.security_headers import apply_security_headers
 from warehouse_orgs.security_policy import NeedsTwoFactor, NeedsVerifiedEmail
 
@@ -35,6 +36,7 @@ ERROR_TITLES = {
     405: "Method not allowed",
     500: "Internal server error",
 }
+NEWEST_ORGANIZATIONS = 10
 CSRF_FAILURE_MESSAGE = (
     "This form's security token was missing or has expired. Go back, reload the page and "
     "submit the form again."
@@ -43,7 +45,13 @@ CSRF_FAILURE_MESSAGE = (
 
 @view_config(route_name="index", renderer="index.html", request_method="GET")
 def index(request: Request) -> dict:
-    return {}
+    newest = (
+        select(Organization)
+        .where(Organization.is_active)
+        .order_by(Organization.created.desc(), Organization.normalized_name)
+        .limit(NEWEST_ORGANIZATIONS)
+    )
+    return {"organizations": request.db.scalars(newest).all()}
 
 
 @view_config(route_name="health", request_method="GET", require_csrf=False)

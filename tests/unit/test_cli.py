@@ -43,6 +43,9 @@ def test_dev_initdb_migrates_and_builds_demo_data_once(cli_env):
     assert result.exit_code == 0
     assert "Demo accounts (password 'password'): admin (Admin), support (Support)" in result.output
     assert "newbie (no two-factor yet)" in result.output
+    assert "Demo applications waiting for review: sample-collective (alice, Community)" in (
+        result.output
+    )
     again = _run("dev", "initdb")
     assert "Demo data is already there." in again.output
 

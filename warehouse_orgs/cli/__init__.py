@@ -40,11 +40,12 @@ def warehouse_orgs(ctx: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from warehouse_orgs.cli import db, dev, mail, shell, users
+    from warehouse_orgs.cli import db, dev, mail, organizations, shell, users
 
     warehouse_orgs.add_command(db.db)
     warehouse_orgs.add_command(dev.dev)
     warehouse_orgs.add_command(mail.mail)
+    warehouse_orgs.add_command(organizations.organizations)
     warehouse_orgs.add_command(shell.shell)
     warehouse_orgs.add_command(users.users)
 

@@ -6,6 +6,7 @@ from pyramid.request import Request
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.organizations.interfaces import IOrganizationService
 from warehouse_orgs.organizations.services import DatabaseOrganizationService
+from warehouse_orgs.organizations.tasks import expire_organization_invitations
 
 
 def refuse_deleting_sole_owners(request: Request, user: User) -> list[str]:
@@ -24,3 +25,4 @@ def includeme(config: Configurator) -> None:
         DatabaseOrganizationService.create_service, IOrganizationService
     )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
+    config.register_task(expire_organization_invitations)

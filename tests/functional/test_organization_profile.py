@@ -1,0 +1,131 @@
+"""/org/<name>/: an organization's public page, its caching headers and its redirects."""
+
+import pytest
+
+from tests.common.concurrency import service_request
+from tests.common.db.accounts import UserFactory
+from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
+from tests.common.db.packaging import ProjectFactory
+from tests.common.pages import main_text
+from tests.common.sessions import log_in
+from warehouse_orgs.organizations.models import OrganizationProject
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.services import DatabaseOrganizationService
+from warehouse_orgs.sessions import SESSION_COOKIE_NAME
+
+
+@pytest.fixture
+def organization(db_session):
+    organization = OrganizationFactory.create(
+        name="Acme-Tools",
+        display_name="Acme Tools",
+        orgtype="Company",
+        link_url="https://acme.example.com/",
+        description="Tools for everyone.",
+    )
+    OrganizationRoleFactory.create(organization=organization)
+    return organization
+
+
+def _add_members_and_projects(db_session, organization, count, start=0):
+    for n in range(start, start + count):
+        OrganizationRoleFactory.create(
+            organization=organization, role_name=OrganizationRoleType.Member
+        )
+        project = ProjectFactory.create(name=f"acme-project-{n:02}")
+        db_session.add(OrganizationProject(organization_id=organization.id, project_id=project.id))
+    db_session.flush()
+
+
+def test_the_page_shows_the_organization_and_its_projects(webtest_app, db_session, organization):
+    _add_members_and_projects(db_session, organization, 2)
+    response = webtest_app.get("/org/Acme-Tools/", status=200)
+    text = main_text(response)
+    assert "Acme Tools Company" in text
+    assert "Tools for everyone." in text
+    assert "https://acme.example.com/" in text
+    assert "Members 3" in text
+    assert "acme-project-00" in text
+    assert "acme-project-01" in text
+    assert response.html.find("time")["datetime"].startswith(str(organization.created.year))
+
+
+def test_public_caching_headers_and_no_cookie(webtest_app, organization):
+    response = webtest_app.get("/org/Acme-Tools/", status=200)
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Surrogate-Key"] == "org-acme-tools"
+    assert response.headers["Vary"] == "Cookie"
+    assert response.headers["ETag"]
+    assert SESSION_COOKIE_NAME not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_signed_in_copy_is_private(webtest_app, db_session, organization):
+    log_in(webtest_app, UserFactory.create())
+    response = webtest_app.get("/org/Acme-Tools/", status=200)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_a_matching_etag_answers_304_without_a_body(webtest_app, db_session, organization):
+    first = webtest_app.get("/org/Acme-Tools/", status=200)
+    etag = first.headers["ETag"]
+    again = webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=304)
+    assert again.body == b""
+    assert again.headers["ETag"] == etag
+    assert again.headers["Surrogate-Key"] == "org-acme-tools"
+
+    # A change to what the page shows changes the tag.
+    _add_members_and_projects(db_session, organization, 1, start=50)
+    webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=200)
+    webtest_app.get("/org/Acme-Tools/?page=2", headers={"If-None-Match": etag}, status=200)
+
+
+def test_another_case_answers_308_to_the_canonical_url(webtest_app, organization):
+    response = webtest_app.get("/org/acme_tools/", status=308)
+    assert response.location.endswith("/org/Acme-Tools/")
+
+
+def test_an_old_name_answers_308_after_a_rename(webtest_app, app_registry, db_session):
+    organization = OrganizationFactory.create(name="old-name")
+    request = service_request(app_registry, db_session, UserFactory.create())
+    DatabaseOrganizationService(request).rename(organization, "new-name")
+    db_session.flush()
+    response = webtest_app.get("/org/old-name/", status=308)
+    assert response.location.endswith("/org/new-name/")
+    webtest_app.get("/org/new-name/", status=200)
+
+
+def test_missing_and_inactive_organizations_are_not_found(webtest_app, db_session):
+    webtest_app.get("/org/nobody-here/", status=404)
+    OrganizationFactory.create(name="sleepy", is_active=False)
+    webtest_app.get("/org/sleepy/", status=404)
+
+
+def test_the_statement_count_does_not_grow_with_members_or_projects(
+    webtest_app, db_session, organization
+):
+    _add_members_and_projects(db_session, organization, 1)
+    small = webtest_app.get("/org/Acme-Tools/", status=200).sql_statements
+    _add_members_and_projects(db_session, organization, 19, start=1)
+    large = webtest_app.get("/org/Acme-Tools/", status=200)
+    assert len(large.sql_statements) == len(small) == 4
+    assert "Members 21" in main_text(large)
+    etag = large.headers["ETag"]
+    revalidated = webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=304)
+    assert len(revalidated.sql_statements) == 3
+
+
+def test_projects_are_paginated(webtest_app, db_session, organization):
+    _add_members_and_projects(db_session, organization, 30)
+    second = webtest_app.get("/org/Acme-Tools/?page=2", status=200)
+    assert "acme-project-29" in main_text(second)
+    assert "acme-project-00" not in main_text(second)
+    webtest_app.get("/org/Acme-Tools/?page=0", status=400)
+
+
+def test_the_home_page_links_the_newest_active_organizations(webtest_app, db_session):
+    OrganizationFactory.create(name="shown-org", display_name="Shown Org")
+    OrganizationFactory.create(name="hidden-org", display_name="Hidden Org", is_active=False)
+    home = webtest_app.get("/", status=200)
+    assert "Shown Org" in main_text(home)
+    assert "Hidden Org" not in main_text(home)
+    home.click("Shown Org").maybe_follow()

@@ -1,0 +1,52 @@
+"""``warehouse-orgs organizations``, run the way ``make`` runs it, on the demo data."""
+
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from tests.unit.test_cli import cli_env  # noqa: F401 (the fixture)
+from warehouse_orgs.cli import warehouse_orgs
+from warehouse_orgs.db import normalize_database_url
+
+
+def _run(*args: str):
+    return CliRunner().invoke(warehouse_orgs, list(args), catch_exceptions=False)
+
+
+def test_demo_organizations_are_built_once_and_overdue_invitations_expire(cli_env):  # noqa: F811
+    first = _run("dev", "initdb")
+    assert "Demo organizations: demo-community (Community), demo-company (Company)" in (
+        first.output
+    )
+    assert "Demo organizations" not in _run("dev", "initdb").output
+
+    engine = create_engine(normalize_database_url(cli_env["DATABASE_URL"]))
+    with engine.begin() as connection:
+        roles = connection.execute(
+            text(
+                "SELECT o.name, u.username, r.role_name FROM organization_roles r "
+                "JOIN organizations o ON o.id = r.organization_id "
+                "JOIN users u ON u.id = r.user_id ORDER BY 1, 2"
+            )
+        ).all()
+        statuses = connection.execute(
+            text("SELECT status, count(*) FROM organization_invitations GROUP BY 1 ORDER BY 1")
+        ).all()
+        connection.execute(
+            text(
+                "UPDATE organization_invitations SET expires_at = now() - interval '1 hour' "
+                "WHERE status = 'pending'"
+            )
+        )
+    engine.dispose()
+    assert roles == [
+        ("demo-community", "alice", "Owner"),
+        ("demo-community", "bob", "Manager"),
+        ("demo-community", "carol", "Member"),
+        ("demo-company", "alice", "Billing Manager"),
+        ("demo-company", "bob", "Owner"),
+        ("demo-company", "carol", "Member"),
+    ]
+    assert statuses == [("accepted", 2), ("expired", 2), ("pending", 2)]
+
+    assert _run("organizations", "expire-invitations").output == "2 invitations expired.\n"
+    assert _run("organizations", "expire-invitations").output == "0 invitations expired.\n"

@@ -1,0 +1,110 @@
+"""/account/verify-organization-role/?token=: answering an invitation to an organization.
+
+GET shows what the link offers and changes nothing (mail scanners follow links); POST accepts,
+and POST with ``decline`` declines, with an optional message to the owners.
+"""
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config, view_defaults
+
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.manage.organization_forms import DeclineInvitationForm
+from warehouse_orgs.organizations.emails import email_owners
+from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.models import OrganizationInvitation
+from warehouse_orgs.organizations.services import InvitationRefused
+
+TOKEN_MAX_LENGTH = 200
+
+
+@view_defaults(
+    route_name="accounts.verify_organization_role",
+    renderer="accounts/verify_organization_role.html",
+    permission=Permissions.AccountVerifyOrgRole,
+)
+class VerifyOrganizationRolePage:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.service = request.find_service(IOrganizationService)
+        self.token = request.params.get("token", "")[:TOKEN_MAX_LENGTH]
+
+    def invitation(self) -> tuple[OrganizationInvitation | None, str | None]:
+        if not self.token:
+            return None, "This invitation link is not valid."
+        try:
+            return self.service.invitation_for_token(self.token, self.request.user), None
+        except InvitationRefused as refusal:
+            return None, str(refusal)
+
+    def page(
+        self,
+        status: int,
+        invitation: OrganizationInvitation | None,
+        error: str | None,
+        decline_form: DeclineInvitationForm | None = None,
+    ) -> dict[str, Any]:
+        self.request.response.status = status
+        return {
+            "invitation": invitation,
+            "error": error,
+            "token": self.token,
+            "decline_form": decline_form or DeclineInvitationForm(),
+        }
+
+    @view_config(request_method="GET")
+    def show(self) -> dict[str, Any]:
+        invitation, error = self.invitation()
+        return self.page(400 if error else 200, invitation, error)
+
+    @view_config(request_method="POST")
+    def accept(self) -> Any:
+        invitation, error = self.invitation()
+        if error:
+            return self.page(400, None, error)
+        organization = invitation.organization
+        if self.service.role_of(organization, self.request.user) is not None:
+            # Staff added them directly while the invitation waited.
+            return self.page(409, None, f"You are already a member of {organization.name}.")
+        self.service.accept_invitation(invitation)
+        email_owners(
+            self.request,
+            "organization-member-added",
+            organization,
+            exclude=self.request.user,
+            member=self.request.user.username,
+            role=invitation.role_name,
+        )
+        self.request.session.flash(
+            f"You are now a {invitation.role_name} of {organization.name}.", queue="success"
+        )
+        return HTTPSeeOther(
+            self.request.route_path(
+                "manage.organization.roles", organization_name=organization.name
+            )
+        )
+
+    @view_config(request_method="POST", request_param="decline")
+    def decline(self) -> Any:
+        invitation, error = self.invitation()
+        if error:
+            return self.page(400, None, error)
+        form = DeclineInvitationForm(self.request.POST)
+        if not form.validate():
+            return self.page(400, invitation, None, form)
+        message = form.message.data or ""
+        organization = invitation.organization
+        self.service.decline_invitation(invitation, message)
+        email_owners(
+            self.request,
+            "organization-member-invite-declined",
+            organization,
+            member=self.request.user.username,
+            message=message,
+        )
+        self.request.session.flash(
+            f"You declined the invitation to {organization.name}.", queue="success"
+        )
+        return HTTPSeeOther(self.request.route_path("manage.organizations"))

@@ -1,0 +1,240 @@
+"""/manage/organization/<name>/people/...: members, their roles, and invitations.
+
+Who may do what comes from the organization's ACL (built from ``ROLE_PERMISSIONS``); the one
+rule the ACL cannot say, that removing someone else needs OrganizationsManage while leaving
+needs only OrganizationsRoleRemove, is checked in ``remove``.
+"""
+
+import datetime
+from typing import Any
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config, view_defaults
+
+from warehouse_orgs.accounts.interfaces import IUserService
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.manage.organization_forms import (
+    ChangeMemberRoleForm,
+    InvitationForm,
+    InviteMemberForm,
+    RemoveMemberForm,
+)
+from warehouse_orgs.manage.views.organization_page import OrganizationPage
+from warehouse_orgs.organizations.emails import email_owners, email_user
+from warehouse_orgs.organizations.models import Organization, OrganizationInvitation
+from warehouse_orgs.organizations.permissions import (
+    PERMISSION_LABELS,
+    ROLE_PERMISSIONS,
+    OrganizationRoleType,
+)
+from warehouse_orgs.organizations.services import LastOwnerRefused, OrganizationError
+
+MANAGE = Permissions.OrganizationsManage
+PEOPLE = "manage.organization.roles"
+GONE = "That member or invitation is no longer here. Reload the page."
+
+
+def send_invitation_email(request: Request, invitation: OrganizationInvitation, token: str) -> None:
+    email_user(
+        request,
+        "organization-member-invited",
+        invitation.user,
+        organization_name=invitation.organization.name,
+        role=invitation.role_name,
+        initiator=request.user.username,
+        expires=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        accept_url=request.route_url("accounts.verify_organization_role", _query={"token": token}),
+    )
+
+
+@view_defaults(context=Organization, renderer="manage/organization/people.html")
+class OrganizationPeoplePage(OrganizationPage):
+    def __init__(self, organization: Organization, request: Request) -> None:
+        super().__init__(organization, request)
+        self.user_service = request.find_service(IUserService)
+
+    def page(
+        self, status: int = 200, invite_form: InviteMemberForm | None = None, error: str = ""
+    ) -> dict[str, Any]:
+        now = datetime.datetime.now(datetime.UTC)
+        invite_form = invite_form or InviteMemberForm(orgtype=self.organization.orgtype)
+        roles_offered = invite_form.role_name.choices
+        return self.context(
+            status,
+            roles=self.service.roles(self.organization),
+            invitations=[
+                (invitation, invitation.is_expired_at(now))
+                for invitation in self.service.invitations(self.organization)
+            ],
+            invite_form=invite_form,
+            role_choices=roles_offered,
+            error=error,
+            permission_labels=PERMISSION_LABELS,
+            role_permissions={
+                role: set(permissions)
+                for role, permissions in ROLE_PERMISSIONS.items()
+                if role in roles_offered
+            },
+        )
+
+    @view_config(route_name=PEOPLE, request_method="GET", permission=Permissions.OrganizationsRead)
+    def show(self) -> dict[str, Any]:
+        return self.page()
+
+    @view_config(route_name=PEOPLE, request_method="POST", permission=MANAGE, require_reauth=True)
+    def invite(self) -> Any:
+        form = InviteMemberForm(self.request.POST, orgtype=self.organization.orgtype)
+        if not form.validate():
+            return self.page(400, invite_form=form)
+        user = self.user_service.get_user_by_username(form.username.data)
+        if user is None:
+            form.username.errors = ["There is no account with this username."]
+            return self.page(400, invite_form=form)
+        try:
+            invitation, token = self.service.invite(
+                self.organization, user, OrganizationRoleType(form.role_name.data)
+            )
+        except OrganizationError as refusal:
+            form.username.errors = [str(refusal)]
+            return self.page(409, invite_form=form)
+        send_invitation_email(self.request, invitation, token)
+        email_owners(
+            self.request,
+            "organization-member-invite-sent",
+            self.organization,
+            member=user.username,
+            role=invitation.role_name,
+        )
+        return self.done(f"{user.username} is invited as {invitation.role_name}.", PEOPLE)
+
+    @view_config(
+        route_name="manage.organization.change_role",
+        request_method="POST",
+        permission=MANAGE,
+        require_reauth=True,
+    )
+    def change(self) -> Any:
+        form = ChangeMemberRoleForm(self.request.POST, orgtype=self.organization.orgtype)
+        role = (
+            self.service.get_role(self.organization, form.role_id.data) if form.validate() else None
+        )
+        if role is None:
+            return self.page(400, error=form.first_error or GONE)
+        user, new_role = role.user, OrganizationRoleType(form.role_name.data)
+        if user.id == self.request.user.id and role.role_name == OrganizationRoleType.Owner:
+            return self.page(
+                400, error="You cannot change your own Owner role; ask another Owner to do it."
+            )
+        old_role = role.role_name
+        try:
+            self.service.change_role(role, new_role)
+        except LastOwnerRefused as refusal:
+            return self.page(409, error=str(refusal))
+        except OrganizationError as refusal:
+            return self.page(400, error=str(refusal))
+        if old_role != new_role:
+            context = {"member": user.username, "role": str(new_role), "old_role": old_role}
+            email_user(
+                self.request,
+                "organization-member-role-changed",
+                user,
+                organization_name=self.organization.name,
+                initiator=self.request.user.username,
+                **context,
+            )
+        return self.done(f"{user.username} is now {new_role}.", PEOPLE)
+
+    @view_config(
+        route_name="manage.organization.delete_role",
+        request_method="POST",
+        permission=Permissions.OrganizationsRoleRemove,
+        require_reauth=True,
+    )
+    def remove(self) -> Any:
+        form = RemoveMemberForm(self.request.POST)
+        role = (
+            self.service.get_role(self.organization, form.role_id.data) if form.validate() else None
+        )
+        if role is None:
+            return self.page(400, error=GONE)
+        user = role.user
+        leaving = user.id == self.request.user.id
+        if not leaving and not self.request.has_permission(MANAGE, self.organization):
+            raise HTTPForbidden("Only owners can remove other people from the organization.")
+        tag = EventTag.OrganizationRoleLeave if leaving else EventTag.OrganizationRoleRemove
+        try:
+            self.service.remove_role(role, tag=tag)
+        except LastOwnerRefused:
+            return self.page(409, error=last_owner_message(user.username, leaving))
+        except OrganizationError as refusal:
+            return self.page(409, error=str(refusal))
+        email_owners(
+            self.request,
+            "organization-member-left" if leaving else "organization-member-removed",
+            self.organization,
+            member=user.username,
+        )
+        name = self.organization.name
+        if leaving:
+            self.request.session.flash(f"You left {name}.", queue="success")
+            return HTTPSeeOther(self.request.route_path("manage.organizations"))
+        email_user(
+            self.request,
+            "organization-member-removed",
+            user,
+            organization_name=name,
+            initiator=self.request.user.username,
+            member=user.username,
+        )
+        return self.done(f"{user.username} is removed from {name}.", PEOPLE)
+
+    def chosen_invitation(self) -> OrganizationInvitation | None:
+        form = InvitationForm(self.request.POST)
+        if not form.validate():
+            return None
+        return self.service.get_invitation(self.organization, form.invitation_id.data)
+
+    @view_config(
+        route_name="manage.organization.revoke_invite", request_method="POST", permission=MANAGE
+    )
+    def revoke(self) -> Any:
+        invitation = self.chosen_invitation()
+        if invitation is None:
+            return self.page(400, error=GONE)
+        try:
+            self.service.revoke_invitation(invitation)
+        except OrganizationError as refusal:
+            return self.page(409, error=str(refusal))
+        email_user(
+            self.request,
+            "organization-member-invite-revoked",
+            invitation.user,
+            organization_name=self.organization.name,
+            initiator=self.request.user.username,
+        )
+        return self.done(f"The invitation to {invitation.user.username} is revoked.", PEOPLE)
+
+    @view_config(
+        route_name="manage.organization.resend_invite", request_method="POST", permission=MANAGE
+    )
+    def resend(self) -> Any:
+        invitation = self.chosen_invitation()
+        if invitation is None:
+            return self.page(400, error=GONE)
+        try:
+            token = self.service.resend_invitation(invitation)
+        except OrganizationError as refusal:
+            return self.page(409, error=str(refusal))
+        send_invitation_email(self.request, invitation, token)
+        return self.done(
+            f"A new invitation link is on its way to {invitation.user.username}; the old one no "
+            "longer works.",
+            PEOPLE,
+        )
+
+
+def last_owner_message(username: str, leaving: bool) -> str:
+    who = "You are" if leaving else f"{username} is"
+    return f"{who} the only Owner of this organization. Make someone else an Owner first."

@@ -1,0 +1,108 @@
+"""/manage/organization/<name>/settings/: the details everyone sees, and deletion."""
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config, view_defaults
+from sqlalchemy import func, select
+
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.manage.organization_forms import (
+    DeleteOrganizationForm,
+    OrganizationDetailsForm,
+)
+from warehouse_orgs.manage.views.organization_page import OrganizationPage
+from warehouse_orgs.organizations.emails import email_owners, owners_of
+from warehouse_orgs.organizations.models import Organization, OrganizationProject
+from warehouse_orgs.organizations.services import OrganizationError
+
+DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
+
+
+@view_defaults(
+    route_name="manage.organization.settings",
+    context=Organization,
+    renderer="manage/organization/settings.html",
+)
+class OrganizationSettingsPage(OrganizationPage):
+    def project_count(self) -> int:
+        return self.request.db.scalar(
+            select(func.count())
+            .select_from(OrganizationProject)
+            .where(OrganizationProject.organization_id == self.organization.id)
+        )
+
+    def details_form(self, formdata: Any = None) -> OrganizationDetailsForm:
+        return OrganizationDetailsForm(
+            formdata,
+            current_orgtype=self.organization.orgtype,
+            data={key: getattr(self.organization, key) for key in DETAIL_FIELDS},
+        )
+
+    def page(
+        self,
+        status: int = 200,
+        details_form: OrganizationDetailsForm | None = None,
+        delete_form: DeleteOrganizationForm | None = None,
+    ) -> dict[str, Any]:
+        return self.context(
+            status,
+            details_form=details_form or self.details_form(),
+            delete_form=delete_form or DeleteOrganizationForm(),
+            project_count=self.project_count(),
+        )
+
+    @view_config(request_method="GET", permission=Permissions.OrganizationsRead)
+    def show(self) -> dict[str, Any]:
+        return self.page()
+
+    @view_config(request_method="POST", permission=Permissions.OrganizationsManage)
+    def save(self) -> Any:
+        form = self.details_form(self.request.POST)
+        if not form.validate():
+            return self.page(400, details_form=form)
+        previous = {key: getattr(self.organization, key) for key in DETAIL_FIELDS}
+        try:
+            changed = self.service.update_details(
+                self.organization, **{key: form[key].data for key in DETAIL_FIELDS}
+            )
+        except OrganizationError as refusal:
+            form.orgtype.errors = [str(refusal)]
+            return self.page(400, details_form=form)
+        if changed:
+            email_owners(
+                self.request,
+                "organization-updated",
+                self.organization,
+                changes=[(key, previous[key], getattr(self.organization, key)) for key in changed],
+            )
+        message = "The details are saved." if changed else "Nothing changed."
+        return self.done(message, "manage.organization.settings")
+
+    @view_config(
+        request_method="POST",
+        request_param="confirm_organization_name",
+        permission=Permissions.OrganizationsManage,
+        require_reauth=True,
+    )
+    def delete(self) -> Any:
+        form = DeleteOrganizationForm(self.request.POST)
+        valid = form.validate()
+        if valid and form.confirm_organization_name.data != self.organization.name:
+            form.confirm_organization_name.errors = [
+                f"Type {self.organization.name} exactly to confirm."
+            ]
+            valid = False
+        if valid and self.project_count():
+            form.confirm_organization_name.errors = [
+                "This organization still has projects. Remove or transfer them first."
+            ]
+            return self.page(409, delete_form=form)
+        if not valid:
+            return self.page(400, delete_form=form)
+        name = self.organization.name
+        owners = owners_of(self.request, self.organization)
+        self.service.delete(self.organization)
+        email_owners(self.request, "organization-deleted", self.organization, owners=owners)
+        self.request.session.flash(f"The organization {name} is deleted.", queue="success")
+        return HTTPSeeOther(self.request.route_path("manage.organizations"))

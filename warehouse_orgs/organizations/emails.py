@@ -1,0 +1,61 @@
+"""Who hears about a change to an organization, and which message they get.
+
+Each function renders now and delivers after commit (see ``warehouse_orgs.email``); people
+without a verified primary address are skipped.
+"""
+
+from typing import Any
+
+from pyramid.request import Request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.email import send_email
+from warehouse_orgs.organizations.models import Organization, OrganizationRole
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+
+
+def owners_of(request: Request, organization: Organization) -> list[User]:
+    return list(
+        request.db.scalars(
+            select(User)
+            .join(OrganizationRole, OrganizationRole.user_id == User.id)
+            .where(
+                OrganizationRole.organization_id == organization.id,
+                OrganizationRole.role_name == OrganizationRoleType.Owner,
+            )
+            .options(selectinload(User.emails))
+            .order_by(User.username)
+        )
+    )
+
+
+def email_user(request: Request, name: str, user: User, **context: Any) -> None:
+    primary = user.primary_email
+    if primary is None or not primary.verified:
+        return
+    send_email(request, name, primary.email, reader=user.username, **context)
+
+
+def email_owners(
+    request: Request,
+    name: str,
+    organization: Organization,
+    *,
+    owners: list[User] | None = None,
+    exclude: User | None = None,
+    **context: Any,
+) -> None:
+    """Email every Owner (``owners`` when they were collected before a deletion)."""
+    for owner in owners if owners is not None else owners_of(request, organization):
+        if exclude is not None and owner.id == exclude.id:
+            continue
+        email_user(
+            request,
+            name,
+            owner,
+            organization_name=organization.name,
+            initiator=request.user.username if request.user else "PyPI",
+            **context,
+        )

@@ -1,0 +1,10 @@
+"""Periodic work for organizations."""
+
+from pyramid.request import Request
+
+from warehouse_orgs.organizations.interfaces import IOrganizationService
+
+
+def expire_organization_invitations(request: Request) -> int:
+    """Mark every overdue pending invitation expired (an event each); returns how many."""
+    return request.find_service(IOrganizationService).expire_invitations()
