@@ -8,13 +8,10 @@ from wtforms import validators
 
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.organizations.forms import OrganizationDetailsFields
 from warehouse_orgs.organizations.models import (
-    DESCRIPTION_MAX_LENGTH,
-    DISPLAY_NAME_MAX_LENGTH,
-    LINK_URL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     NAME_PATTERN,
-    OrganizationType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
@@ -40,41 +37,8 @@ def _username_field(label: str, message: str) -> wtforms.StringField:
     )
 
 
-class AdminOrganizationDetailsForm(Form):
-    display_name = wtforms.StringField(
-        "Display name",
-        validators=[
-            validators.DataRequired(message="Enter a display name."),
-            bounded(DISPLAY_NAME_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    link_url = wtforms.URLField(
-        "Website",
-        validators=[
-            validators.DataRequired(message="Enter the organization's website."),
-            bounded(LINK_URL_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    description = wtforms.TextAreaField(
-        "Description",
-        validators=[
-            validators.DataRequired(message="Describe the organization."),
-            bounded(DESCRIPTION_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    orgtype = wtforms.SelectField(
-        "Type",
-        choices=[t.value for t in OrganizationType],
-        validators=[validators.DataRequired(message="Choose a type.")],
-        validate_choice=True,
-    )
-
-    def validate_link_url(self, field: wtforms.Field) -> None:
-        if not re.match(r"^https?://[^\s/]+", field.data or "", flags=re.IGNORECASE):
-            raise validators.ValidationError("Use an address starting with http:// or https://.")
+class AdminOrganizationDetailsForm(OrganizationDetailsFields):
+    """Staff edit the same details; the service refuses Company to Community with a 409."""
 
 
 class RenameOrganizationForm(Form):

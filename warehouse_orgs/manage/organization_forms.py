@@ -1,6 +1,5 @@
 """Forms for one organization's settings, people and the invitation answer page."""
 
-import re
 from typing import Any
 
 import wtforms
@@ -8,10 +7,8 @@ from wtforms import validators
 
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.organizations.forms import OrganizationDetailsFields
 from warehouse_orgs.organizations.models import (
-    DESCRIPTION_MAX_LENGTH,
-    DISPLAY_NAME_MAX_LENGTH,
-    LINK_URL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     OrganizationType,
 )
@@ -42,37 +39,8 @@ def _id_field(message: str) -> wtforms.StringField:
     )
 
 
-class OrganizationDetailsForm(Form):
-    display_name = wtforms.StringField(
-        "Display name",
-        validators=[
-            validators.InputRequired(message="Enter a display name."),
-            bounded(DISPLAY_NAME_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    link_url = wtforms.URLField(
-        "Website",
-        validators=[
-            validators.InputRequired(message="Enter the organization's website."),
-            bounded(LINK_URL_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    description = wtforms.TextAreaField(
-        "Description",
-        validators=[
-            validators.InputRequired(message="Describe the organization."),
-            bounded(DESCRIPTION_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    orgtype = wtforms.SelectField(
-        "Type",
-        choices=[t.value for t in OrganizationType],
-        validators=[validators.InputRequired(message="Choose a type.")],
-        validate_choice=True,
-    )
+class OrganizationDetailsForm(OrganizationDetailsFields):
+    """Owners' form: a Company organization cannot turn back into a Community one."""
 
     def __init__(self, formdata: Any = None, *, current_orgtype: str, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
@@ -81,10 +49,6 @@ class OrganizationDetailsForm(Form):
             self.orgtype.choices = [OrganizationType.Company.value]
             # validate_orgtype says why; "Not a valid choice" would not.
             self.orgtype.validate_choice = False
-
-    def validate_link_url(self, field: wtforms.Field) -> None:
-        if not re.match(r"^https?://[^\s/]+", field.data or "", flags=re.IGNORECASE):
-            raise validators.ValidationError("Use an address starting with http:// or https://.")
 
     def validate_orgtype(self, field: wtforms.Field) -> None:
         if (

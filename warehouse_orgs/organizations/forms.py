@@ -172,3 +172,52 @@ class ApplicationSearchForm(Form):
             ),
         ],
     )
+
+
+class OrganizationDetailsFields(Form):
+    """The details owners and staff edit: display name, website, description, type.
+
+    Both InputRequired (the field was sent at all) and DataRequired (it is not just spaces,
+    which the strip filter turns into nothing).
+    """
+
+    display_name = wtforms.StringField(
+        "Display name",
+        validators=[
+            validators.InputRequired(message="Enter a display name."),
+            validators.DataRequired(message="Enter a display name."),
+            bounded(DISPLAY_NAME_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    link_url = wtforms.URLField(
+        "Website",
+        validators=[
+            validators.InputRequired(message="Enter the organization's website."),
+            validators.DataRequired(message="Enter the organization's website."),
+            bounded(LINK_URL_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    description = wtforms.TextAreaField(
+        "Description",
+        validators=[
+            validators.InputRequired(message="Describe the organization."),
+            validators.DataRequired(message="Describe the organization."),
+            bounded(DESCRIPTION_MAX_LENGTH),
+        ],
+        filters=[_strip],
+    )
+    orgtype = wtforms.SelectField(
+        "Type",
+        choices=[t.value for t in OrganizationType],
+        validators=[
+            validators.InputRequired(message="Choose a type."),
+            validators.DataRequired(message="Choose a type."),
+        ],
+        validate_choice=True,
+    )
+
+    def validate_link_url(self, field: wtforms.Field) -> None:
+        if not re.match(r"^https?://[^\s/]+", field.data or "", flags=re.IGNORECASE):
+            raise validators.ValidationError("Use an address starting with http:// or https://.")
