@@ -12,7 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.email import send_email
-from warehouse_orgs.organizations.models import Organization, OrganizationRole
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationApplication,
+    OrganizationRole,
+)
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
 
@@ -59,3 +63,20 @@ def email_owners(
             initiator=request.user.username if request.user else "PyPI",
             **context,
         )
+
+
+def email_applicant(
+    request: Request, application: OrganizationApplication, name: str, **context: Any
+) -> None:
+    """Tell the applicant how their application moved."""
+    email_user(
+        request,
+        name,
+        application.submitted_by,
+        username=application.submitted_by.username,
+        organization_name=application.name,
+        application_url=request.route_url(
+            "manage.organizations.application", application_id=application.id
+        ),
+        **context,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.organizations.application_emails import email_applicant
+from warehouse_orgs.organizations.emails import email_applicant
 from warehouse_orgs.organizations.forms import ApplicationSearchForm, DecisionForm, MessageForm
 from warehouse_orgs.organizations.interfaces import IOrganizationService
 from warehouse_orgs.organizations.models import (

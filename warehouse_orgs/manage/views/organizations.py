@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.organizations.application_emails import email_applicant
+from warehouse_orgs.organizations.emails import email_applicant
 from warehouse_orgs.organizations.forms import ApplicationForm, MessageForm
 from warehouse_orgs.organizations.interfaces import IOrganizationService
 from warehouse_orgs.organizations.models import (
