@@ -10,6 +10,7 @@ Either way the task gets its own request with its own transaction, so what it wr
 rolls back on its own.
 """
 
+import datetime
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +58,18 @@ class TaskQueue:
         self.celery_app = celery_app
         self.tasks: dict[str, Task] = {}
 
+    def schedule(self, func: Task, every: datetime.timedelta) -> None:
+        """Run ``func`` every so often on Celery beat (``celery -A warehouse_orgs.worker beat``).
+
+        Without a broker nothing runs on a timer; the task's CLI command does the same work.
+        """
+        self.register(func)
+        if self.celery_app is not None:
+            self.celery_app.conf.beat_schedule[task_name(func)] = {
+                "task": task_name(func),
+                "schedule": every.total_seconds(),
+            }
+
     def register(self, func: Task) -> None:
         name = task_name(func)
         self.tasks[name] = func
@@ -100,12 +113,17 @@ def make_celery_app(broker_url: str) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         broker_connection_retry_on_startup=True,
+        beat_schedule={},
     )
     return app
 
 
 def _register_task(config: Configurator, func: Task) -> None:
     config.registry["tasks"].register(func)
+
+
+def _add_periodic_task(config: Configurator, func: Task, every: datetime.timedelta) -> None:
+    config.registry["tasks"].schedule(func, every)
 
 
 def _enqueue_task(request: Request, func: Task, *args: Any, **kwargs: Any) -> None:
@@ -119,4 +137,5 @@ def includeme(config: Configurator) -> None:
     config.registry["celery.app"] = celery_app
     config.registry["tasks"] = TaskQueue(config.registry, celery_app)
     config.add_directive("register_task", _register_task)
+    config.add_directive("add_periodic_task", _add_periodic_task)
     config.add_request_method(_enqueue_task, name="enqueue_task")

@@ -7,12 +7,11 @@ from wtforms import validators
 
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.forms import Form, bounded
-from warehouse_orgs.organizations.forms import OrganizationDetailsFields
+from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
 from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
     OrganizationType,
 )
-from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
 # A UUID's text form.
 ID_LENGTH = 36
@@ -21,15 +20,6 @@ DECLINE_MESSAGE_MAX_LENGTH = 400
 
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
-
-
-def role_choices(orgtype: str) -> list[str]:
-    """Billing Manager exists only in Company organizations."""
-    return [
-        role.value
-        for role in OrganizationRoleType
-        if role != OrganizationRoleType.BillingManager or orgtype == OrganizationType.Company
-    ]
 
 
 def _id_field(message: str) -> wtforms.StringField:

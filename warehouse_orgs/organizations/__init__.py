@@ -1,5 +1,7 @@
 """Organizations: applications, review, roles, invitations and their history."""
 
+import datetime
+
 from pyramid.config import Configurator
 from pyramid.request import Request
 
@@ -25,4 +27,4 @@ def includeme(config: Configurator) -> None:
         DatabaseOrganizationService.create_service, IOrganizationService
     )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
-    config.register_task(expire_organization_invitations)
+    config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

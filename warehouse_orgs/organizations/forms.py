@@ -19,6 +19,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationMembershipSize,
     OrganizationType,
 )
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
 USAGE_MIN_LENGTH = 32
 SEARCH_MAX_LENGTH = 100
@@ -221,3 +222,12 @@ class OrganizationDetailsFields(Form):
     def validate_link_url(self, field: wtforms.Field) -> None:
         if not re.match(r"^https?://[^\s/]+", field.data or "", flags=re.IGNORECASE):
             raise validators.ValidationError("Use an address starting with http:// or https://.")
+
+
+def role_choices(orgtype: str) -> list[str]:
+    """Billing Manager exists only in Company organizations."""
+    return [
+        role.value
+        for role in OrganizationRoleType
+        if role != OrganizationRoleType.BillingManager or orgtype == OrganizationType.Company
+    ]

@@ -450,7 +450,8 @@ def test_a_rename_needs_the_current_name_typed(app, db_session, org):
 def _add_role(app, org, username, role_name):
     form = app.get(_detail(org)).forms["add-role-form"]
     form["username"] = username
-    form["role_name"] = role_name
+    # Forced: the page does not offer Billing Manager in a Community organization at all.
+    form["role_name"].force_value(role_name)
     return form
 
 
@@ -736,3 +737,15 @@ def test_organization_detail_has_a_fixed_query_count(app, db_session, org, owner
     # Session, signed-in user and emails, the organization, roles and their users, invitations
     # and their users, projects, applications and their applicants, the event count, events.
     assert len(many.sql_statements) == 13
+
+
+def test_billing_manager_is_offered_only_for_companies(app, db_session, org, owner):
+    community_roles = [
+        v for v, _s, _t in app.get(_detail(org)).forms["add-role-form"]["role_name"].options
+    ]
+    assert "Billing Manager" not in community_roles
+    company = OrganizationFactory.create(orgtype="Company")
+    company_roles = [
+        v for v, _s, _t in app.get(_detail(company)).forms["add-role-form"]["role_name"].options
+    ]
+    assert "Billing Manager" in company_roles

@@ -30,6 +30,7 @@ from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import IOrganizationService
 from warehouse_orgs.organizations.models import (
     Organization,
@@ -91,6 +92,13 @@ def organization_list(request: Request) -> dict[str, Any]:
         "organizations": organizations,
         "admin_sections": sections_for(request),
     }
+
+
+def offer_roles_for(form: Any, organization: Organization) -> Any:
+    """Show only the roles this organization can have; a forced other value is still refused
+    by the service, with its reason."""
+    form.role_name.choices = role_choices(organization.orgtype)
+    return form
 
 
 @view_defaults(renderer="admin/organizations/detail.html")
@@ -160,14 +168,16 @@ class OrganizationDetailPage:
         if self._may(P.AdminOrganizationsNameWrite):
             forms.setdefault("rename_form", RenameOrganizationForm(current_name=organization.name))
         if self._may(P.AdminRoleAdd):
-            forms.setdefault("add_role_form", AddRoleForm())
+            forms.setdefault("add_role_form", offer_roles_for(AddRoleForm(), organization))
         roles = self.service.roles(organization)
         failed_role_id = forms.get("failed_role_id")
         role_forms = {
             role.id: (
                 forms["update_role_form"]
                 if role.id == failed_role_id and "update_role_form" in forms
-                else UpdateRoleForm(data={"role_name": role.role_name}),
+                else offer_roles_for(
+                    UpdateRoleForm(data={"role_name": role.role_name}), organization
+                ),
                 forms["delete_role_form"]
                 if role.id == failed_role_id and "delete_role_form" in forms
                 else DeleteRoleForm(expected_username=role.user.username),
