@@ -74,7 +74,8 @@ class TaskQueue:
         name = task_name(func)
         self.tasks[name] = func
         if self.celery_app is not None:
-            self.celery_app.task(name=name, acks_late=True, ignore_result=True)(
+            # Not shared: another app in the same process (tests) must not see this one's tasks.
+            self.celery_app.task(name=name, acks_late=True, ignore_result=True, shared=False)(
                 self._celery_entry_point(func)
             )
 

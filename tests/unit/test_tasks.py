@@ -71,3 +71,11 @@ def test_with_a_broker_tasks_go_through_celery_after_commit(make_app_config, tmp
                 break
             threading.Event().wait(0.05)
     assert delivered.is_set(), "the Celery worker never delivered the mail"
+
+
+def test_invitation_expiry_is_on_the_celery_beat_schedule(make_app_config):
+    config = make_app_config(**{"celery.broker_url": "memory://"})
+    schedule = config.registry["celery.app"].conf.beat_schedule
+    entry = schedule["warehouse_orgs.organizations.tasks.expire_organization_invitations"]
+    assert entry["schedule"] == 3600
+    assert entry["task"] in config.registry["celery.app"].tasks
