@@ -30,14 +30,19 @@ class VerifyOrganizationRolePage:
         self.request = request
         self.service = request.find_service(IOrganizationService)
         self.token = request.params.get("token", "")[:TOKEN_MAX_LENGTH]
+        # Answering from /manage/organizations/ sends the invitation's id instead of a token.
+        self.invitation_id = request.POST.get("invitation_id", "")[:36]
 
     def invitation(self) -> tuple[OrganizationInvitation | None, str | None]:
-        if not self.token:
-            return None, "This invitation link is not valid."
+        user = self.request.user
         try:
-            return self.service.invitation_for_token(self.token, self.request.user), None
+            if self.token:
+                return self.service.invitation_for_token(self.token, user), None
+            if self.invitation_id:
+                return self.service.invitation_for_invitee(self.invitation_id, user), None
         except InvitationRefused as refusal:
             return None, str(refusal)
+        return None, "This invitation link is not valid."
 
     def page(
         self,

@@ -607,6 +607,25 @@ class DatabaseOrganizationService:
         ).one_or_none()
         if invitation is None:
             raise InvitationRefused("This invitation link is not valid.")
+        return self._live(invitation, user)
+
+    def invitation_for_invitee(self, invitation_id: Any, user: User) -> OrganizationInvitation:
+        """The same, for a signed-in invitee answering from their own invitations list: the
+        session proves who they are, as the token does for a link from the email."""
+        try:
+            key = uuid.UUID(str(invitation_id))
+        except ValueError:
+            raise InvitationRefused("There is no such invitation.") from None
+        invitation = self.db.scalars(
+            select(OrganizationInvitation)
+            .where(OrganizationInvitation.id == key, OrganizationInvitation.user_id == user.id)
+            .with_for_update()
+        ).one_or_none()
+        if invitation is None:
+            raise InvitationRefused("There is no such invitation.")
+        return self._live(invitation, user)
+
+    def _live(self, invitation: OrganizationInvitation, user: User) -> OrganizationInvitation:
         if invitation.user_id != user.id:
             raise InvitationRefused("This invitation is for another account.")
         if invitation.is_expired_at(_now()):

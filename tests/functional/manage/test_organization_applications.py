@@ -185,7 +185,7 @@ def test_the_list_shows_my_organizations_invitations_and_applications(app, db_se
     assert "Manager" in organizations
     assert "not-mine" not in main_text(page)
     assert "inviting" in _text(page.html.find(id="invitations-table"))
-    assert "Open the link in the invitation email" in main_text(page)
+    assert "answer from the link in the invitation email" in main_text(page)
     assert "wanted" in _text(page.html.find(id="applications-table"))
     assert "someone-elses" not in main_text(page)
 

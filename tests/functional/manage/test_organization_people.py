@@ -423,3 +423,35 @@ def test_the_people_page_statement_count_is_fixed(app, db_session, organization)
     for _ in range(10):
         add_member_and_invitation()
     assert len(app.get(PEOPLE).sql_statements) == small == 9
+
+
+def test_an_invitee_answers_from_their_own_invitations_list(webtest_app, db_session, outbox):
+    from tests.common.db.organizations import OrganizationInvitationFactory
+
+    invitee = UserFactory.create()
+    accepted = OrganizationInvitationFactory.create(user=invitee, organization__name="joinme")
+    declined = OrganizationInvitationFactory.create(user=invitee, organization__name="skipme")
+    someone_elses = OrganizationInvitationFactory.create(organization__name="notyours")
+    log_in(webtest_app, invitee)
+
+    page = webtest_app.get("/manage/organizations/")
+    page.forms[f"accept-invitation-{accepted.id}"].submit(status=303)
+    page.forms[f"decline-invitation-{declined.id}"].submit("decline", status=303)
+    token = page.forms[f"accept-invitation-{accepted.id}"]["csrf_token"].value
+    refused = webtest_app.post(
+        "/account/verify-organization-role/",
+        {"invitation_id": str(someone_elses.id), "csrf_token": token},
+        status=400,
+    )
+    assert "There is no such invitation." in main_text(refused)
+
+    db_session.expire_all()
+    assert (accepted.status, declined.status, someone_elses.status) == (
+        "accepted",
+        "declined",
+        "pending",
+    )
+    mine = main_text(webtest_app.get("/manage/organizations/"))
+    assert "joinme" in mine
+    # Answered invitations leave the list: the buttons cannot be pressed twice.
+    assert f"accept-invitation-{accepted.id}" not in webtest_app.get("/manage/organizations/").forms
