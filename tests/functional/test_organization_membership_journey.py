@@ -1,17 +1,16 @@
-"""An organization's life after approval, through the real pages: the owner invites, the
-invitee accepts, the owner changes their role, they leave, and the owner deletes it."""
+"""An organization's whole life through the real pages: apply, staff approve, the owner
+invites, the invitee accepts, the owner changes their role, they leave, and the owner deletes
+the organization."""
 
 import re
 
 from sqlalchemy import select
 
 from tests.common.db.accounts import UserFactory
-from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
 from tests.common.events import event_tags
 from tests.common.sessions import log_in
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.models import Organization, OrganizationRole
-from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
 PEOPLE = "/manage/organization/acme/people/"
 LINK = re.compile(r"http://localhost(/account/verify-organization-role/\?token=\S+)")
@@ -26,18 +25,40 @@ def _role_id(db_session, username):
     )
 
 
-def test_invite_accept_change_leave_delete(webtest_app, db_session, outbox):
+def test_apply_approve_invite_accept_change_leave_delete(webtest_app, db_session, outbox):
     alice, bob = UserFactory.create(username="alice"), UserFactory.create(username="bob")
-    organization = OrganizationFactory.create(name="acme")
-    OrganizationRoleFactory.create(
-        organization=organization, user=alice, role_name=OrganizationRoleType.Owner
-    )
-    # Two browsers, each signed in once.
+    staff = UserFactory.create(username="sam", is_support=True)
+    # Three browsers, each signed in once.
     app = webtest_app
     bobs = type(app)(app.app, app.recorder, extra_environ={"REMOTE_ADDR": "192.0.2.20"})
+    staffs = type(app)(app.app, app.recorder, extra_environ={"REMOTE_ADDR": "192.0.2.30"})
+
+    # Alice applies.
+    log_in(app, alice)
+    form = app.get("/manage/organizations/").forms["apply-form"]
+    for field, value in {
+        "name": "acme",
+        "display_name": "Acme",
+        "link_url": "https://acme.example.org/",
+        "description": "Acme's open source.",
+        "orgtype": "Community",
+        "usage": "We maintain a dozen packages together and want them under one name.",
+        "membership_size": "2-5",
+    }.items():
+        form[field] = value
+    form.submit(status=303)
+
+    # Support approves it.
+    log_in(staffs, staff)
+    queue = staffs.get("/admin/organization_applications/")
+    review = queue.click("acme")
+    review.forms["approve-form"].submit(status=303)
+    organization = db_session.scalars(select(Organization)).one()
+    assert organization.name == "acme"
+    (owner,) = db_session.scalars(select(OrganizationRole)).all()
+    assert (owner.user.username, owner.role_name) == ("alice", "Owner")
 
     # The owner invites.
-    log_in(app, alice)
     form = app.get(PEOPLE).forms["invite-member-form"]
     form["username"], form["role_name"] = "bob", "Member"
     form.submit(status=303)
