@@ -5,7 +5,7 @@ from typing import Any
 import wtforms
 from wtforms import validators
 
-from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.accounts.forms import username_field
 from warehouse_orgs.forms import Form, bounded
 from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
 from warehouse_orgs.organizations.models import (
@@ -62,14 +62,7 @@ class DeleteOrganizationForm(Form):
 
 
 class InviteMemberForm(Form):
-    username = wtforms.StringField(
-        "Username",
-        validators=[
-            validators.InputRequired(message="Enter a username."),
-            bounded(USERNAME_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
+    username = username_field()
     role_name = wtforms.SelectField(
         "Role",
         validators=[validators.InputRequired(message="Choose a role.")],

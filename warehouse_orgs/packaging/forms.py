@@ -5,7 +5,7 @@ import re
 import wtforms
 from wtforms import validators
 
-from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.accounts.forms import username_field
 from warehouse_orgs.forms import Form, bounded
 from warehouse_orgs.packaging.models import (
     PROJECT_NAME_MAX_LENGTH,
@@ -70,14 +70,7 @@ class DeleteProjectForm(Form):
 
 
 class AddRoleForm(Form):
-    username = wtforms.StringField(
-        "Username",
-        validators=[
-            validators.InputRequired(message="Enter a username."),
-            bounded(USERNAME_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
+    username = username_field()
     role_name = role_name_field()
 
 
