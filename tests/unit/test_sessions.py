@@ -66,3 +66,22 @@ def test_a_page_that_needs_no_session_makes_no_row(webtest_app, db_session):
     webtest_app.get("/")
     webtest_app.get("/_health/")
     assert db_session.scalars(select(BrowserSession)).all() == []
+
+
+def test_expired_sessions_are_purged_on_a_schedule(app_registry, db_session, make_app_config):
+    from warehouse_orgs.sessions.tasks import purge_expired_sessions
+    from warehouse_orgs.tasks import run_task
+
+    schedule = (
+        make_app_config(**{"celery.broker_url": "memory://"})
+        .registry["celery.app"]
+        .conf.beat_schedule
+    )
+    assert schedule["warehouse_orgs.sessions.tasks.purge_expired_sessions"]["schedule"] == 21600
+
+    store = DatabaseSessionStore(make_task_request(app_registry))
+    past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)
+    store.save("old", {}, None, past)
+    store.save("new", {}, None, past + datetime.timedelta(hours=2))
+    assert run_task(app_registry, purge_expired_sessions, (), {}) == 1
+    assert db_session.scalars(select(BrowserSession.key_hash)).all() == [hash_key("new")]

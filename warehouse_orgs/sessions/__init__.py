@@ -21,6 +21,7 @@ from zope.interface import implementer
 from warehouse_orgs.config import Environment
 from warehouse_orgs.sessions.interfaces import ISessionStore
 from warehouse_orgs.sessions.services import DatabaseSessionStore
+from warehouse_orgs.sessions.tasks import purge_expired_sessions
 
 SESSION_COOKIE_NAME = "session_id"
 SESSION_LIFETIME = datetime.timedelta(hours=12)
@@ -201,5 +202,6 @@ def includeme(config: Configurator) -> None:
     settings = config.registry.settings
     production = settings["warehouse_orgs.env"] == Environment.production
     config.register_service_factory(DatabaseSessionStore.create_service, ISessionStore)
+    config.add_periodic_task(purge_expired_sessions, datetime.timedelta(hours=6))
     config.set_session_factory(ServerSideSessionFactory(secure=production))
     config.add_request_method(pop_flash_messages, name="pop_flash_messages")
