@@ -20,9 +20,27 @@ def bounded(maximum: int) -> validators.Length:
     return validators.Length(max=maximum, message=f"Use at most {maximum} characters.")
 
 
+NUL_MESSAGE = "Remove the NUL character."
+
+
+def _holds_nul(data: Any) -> bool:
+    values = data if isinstance(data, list | tuple) else [data]
+    return any(isinstance(value, str) and "\x00" in value for value in values)
+
+
 class Form(wtforms.Form):
     def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # PostgreSQL cannot store a NUL character in text, and a validator that looks a value up
+        # would fail on it; so every form refuses NUL first, before any other check runs.
+        with_nul = [field for field in self if _holds_nul(field.data)]
+        for field in with_nul:
+            field.errors = [NUL_MESSAGE]
+        if with_nul:
+            return False
+        return super().validate(extra_validators)
 
     @property
     def first_error(self) -> str | None:

@@ -32,16 +32,10 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def no_nul(form: wtforms.Form, field: wtforms.Field) -> None:
-    # PostgreSQL cannot store a NUL character in text; refuse it here rather than fail later.
-    if isinstance(field.data, str) and "\x00" in field.data:
-        raise validators.StopValidation("Remove the NUL character.")
-
-
 def _text(label: str, maximum: int, required: str, **kwargs: Any) -> wtforms.StringField:
     return wtforms.StringField(
         label,
-        validators=[validators.InputRequired(message=required), no_nul, bounded(maximum)],
+        validators=[validators.InputRequired(message=required), bounded(maximum)],
         filters=[_strip],
         **kwargs,
     )
@@ -72,7 +66,6 @@ class ApplicationForm(Form):
         "How will you use the organization?",
         validators=[
             validators.InputRequired(message="Tell us how you will use the organization."),
-            no_nul,
             validators.Length(
                 min=USAGE_MIN_LENGTH,
                 max=USAGE_MAX_LENGTH,
@@ -122,7 +115,6 @@ class MessageForm(Form):
         "Message",
         validators=[
             validators.InputRequired(message="Write a message."),
-            no_nul,
             bounded(MESSAGE_MAX_LENGTH),
         ],
         filters=[_strip],
@@ -134,7 +126,7 @@ class DecisionForm(Form):
 
     message = wtforms.TextAreaField(
         "Message to the applicant (optional)",
-        validators=[validators.Optional(), no_nul, bounded(MESSAGE_MAX_LENGTH)],
+        validators=[validators.Optional(), bounded(MESSAGE_MAX_LENGTH)],
         filters=[_strip],
     )
 
@@ -149,7 +141,7 @@ STATUS_FILTERS = {
 class ApplicationSearchForm(Form):
     q = wtforms.StringField(
         "Name, display name or applicant",
-        validators=[no_nul, bounded(SEARCH_MAX_LENGTH)],
+        validators=[bounded(SEARCH_MAX_LENGTH)],
         filters=[_strip],
     )
     status = wtforms.SelectField(
