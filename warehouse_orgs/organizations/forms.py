@@ -32,13 +32,30 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _text(label: str, maximum: int, required: str, **kwargs: Any) -> wtforms.StringField:
-    return wtforms.StringField(
+def _text(
+    label: str,
+    maximum: int,
+    required: str,
+    field_class: type[wtforms.Field] = wtforms.StringField,
+    **kwargs: Any,
+) -> Any:
+    """A required, bounded, stripped text field. InputRequired says it was not sent at all;
+    DataRequired catches a value of only spaces, which the strip filter empties."""
+    return field_class(
         label,
-        validators=[validators.InputRequired(message=required), bounded(maximum)],
+        validators=[
+            validators.InputRequired(message=required),
+            validators.DataRequired(message=required),
+            bounded(maximum),
+        ],
         filters=[_strip],
         **kwargs,
     )
+
+
+def validate_web_address(form: wtforms.Form, field: wtforms.Field) -> None:
+    if not re.match(r"^https?://[^\s/]+\S*$", field.data or "", flags=re.IGNORECASE):
+        raise validators.ValidationError("Use an address starting with http:// or https://.")
 
 
 class ApplicationForm(Form):
@@ -100,9 +117,7 @@ class ApplicationForm(Form):
         if reason:
             raise validators.ValidationError(reason)
 
-    def validate_link_url(self, field: wtforms.Field) -> None:
-        if not re.match(r"^https?://\S+$", field.data, flags=re.IGNORECASE):
-            raise validators.ValidationError("Start the URL with http:// or https://.")
+    validate_link_url = validate_web_address
 
     def details(self) -> dict[str, Any]:
         return {name: field.data for name, field in self._fields.items()}
@@ -168,38 +183,14 @@ class ApplicationSearchForm(Form):
 
 
 class OrganizationDetailsFields(Form):
-    """The details owners and staff edit: display name, website, description, type.
+    """The details owners and staff edit: display name, website, description, type."""
 
-    Both InputRequired (the field was sent at all) and DataRequired (it is not just spaces,
-    which the strip filter turns into nothing).
-    """
-
-    display_name = wtforms.StringField(
-        "Display name",
-        validators=[
-            validators.InputRequired(message="Enter a display name."),
-            validators.DataRequired(message="Enter a display name."),
-            bounded(DISPLAY_NAME_MAX_LENGTH),
-        ],
-        filters=[_strip],
+    display_name = _text("Display name", DISPLAY_NAME_MAX_LENGTH, "Enter a display name.")
+    link_url = _text(
+        "Website", LINK_URL_MAX_LENGTH, "Enter the organization's website.", wtforms.URLField
     )
-    link_url = wtforms.URLField(
-        "Website",
-        validators=[
-            validators.InputRequired(message="Enter the organization's website."),
-            validators.DataRequired(message="Enter the organization's website."),
-            bounded(LINK_URL_MAX_LENGTH),
-        ],
-        filters=[_strip],
-    )
-    description = wtforms.TextAreaField(
-        "Description",
-        validators=[
-            validators.InputRequired(message="Describe the organization."),
-            validators.DataRequired(message="Describe the organization."),
-            bounded(DESCRIPTION_MAX_LENGTH),
-        ],
-        filters=[_strip],
+    description = _text(
+        "Description", DESCRIPTION_MAX_LENGTH, "Describe the organization.", wtforms.TextAreaField
     )
     orgtype = wtforms.SelectField(
         "Type",
@@ -211,9 +202,10 @@ class OrganizationDetailsFields(Form):
         validate_choice=True,
     )
 
-    def validate_link_url(self, field: wtforms.Field) -> None:
-        if not re.match(r"^https?://[^\s/]+", field.data or "", flags=re.IGNORECASE):
-            raise validators.ValidationError("Use an address starting with http:// or https://.")
+    validate_link_url = validate_web_address
+
+    def details(self) -> dict[str, Any]:
+        return {name: field.data for name, field in self._fields.items()}
 
 
 def role_choices(orgtype: str) -> list[str]:

@@ -106,7 +106,9 @@ def test_applying_records_the_application_an_event_and_emails_the_applicant(
         ("name", "a" * 51, "Use at most 50 characters."),
         ("name", "nul\x00name", "Remove the NUL character."),
         ("display_name", "d" * 101, "Use at most 100 characters."),
-        ("link_url", "ftp://example.com/", "Start the URL with http:// or https://."),
+        ("display_name", "   ", "Enter a display name."),
+        ("description", "  ", "Describe the organization."),
+        ("link_url", "ftp://example.com/", "Use an address starting with http:// or https://."),
         ("link_url", "https://e.com/" + "x" * 400, "Use at most 400 characters."),
         ("description", "x" * 401, "Use at most 400 characters."),
         ("usage", "too short", "Use 32 to 1024 characters."),
@@ -235,7 +237,7 @@ def test_an_edit_with_bad_input_is_refused(app, db_session):
     form = page.forms["edit-form"]
     form["link_url"] = "javascript:alert(1)"
     refused = form.submit(status=400)
-    assert field_error(refused, "link_url") == "Start the URL with http:// or https://."
+    assert field_error(refused, "link_url") == "Use an address starting with http:// or https://."
     assert _applications(db_session)[0].link_url == GOOD["link_url"]
 
 

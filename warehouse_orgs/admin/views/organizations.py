@@ -225,13 +225,7 @@ class OrganizationDetailPage:
         if not form.validate():
             return self.page(400, details_form=form)
         try:
-            changed = self.service.update_details(
-                self.organization,
-                display_name=form.display_name.data,
-                link_url=form.link_url.data,
-                description=form.description.data,
-                orgtype=form.orgtype.data,
-            )
+            changed = self.service.update_details(self.organization, **form.details())
         except OrganizationError as refusal:
             form.orgtype.errors = [str(refusal)]
             return self.page(409, details_form=form)

@@ -63,9 +63,7 @@ class OrganizationSettingsPage(OrganizationPage):
             return self.page(400, details_form=form)
         previous = {key: getattr(self.organization, key) for key in DETAIL_FIELDS}
         try:
-            changed = self.service.update_details(
-                self.organization, **{key: form[key].data for key in DETAIL_FIELDS}
-            )
+            changed = self.service.update_details(self.organization, **form.details())
         except OrganizationError as refusal:
             form.orgtype.errors = [str(refusal)]
             return self.page(400, details_form=form)
