@@ -110,9 +110,20 @@ def _details_checks() -> tuple[CheckConstraint, ...]:
     )
 
 
+def _similar_name_index(table: str) -> Index:
+    """A trigram index, so staff's look-alike name search (pg_trgm's ``%``) need not read
+    every row."""
+    return Index(
+        f"ix_{table}_normalized_name_trgm",
+        "normalized_name",
+        postgresql_using="gin",
+        postgresql_ops={"normalized_name": "gin_trgm_ops"},
+    )
+
+
 class Organization(OrganizationDetails, HasEvents, Model):
     __tablename__ = "organizations"
-    __table_args__ = _details_checks()
+    __table_args__ = (*_details_checks(), _similar_name_index("organizations"))
 
     normalized_name: Mapped[str] = mapped_column(
         Text, Computed("normalize_pep503_name(name)", persisted=True), unique=True
@@ -182,6 +193,11 @@ class OrganizationApplication(OrganizationDetails, HasEvents, Model):
         ),
         # The review queue: undecided applications, oldest first.
         Index("ix_organization_applications_status_submitted", "status", "submitted"),
+        # An organization's applications, oldest first, on its admin page.
+        Index(
+            "ix_organization_applications_organization_id_submitted", "organization_id", "submitted"
+        ),
+        _similar_name_index("organization_applications"),
     )
 
     normalized_name: Mapped[str] = mapped_column(
@@ -202,7 +218,7 @@ class OrganizationApplication(OrganizationDetails, HasEvents, Model):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+        ForeignKey("organizations.id", ondelete="SET NULL")
     )
 
     submitted_by: Mapped["User"] = relationship("User")
@@ -296,10 +312,12 @@ class OrganizationInvitation(Model):
             unique=True,
             postgresql_where=text("status = 'pending'"),
         ),
+        # An organization's invitations, newest first, on its admin page.
+        Index("ix_organization_invitations_organization_id_created", "organization_id", "created"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+        ForeignKey("organizations.id", ondelete="CASCADE")
     )
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
