@@ -79,6 +79,137 @@ def test_a_matching_etag_answers_304_without_a_body(webtest_app, db_session, org
     webtest_app.get("/org/Acme-Tools/?page=2", headers={"If-None-Match": etag}, status=200)
 
 
+def _link(db_session, organization, name, description=""):
+    project = ProjectFactory.create(name=name, description=description)
+    link = OrganizationProject(organization_id=organization.id, project_id=project.id)
+    db_session.add(link)
+    db_session.flush()
+    return project, link
+
+
+@pytest.fixture
+def listed(db_session, organization):
+    """Two projects on the page, so each kind of change can be made beside one that stays."""
+    return {
+        name: _link(db_session, organization, name, f"About {name}.")
+        for name in ("acme-anvil", "acme-rocket")
+    }
+
+
+def _add_project(db_session, organization, listed):
+    _link(db_session, organization, "acme-magnet")
+    return "acme-magnet"
+
+
+def _remove_project(db_session, organization, listed):
+    db_session.delete(listed["acme-rocket"][1])
+    return "acme-anvil"
+
+
+def _swap_project(db_session, organization, listed):
+    # Same count, and the newcomer takes the same place in the list.
+    db_session.delete(listed["acme-rocket"][1])
+    _link(db_session, organization, "acme-rockets")
+    return "acme-rockets"
+
+
+def _rename_project(db_session, organization, listed):
+    listed["acme-rocket"][0].name = "acme-spaceship"
+    return "acme-spaceship"
+
+
+def _describe_project(db_session, organization, listed):
+    listed["acme-rocket"][0].description = "Now with boosters."
+    return "Now with boosters."
+
+
+def _change_details(field, value):
+    def change(db_session, organization, listed):
+        setattr(organization, field, value)
+        return value
+
+    change.__name__ = f"_change_{field}"
+    return change
+
+
+def _add_member(db_session, organization, listed):
+    OrganizationRoleFactory.create(organization=organization, role_name=OrganizationRoleType.Member)
+    return "Members 2"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _add_project,
+        _remove_project,
+        _swap_project,
+        _rename_project,
+        _describe_project,
+        _change_details("display_name", "Acme Tools and Dies"),
+        _change_details("description", "Tools for some."),
+        _change_details("link_url", "https://tools.acme.example.com/"),
+        _add_member,
+    ],
+    ids=lambda change: change.__name__.lstrip("_"),
+)
+def test_each_change_to_what_the_page_shows_changes_its_etag(
+    webtest_app, db_session, organization, listed, change
+):
+    etag = webtest_app.get("/org/Acme-Tools/", status=200).headers["ETag"]
+    webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=304)
+
+    shown = change(db_session, organization, listed)
+    db_session.flush()
+
+    fresh = webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=200)
+    assert shown in main_text(fresh)
+    assert fresh.headers["ETag"] != etag
+    webtest_app.get(
+        "/org/Acme-Tools/", headers={"If-None-Match": fresh.headers["ETag"]}, status=304
+    )
+
+
+def test_a_project_swapped_on_a_later_page_changes_that_page_only(
+    webtest_app, db_session, organization
+):
+    links = [_link(db_session, organization, f"acme-project-{n:02}")[1] for n in range(30)]
+    first = webtest_app.get("/org/Acme-Tools/", status=200).headers["ETag"]
+    second = webtest_app.get("/org/Acme-Tools/?page=2", status=200).headers["ETag"]
+    db_session.delete(links[29])
+    _link(db_session, organization, "acme-project-99")
+    webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": first}, status=304)
+    page = webtest_app.get("/org/Acme-Tools/?page=2", headers={"If-None-Match": second}, status=200)
+    assert "acme-project-99" in main_text(page)
+    assert "acme-project-29" not in main_text(page)
+
+
+def test_each_signed_in_visitor_has_a_tag_of_their_own(webtest_app, db_session, organization):
+    anonymous = webtest_app.get("/org/Acme-Tools/", status=200).headers["ETag"]
+    log_in(webtest_app, UserFactory.create(username="first-visitor"))
+    mine = webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": anonymous}, status=200)
+    assert "first-visitor" in mine.text
+    webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": mine.headers["ETag"]}, status=304)
+
+    webtest_app.reset()
+    log_in(webtest_app, UserFactory.create(username="second-visitor"))
+    theirs = webtest_app.get(
+        "/org/Acme-Tools/", headers={"If-None-Match": mine.headers["ETag"]}, status=200
+    )
+    assert "second-visitor" in theirs.text
+
+
+def test_a_message_waiting_to_be_shown_is_never_answered_with_304(
+    webtest_app, db_session, organization
+):
+    log_in(webtest_app, UserFactory.create())
+    etag = webtest_app.get("/org/Acme-Tools/", status=200).headers["ETag"]
+    # Leaves a message in the session; the redirect that would show it is not followed.
+    webtest_app.get("/manage/account/totp-provision/", status=303)
+    page = webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=200)
+    assert "Two-factor authentication is already on." in main_text(page)
+    webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": etag}, status=304)
+
+
 def test_another_case_answers_308_to_the_canonical_url(webtest_app, organization):
     response = webtest_app.get("/org/acme_tools/", status=308)
     assert response.location.endswith("/org/Acme-Tools/")
