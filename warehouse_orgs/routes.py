@@ -1,6 +1,87 @@
-"""Every URL the application answers, in one place (see ARCHITECTURE.md, URL contract)."""
+"""Every URL the application answers, in one place (see ARCHITECTURE.md, URL contract).
+
+An action route only takes a POST: it is where a page's form sends a change. Each is added with
+``add_action_route(config, name, pattern, back_to=<the page's route>)``, which also makes a GET
+on it (a reload after a refused action, a bookmarked or shared address) answer 303 to the page
+the action belongs to, with the same URL parameters, under that page's own read permission.
+tests/functional/test_action_routes.py fails for any POST-only route added another way.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
 
 from pyramid.config import Configurator
+from pyramid.exceptions import ConfigurationError
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.interfaces import PHASE3_CONFIG, IIntrospector
+from pyramid.request import Request
+
+ACTION_ROUTES_KEY = "routes.action_routes"
+_PLACEHOLDER = re.compile(r"\{(\w+)")
+
+
+@dataclass(frozen=True)
+class BackPage:
+    """Where a GET on an action route goes, and who may go there."""
+
+    route_name: str
+    url_keys: tuple[str, ...]
+    permission: str | None
+
+
+def add_action_route(
+    config: Configurator, name: str, pattern: str, *, back_to: str, **route_options: Any
+) -> None:
+    """A route that only takes POST, whose GET answers with its page ``back_to``."""
+    config.add_route(name, pattern, **route_options)
+    config.add_view(back_to_page, route_name=name, request_method="GET")
+    registry = config.registry
+
+    def resolve() -> None:
+        page = _back_page(registry.introspector, name, back_to)
+        registry.setdefault(ACTION_ROUTES_KEY, {})[name] = page
+
+    # Views are registered at PHASE3_CONFIG; the page's permission is known after that.
+    config.action((ACTION_ROUTES_KEY, name), resolve, order=PHASE3_CONFIG + 1)
+
+
+def back_to_page(context: Any, request: Request) -> HTTPSeeOther:
+    page: BackPage = request.registry[ACTION_ROUTES_KEY][request.matched_route.name]
+    if page.permission is not None:
+        # The page's own permission, so that the redirect tells a visitor who may not see the
+        # page no more than the page itself would.
+        allowed = request.has_permission(page.permission, context)
+        if not allowed:
+            raise HTTPForbidden(result=allowed)
+    keys = {key: request.matchdict[key] for key in page.url_keys}
+    return HTTPSeeOther(request.route_path(page.route_name, **keys))
+
+
+def _back_page(introspector: IIntrospector, action: str, page: str) -> BackPage:
+    page_route, action_route = introspector.get("routes", page), introspector.get("routes", action)
+    if page_route is None:
+        raise ConfigurationError(f"The action route {action} goes back to {page}: no such route.")
+    keys = tuple(_PLACEHOLDER.findall(page_route["pattern"]))
+    missing = set(keys) - set(_PLACEHOLDER.findall(action_route["pattern"]))
+    if missing:
+        raise ConfigurationError(
+            f"The action route {action} has no {sorted(missing)} for its page {page}."
+        )
+    permissions = set()
+    for item in introspector.get_category("views"):
+        view = item["introspectable"]
+        methods = view.get("request_methods") or ()
+        methods = {methods} if isinstance(methods, str) else set(methods)
+        if view.get("route_name") == page and "GET" in methods:
+            related = [i for i in introspector.related(view) if i.category_name == "permissions"]
+            permissions.add(related[0]["value"] if related else None)
+    if len(permissions) != 1:
+        raise ConfigurationError(
+            f"The action route {action} goes back to {page}, which needs exactly one GET "
+            f"permission; it has {sorted(map(str, permissions)) or 'no GET view'}."
+        )
+    return BackPage(page, keys, permissions.pop())
 
 
 def includeme(config: Configurator) -> None:
@@ -18,21 +99,29 @@ def includeme(config: Configurator) -> None:
 
     # A user's own account
     config.add_route("manage.account", "/manage/account/")
-    config.add_route("manage.account.password", "/manage/account/password/")
-    config.add_route("manage.account.email.add", "/manage/account/emails/add/")
-    config.add_route("manage.account.email.resend", "/manage/account/emails/resend/")
-    config.add_route("manage.account.email.primary", "/manage/account/emails/primary/")
-    config.add_route("manage.account.email.delete", "/manage/account/emails/delete/")
     config.add_route("manage.account.totp_provision", "/manage/account/totp-provision/")
-    config.add_route("manage.account.totp_remove", "/manage/account/totp-remove/")
-    config.add_route("manage.account.recovery_codes", "/manage/account/recovery-codes/")
-    config.add_route("manage.account.delete", "/manage/account/delete/")
+    for name, path in [
+        ("manage.account.password", "password/"),
+        ("manage.account.email.add", "emails/add/"),
+        ("manage.account.email.resend", "emails/resend/"),
+        ("manage.account.email.primary", "emails/primary/"),
+        ("manage.account.email.delete", "emails/delete/"),
+        ("manage.account.totp_remove", "totp-remove/"),
+        ("manage.account.recovery_codes", "recovery-codes/"),
+        ("manage.account.delete", "delete/"),
+    ]:
+        add_action_route(config, name, f"/manage/account/{path}", back_to="manage.account")
 
     # Staff
     config.add_route("admin.dashboard", "/admin/")
     config.add_route("admin.user.list", "/admin/users/")
     config.add_route("admin.user.detail", "/admin/users/{user_id}/")
-    config.add_route("admin.user.staff_flags", "/admin/users/{user_id}/staff-flags/")
+    add_action_route(
+        config,
+        "admin.user.staff_flags",
+        "/admin/users/{user_id}/staff-flags/",
+        back_to="admin.user.detail",
+    )
 
     # Projects
     project_traversal = {
@@ -47,16 +136,14 @@ def includeme(config: Configurator) -> None:
     config.add_route(
         "manage.project.roles", "/manage/project/{project_name}/collaboration/", **project_traversal
     )
-    config.add_route(
-        "manage.project.roles.change",
-        "/manage/project/{project_name}/collaboration/change/",
-        **project_traversal,
-    )
-    config.add_route(
-        "manage.project.roles.delete",
-        "/manage/project/{project_name}/collaboration/delete/",
-        **project_traversal,
-    )
+    for action in ("change", "delete"):
+        add_action_route(
+            config,
+            f"manage.project.roles.{action}",
+            f"/manage/project/{{project_name}}/collaboration/{action}/",
+            back_to="manage.project.roles",
+            **project_traversal,
+        )
     config.add_route(
         "manage.project.history", "/manage/project/{project_name}/history/", **project_traversal
     )
@@ -78,15 +165,24 @@ def includeme(config: Configurator) -> None:
     for name, suffix in [
         ("manage.organization.settings", "settings/"),
         ("manage.organization.roles", "people/"),
-        ("manage.organization.change_role", "people/change/"),
-        ("manage.organization.revoke_invite", "people/revoke_invite/"),
-        ("manage.organization.resend_invite", "people/resend_invite/"),
-        ("manage.organization.delete_role", "people/delete/"),
         ("manage.organization.history", "history/"),
     ]:
         config.add_route(
             name,
             f"/manage/organization/{{organization_name}}/{suffix}",
+            **organization_traversal,
+        )
+    for name, suffix in [
+        ("manage.organization.change_role", "people/change/"),
+        ("manage.organization.revoke_invite", "people/revoke_invite/"),
+        ("manage.organization.resend_invite", "people/resend_invite/"),
+        ("manage.organization.delete_role", "people/delete/"),
+    ]:
+        add_action_route(
+            config,
+            name,
+            f"/manage/organization/{{organization_name}}/{suffix}",
+            back_to="manage.organization.roles",
             **organization_traversal,
         )
 
@@ -97,21 +193,23 @@ def includeme(config: Configurator) -> None:
         "/admin/organization_applications/{application_id}/",
     )
     for action in ("approve", "decline", "defer", "requestmoreinfo", "addnote"):
-        config.add_route(
+        add_action_route(
+            config,
             f"admin.organization_application.{action}",
             f"/admin/organization_applications/{{application_id}}/{action}/",
+            back_to="admin.organization_application.detail",
         )
     config.add_route("admin.organization.list", "/admin/organizations/")
     config.add_route("admin.organization.detail", "/admin/organizations/{organization_id}/")
-    config.add_route("admin.organization.rename", "/admin/organizations/{organization_id}/rename/")
-    config.add_route(
-        "admin.organization.add_role", "/admin/organizations/{organization_id}/add_role/"
-    )
-    config.add_route(
-        "admin.organization.update_role",
-        "/admin/organizations/{organization_id}/update_role/{role_id}/",
-    )
-    config.add_route(
-        "admin.organization.delete_role",
-        "/admin/organizations/{organization_id}/delete_role/{role_id}/",
-    )
+    for name, path in [
+        ("admin.organization.rename", "rename/"),
+        ("admin.organization.add_role", "add_role/"),
+        ("admin.organization.update_role", "update_role/{role_id}/"),
+        ("admin.organization.delete_role", "delete_role/{role_id}/"),
+    ]:
+        add_action_route(
+            config,
+            name,
+            f"/admin/organizations/{{organization_id}}/{path}",
+            back_to="admin.organization.detail",
+        )
