@@ -359,6 +359,31 @@ class VerifyEmailViews:
         return HTTPSeeOther(self.request.route_path("manage.account"))
 
 
+def confirm_password_again(request: Request, form: ReauthenticateForm) -> int | None:
+    """Check the signed-in person's password once more, under the per-account password limit.
+
+    On success the session counts as freshly authenticated and None is returned; otherwise the
+    error is on the form and the status to answer with is returned. Both the reauthentication
+    page and the password step of a ``require_reauth`` action (reauthentication.py) use this.
+    """
+    user = request.user
+    if not form.validate():
+        return 400
+    limiter = request.find_service(IRateLimiter, name="login.user")
+    key = user.username.lower()
+    wait = rate_limited_message(request, (limiter, key))
+    if wait:
+        form.form_errors.append(wait)
+        return 429
+    if not request.find_service(IUserService).check_password(user, form.password.data):
+        limiter.hit(key)
+        form.password.errors = ["That is not your password."]
+        return 400
+    refresh_authentication(request, user)
+    user.record_event(EventTag.AccountReauthenticate, request)
+    return None
+
+
 @view_defaults(
     route_name="accounts.reauthenticate",
     renderer="accounts/reauthenticate.html",
@@ -367,8 +392,6 @@ class VerifyEmailViews:
 class ReauthenticateViews:
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.user_service = request.find_service(IUserService)
-        self.limiter = request.find_service(IRateLimiter, name="login.user")
 
     @view_config(request_method="GET")
     def show(self) -> Any:
@@ -376,20 +399,10 @@ class ReauthenticateViews:
 
     @view_config(request_method="POST")
     def confirm(self) -> Any:
-        request, user = self.request, self.request.user
+        request = self.request
         form = ReauthenticateForm(request.POST)
         next_url = safe_next_url(request)
-        if not form.validate():
-            return _form_error(request, form=form, next=next_url)
-        key = user.username.lower()
-        wait = rate_limited_message(request, (self.limiter, key))
-        if wait:
-            form.form_errors.append(wait)
-            return _form_error(request, 429, form=form, next=next_url)
-        if not self.user_service.check_password(user, form.password.data):
-            self.limiter.hit(key)
-            form.password.errors = ["That is not your password."]
-            return _form_error(request, form=form, next=next_url)
-        refresh_authentication(request, user)
-        user.record_event(EventTag.AccountReauthenticate, request)
+        status = confirm_password_again(request, form)
+        if status is not None:
+            return _form_error(request, status, form=form, next=next_url)
         return HTTPSeeOther(next_url)

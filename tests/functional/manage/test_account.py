@@ -160,18 +160,16 @@ def test_verification_links_are_limited(app, db_session, user, outbox):
 
 def test_stale_authentication_asks_for_the_password_again(app, db_session):
     make_authentication_stale(db_session)
-    form = app.get("/manage/account/").forms["save-account-form"]
-    form["name"] = "Changed"
-    detour = form.submit(status=303)
+    detour = app.get("/manage/account/totp-provision/", status=303)
     assert detour.location == (
-        "http://localhost/account/reauthenticate/?next=%2Fmanage%2Faccount%2F"
+        "http://localhost/account/reauthenticate/?next=%2Fmanage%2Faccount%2Ftotp-provision%2F"
     )
     confirm = detour.follow().forms["reauthenticate-form"]
     confirm["password"] = "wrong"
     assert field_error(confirm.submit(status=400), "password") == "That is not your password."
     confirm["password"] = PASSWORD
     back = confirm.submit(status=303)
-    assert back.location == "http://localhost/manage/account/"
+    assert back.location == "http://localhost/manage/account/totp-provision/"
     # Fresh again: the form goes through.
     form = app.get("/manage/account/").forms["save-account-form"]
     form["name"] = "Changed"

@@ -170,8 +170,8 @@ def test_applying_without_the_csrf_token_changes_nothing(app, db_session):
 def test_applying_with_stale_authentication_asks_for_the_password_first(app, db_session):
     page = app.get("/manage/organizations/")
     make_authentication_stale(db_session)
-    response = app.post("/manage/organizations/", {**GOOD, "csrf_token": _csrf(page)}, status=303)
-    assert response.location.startswith("http://localhost/account/reauthenticate/")
+    step = app.post("/manage/organizations/", {**GOOD, "csrf_token": _csrf(page)}, status=200)
+    assert step.html.find("h1").text == "Confirm your password"
     assert _applications(db_session) == []
 
 

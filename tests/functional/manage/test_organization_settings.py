@@ -177,10 +177,9 @@ def test_delete_asks_for_the_password_again_when_it_is_stale(app, db_session):
     form = app.get(SETTINGS).forms["delete-organization-form"]
     form["confirm_organization_name"] = "acme"
     make_authentication_stale(db_session)
-    response = form.submit(status=303)
-    assert response.location.endswith(
-        "/account/reauthenticate/?next=%2Fmanage%2Forganization%2Facme%2Fsettings%2F"
-    )
+    step = form.submit(status=200)
+    assert step.html.find("h1").text == "Confirm your password"
+    assert step.forms["reauthenticate-form"].action == SETTINGS
     assert _organization(db_session) is not None
 
 

@@ -266,8 +266,8 @@ def test_deleting_with_stale_authentication_asks_for_the_password_first(app, db_
     form = app.get("/manage/project/sampleproject/settings/").forms["delete-project-form"]
     form["confirm_project_name"] = "sampleproject"
     make_authentication_stale(db_session)
-    response = form.submit(status=303)
-    assert response.location.startswith("http://localhost/account/reauthenticate/")
+    step = form.submit(status=200)
+    assert step.html.find("h1").text == "Confirm your password"
     assert _project(db_session, "sampleproject") is not None
 
 
