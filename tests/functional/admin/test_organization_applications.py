@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from tests.common.db.accounts import EmailFactory, UserFactory
 from tests.common.db.organizations import OrganizationApplicationFactory, OrganizationFactory
@@ -126,7 +126,10 @@ def test_the_list_comes_in_pages_of_25(app, db_session):
     assert _names(second) == [f"app-{n:02}" for n in range(25, 30)]
 
 
-@pytest.mark.parametrize(("path", "budget"), [("list", 5), ("detail", 12)])
+# The detail's 13: session, user and emails, the application, its applicant, the applicant's
+# emails, other applications, the similarity threshold, similar organizations, similar
+# applications, messages, the event count and events.
+@pytest.mark.parametrize(("path", "budget"), [("list", 5), ("detail", 13)])
 def test_the_sql_statement_count_does_not_grow_with_the_applications(app, db_session, path, budget):
     applicant = UserFactory.create()
     first = OrganizationApplicationFactory.create(submitted_by=applicant, name="first-one")
@@ -164,6 +167,112 @@ def test_the_detail_shows_the_applicant_and_similar_names(app, db_session, appli
     assert "Science_Tools" in applications
     assert "mallory" in applications
     assert "gardening" not in applications
+
+
+LOOK_ALIKES = [
+    "science-tool", "science-toolz", "sciencetools", "science-tools-extra", "science",
+    "tools", "sci-tools", "science-tools-2", "the-science-tools", "science-tolls",
+    "sciences-tool", "science-t", "scientific-tools", "pandas", "unrelated", "toolscience",
+]  # fmt: skip
+
+
+def _similar_rows(page, table):
+    return [
+        [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
+        for row in page.html.select(f"#{table} tbody tr")
+    ]
+
+
+def _add_unrelated_names(db_connection, applicant_id, count):
+    for table, extra_columns, extra_values in (
+        ("organizations", "", ""),
+        ("organization_applications", ", submitted_by_id", ", :applicant"),
+    ):
+        db_connection.execute(
+            text(
+                f"INSERT INTO {table} (name, display_name, orgtype, link_url, description"
+                f"{extra_columns}) SELECT 'filler-' || md5(n::text), 'Filler', 'Community',"
+                f" 'https://filler.example.org/', ''{extra_values}"
+                " FROM generate_series(1, :count) AS n"
+            ),
+            {"applicant": applicant_id, "count": count},
+        )
+        # What autovacuum does in production: move the new rows out of the index's pending
+        # list, which the planner would otherwise count as read in full.
+        db_connection.execute(
+            text(f"SELECT gin_clean_pending_list('ix_{table}_normalized_name_trgm'::regclass)")
+        )
+        db_connection.execute(text(f"ANALYZE {table}"))
+
+
+def test_similar_names_use_the_trigram_indexes_and_find_what_a_full_scan_finds(
+    app, db_session, db_connection, application
+):
+    for n, name in enumerate(LOOK_ALIKES):
+        OrganizationFactory.create(name=name)
+        OrganizationApplicationFactory.create(name=f"{name}.{n}" if n % 2 else name)
+    ran = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "similarity(" in statement:
+            ran.append((statement, parameters))
+
+    event.listen(db_connection, "before_cursor_execute", keep)
+    try:
+        page = app.get(_detail(application))
+    finally:
+        event.remove(db_connection, "before_cursor_execute", keep)
+
+    # What a comparison with every row finds, closest first, as the page always listed them.
+    expected_organizations = db_connection.execute(
+        text(
+            "SELECT name, similarity(normalized_name, 'science-tools') AS score FROM organizations"
+            " WHERE similarity(normalized_name, 'science-tools') > 0.4"
+            " ORDER BY score DESC, normalized_name LIMIT 10"
+        )
+    ).all()
+    expected_applications = db_connection.execute(
+        text(
+            "SELECT name, similarity(normalized_name, 'science-tools') AS score"
+            " FROM organization_applications"
+            " WHERE similarity(normalized_name, 'science-tools') > 0.4 AND id != :id"
+            " ORDER BY score DESC, submitted LIMIT 10"
+        ),
+        {"id": application.id},
+    ).all()
+    assert len(expected_organizations) == 10
+    assert _similar_rows(page, "similar-organizations-table") == [
+        [name, f"{score:.2f}"] for name, score in expected_organizations
+    ]
+    assert [row[0] for row in _similar_rows(page, "similar-applications-table")] == [
+        name for name, _score in expected_applications
+    ]
+
+    # The page's own statements, planned over tables of a few thousand unrelated names.
+    _add_unrelated_names(db_connection, application.submitted_by_id, 3000)
+    db_connection.execute(text("SET LOCAL enable_seqscan = off"))
+    plans = {}
+    for statement, parameters in ran:
+        table = (
+            "organization_applications"
+            if "FROM organization_applications" in statement
+            else "organizations"
+        )
+        plan = db_connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
+        plans[table] = "\n".join(plan)
+    assert "ix_organizations_normalized_name_trgm" in plans["organizations"]
+    assert "ix_organization_applications_normalized_name_trgm" in plans["organization_applications"]
+
+
+def test_an_approved_application_does_not_list_its_own_organization_as_similar(
+    app, db_session, application
+):
+    OrganizationFactory.create(name="science-tool")
+    app.get(_detail(application)).forms["approve-form"].submit(status=303)
+    page = app.get(_detail(application))
+    assert [row[0] for row in _similar_rows(page, "similar-organizations-table")] == [
+        "science-tool"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -126,21 +126,43 @@ class ApplicationDetailPage:
         return application
 
     def similar(self, application: OrganizationApplication) -> dict[str, list[Any]]:
+        """Organizations and other applications whose names look like this one's, closest
+        first; not the organization this application itself became.
+
+        pg_trgm's ``%`` operator is what the trigram indexes answer. It compares with the
+        pg_trgm.similarity_threshold setting, set here for this transaction only; ``%`` keeps
+        a score equal to the threshold, so ``similarity() >`` on the rows it finds keeps the
+        rule strict, as staff have always seen it.
+        """
         name = application.normalized_name
+        self.db.execute(
+            select(func.set_config("pg_trgm.similarity_threshold", str(SIMILARITY_THRESHOLD), True))
+        )
         org_score = func.similarity(Organization.normalized_name, name)
         app_score = func.similarity(Application.normalized_name, name)
+
+        def similar_to(column: Any) -> Any:
+            return column.op("%", is_comparison=True)(name)
+
+        organizations = (
+            select(Organization, org_score)
+            .where(similar_to(Organization.normalized_name), org_score > SIMILARITY_THRESHOLD)
+            .order_by(org_score.desc(), Organization.normalized_name)
+            .limit(SIMILAR_LIMIT)
+        )
+        if application.organization_id is not None:
+            organizations = organizations.where(Organization.id != application.organization_id)
         return {
-            "organizations": self.db.execute(
-                select(Organization, org_score)
-                .where(org_score > SIMILARITY_THRESHOLD)
-                .order_by(org_score.desc(), Organization.normalized_name)
-                .limit(SIMILAR_LIMIT)
-            ).all(),
+            "organizations": self.db.execute(organizations).all(),
             "applications": self.db.execute(
                 select(Application, app_score)
                 .join(User, User.id == Application.submitted_by_id)
                 .options(contains_eager(Application.submitted_by))
-                .where(Application.id != application.id, app_score > SIMILARITY_THRESHOLD)
+                .where(
+                    Application.id != application.id,
+                    similar_to(Application.normalized_name),
+                    app_score > SIMILARITY_THRESHOLD,
+                )
                 .order_by(app_score.desc(), Application.submitted)
                 .limit(SIMILAR_LIMIT)
             ).all(),
