@@ -92,6 +92,7 @@ def read_settings(
     from_env("database.statement_timeout_ms", "DATABASE_STATEMENT_TIMEOUT_MS", coercer=int)
     from_env("sessions.secret", "SESSION_SECRET")
     from_env("token.secret", "TOKEN_SECRET")
+    from_env("proxy.secret", "PROXY_SECRET")
     from_env("redis.url", "REDIS_URL")
     from_env("mail.sender", "MAIL_SENDER")
     maybe_set_compound(result, "mail", "backend", "MAIL_BACKEND", environ=environ)
@@ -119,6 +120,12 @@ def check_settings(settings: Mapping[str, Any]) -> None:
             problems.append(f"{envvar} is a development secret; production needs its own")
         elif production and len(secret) < MINIMUM_SECRET_LENGTH:
             problems.append(f"{envvar} is shorter than {MINIMUM_SECRET_LENGTH} characters")
+    proxy_secret = settings.get("proxy.secret")
+    if production and proxy_secret and len(proxy_secret) < MINIMUM_SECRET_LENGTH:
+        # Whoever guesses it can claim any address: pass every per-address limit, forge events.
+        problems.append(f"PROXY_SECRET is shorter than {MINIMUM_SECRET_LENGTH} characters")
+    elif production and proxy_secret and proxy_secret.startswith(INSECURE_SECRET_PREFIX):
+        problems.append("PROXY_SECRET is a development secret; production needs its own")
     if production and settings["mail.backend"].endswith(".CapturedEmailSender"):
         problems.append("MAIL_BACKEND captures mail to disk; production must send it")
     if problems:
@@ -157,6 +164,7 @@ def configure(
     config.include(".csrf")
     config.include(".security_headers")
     config.include(".request_logging")
+    config.include(".forwarded")
     config.include(".tasks")
     config.include(".email")
 
