@@ -1,7 +1,12 @@
-"""A request id on every request, every log line and every response.
+"""A request id on every request, every log line and every response; no token in any log line.
 
 The id comes from the ``X-Request-Id`` header when a proxy in front of us set a sane one, so a
 request can be followed from the CDN to the database; otherwise it is made here.
+
+Invitation, verification and reset links carry their token in the query string, and a login
+redirect carries the whole link again, encoded, in ``next=``. Tokens are stored hashed so that a
+leaked database grants nothing; a log that kept them in clear would undo that. So every line is
+redacted: the access line as it is written, and everything else by a filter on the handlers.
 """
 
 import contextvars
@@ -35,18 +40,80 @@ class RequestIdFilter(logging.Filter):
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+REDACTED = "[redacted]"
+
+# "=" as it is, or percent-encoded any number of times ("%3D", "%253D", ...): a link inside
+# next= is encoded once, a next= inside that one twice.
+_ENCODED = r"%(?:25)*"
+# A parameter whose name ends in "token", and its value up to the end of that parameter: "&",
+# "#", whitespace, a quote, or an encoded "&", "#" or space at any depth.
+_TOKEN_PARAMETER = re.compile(
+    rf"(token(?:=|{_ENCODED}3D))((?:(?!{_ENCODED}(?:26|23|20))[^&#\s\"'<>])+)",
+    re.IGNORECASE,
+)
+
+
+def redact_tokens(text: str) -> str:
+    """``text`` with the value of every ``...token=`` parameter, at any encoding depth, hidden."""
+    return _TOKEN_PARAMETER.sub(rf"\1{REDACTED}", text)
+
+
+class TokenRedactingFilter(logging.Filter):
+    """Redacts tokens in a record's message, traceback and stack before any handler writes it.
+
+    On a handler it sees every record that handler writes, whichever logger made it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is written redacted.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_tokens(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_tokens(record.stack_info)
+        return True
+
+
+# Loggers that do not pass their records up to the root: gunicorn writes its own access and error
+# logs through handlers of its own, so the filter goes on the loggers themselves.
+_SELF_HANDLED_LOGGERS = ("gunicorn.access", "gunicorn.error")
+
+
+def _add_filter_once(target: logging.Filterer, kind: type[logging.Filter]) -> None:
+    if not any(isinstance(existing, kind) for existing in target.filters):
+        target.addFilter(kind())
+
+
+def install_log_filters(handler: logging.Handler) -> None:
+    """Give ``handler`` the request id and token redaction (Celery's handlers get them too)."""
+    _add_filter_once(handler, RequestIdFilter)
+    _add_filter_once(handler, TokenRedactingFilter)
 
 
 def configure_logging(level: int = logging.INFO) -> None:
     """Send logs to stderr with the request id; called by the entry points, not on import.
 
-    Leaves logging alone when something (a test runner, an embedding app) configured it first.
+    When something (a test runner, an embedding app) configured logging first, its handlers
+    stay, and only get the token redaction.
     """
+    for name in _SELF_HANDLED_LOGGERS:
+        _add_filter_once(logging.getLogger(name), TokenRedactingFilter)
     root = logging.getLogger()
     if root.handlers:
+        # Someone else chose where logs go; tokens still must not get there.
+        for existing in root.handlers:
+            _add_filter_once(existing, TokenRedactingFilter)
         return
     handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
+    install_log_filters(handler)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
@@ -77,7 +144,7 @@ def request_logging_tween_factory(
             access_logger.info(
                 "%s %s %s %.1fms",
                 request.method,
-                request.path_qs,
+                redact_tokens(request.path_qs),
                 status,
                 (time.perf_counter() - started) * 1000,
             )
