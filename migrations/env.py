@@ -4,10 +4,10 @@ import importlib
 import importlib.util
 
 from alembic import context
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, pool, text
 
 from warehouse_orgs.config import FEATURES
-from warehouse_orgs.db import metadata
+from warehouse_orgs.db import create_database_engine, metadata
 
 # Every feature's models must be imported for autogenerate to see their tables.
 for feature in FEATURES:
@@ -53,7 +53,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(config.attributes["database_url"], poolclass=pool.NullPool)
+    # The app's own connection settings (UTC above all), so a migration that fills in a time
+    # writes the same value the app would.
+    engine = create_database_engine(config.attributes["database_url"], poolclass=pool.NullPool)
     with engine.connect() as connection:
         _run(connection)
 

@@ -3,6 +3,11 @@
 A request's session joins the request's transaction (pyramid_tm + zope.sqlalchemy): it commits
 when the view returns normally and rolls back when it raises. pyramid_retry replays the whole
 request when Postgres reports a serialization failure or deadlock (SQLSTATE class 40).
+
+Every connection runs in UTC, whatever the server's or the database's own default, so the times
+pages print under "(UTC)" are UTC. When the database cannot answer (gone, restarting, a query cut
+off by the statement timeout), ``is_database_unavailable`` says so, and the error view answers
+503; the pool checks each connection before use, so the app recovers by itself.
 """
 
 import logging
@@ -12,11 +17,14 @@ import uuid
 from typing import Any
 
 import alembic.config
+import psycopg
 import zope.sqlalchemy
 from pyramid.config import Configurator
 from pyramid.request import Request
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from warehouse_orgs.paths import MIGRATIONS_DIR
@@ -60,14 +68,33 @@ def normalize_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_database_engine(
-    url: str, statement_timeout_ms: int | None = None, **kwargs: Any
-) -> Engine:
-    options = []
+# A server that does not answer at all (a dropped route, a firewall) must not hold a worker until
+# the kernel gives up on the connection.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def connection_options(url: str, statement_timeout_ms: int | None = None) -> str:
+    """The server settings every connection starts with: ``-c name=value`` pairs for libpq.
+
+    Options already in the URL (``?options=...``) are kept; ours come after, so they win.
+    """
+    options = [str(make_url(url).query.get("options") or "").strip(), "-c timezone=UTC"]
     if statement_timeout_ms:
         # A runaway query is cut off by the server rather than holding a worker forever.
         options.append(f"-c statement_timeout={int(statement_timeout_ms)}")
-    connect_args = {"options": " ".join(options)} if options else {}
+    return " ".join(option for option in options if option)
+
+
+def create_database_engine(
+    url: str, statement_timeout_ms: int | None = None, **kwargs: Any
+) -> Engine:
+    """The engine for the app, its tasks, the CLI and migrations: UTC, READ COMMITTED, and
+    connections checked before use so a restarted server is picked up without a restart here."""
+    connect_args = {
+        "options": connection_options(url, statement_timeout_ms),
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        **kwargs.pop("connect_args", {}),
+    }
     return create_engine(
         normalize_database_url(url),
         isolation_level="READ COMMITTED",
@@ -75,6 +102,36 @@ def create_database_engine(
         connect_args=connect_args,
         **kwargs,
     )
+
+
+# SQLSTATEs that mean "the database cannot answer right now", not "this request is wrong":
+# connection failures (class 08), the server shutting down or starting up, too many connections,
+# a statement cut off by statement_timeout, a lock not granted within lock_timeout.
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08",)
+_UNAVAILABLE_SQLSTATES = frozenset(
+    {"57P01", "57P02", "57P03", "57P05", "53300", "57014", "55P03", "25P03"}
+)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not serve the request, rather than a bug.
+
+    A bad statement, a broken constraint or a type error is a bug (500), however it is wrapped.
+    """
+    if isinstance(exc, PoolTimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if not isinstance(orig, psycopg.Error):
+        return False
+    sqlstate = orig.sqlstate
+    if sqlstate is None:
+        # No SQLSTATE: the error never reached a server (refused, reset, closed mid-answer).
+        return isinstance(orig, psycopg.OperationalError)
+    return sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
 
 
 def _request_session(request: Request) -> Session:
