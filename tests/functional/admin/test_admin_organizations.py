@@ -719,28 +719,98 @@ def test_organization_list_has_a_fixed_query_count(app, db_session):
     assert len(few.sql_statements) == len(many.sql_statements) == 5
 
 
-def _fill(db_session, org):
-    OrganizationRoleFactory.create(organization=org, role_name=Member)
-    OrganizationInvitationFactory.create(organization=org)
-    project = ProjectFactory.create()
-    db_session.add(OrganizationProject(organization_id=org.id, project_id=project.id))
-    OrganizationApplicationFactory.create(organization_id=org.id)
+def _fill(db_session, org, count):
+    """``count`` more of every kind of row the page lists."""
+    for _ in range(count):
+        OrganizationRoleFactory.create(organization=org, role_name=Member)
+        OrganizationInvitationFactory.create(organization=org)
+        project = ProjectFactory.create()
+        db_session.add(OrganizationProject(organization_id=org.id, project_id=project.id))
+        OrganizationApplicationFactory.create(organization_id=org.id)
+    _add_events(db_session, org, count)
+
+
+LISTS = ("members", "invitations", "projects", "applications", "events")
+
+
+def _shown(page, heading):
+    if heading == "projects":
+        return page.html.select("#projects-heading ~ ul li")
+    return page.html.select(f"#{heading}-heading ~ table tbody tr")
 
 
 def test_organization_detail_has_a_fixed_query_count(app, db_session, org, owner):
-    _fill(db_session, org)
-    _add_events(db_session, org, 1)
+    _fill(db_session, org, 1)
     few = app.get(_detail(org))
-    for _ in range(9):
-        _fill(db_session, org)
-    _add_events(db_session, org, 29)
+    _fill(db_session, org, 59)
     many = app.get(_detail(org))
-    assert len(many.html.select("#members-heading ~ table tbody tr")) == 11
-    assert len(many.html.select("#events-heading ~ table tbody tr")) == 25
+    assert [len(_shown(few, heading)) for heading in LISTS] == [2, 1, 1, 1, 1]
+    assert [len(_shown(many, heading)) for heading in LISTS] == [25] * 5
+    assert "Members 61 Owners 1 Projects 60" in main_text(many)
     assert len(few.sql_statements) == len(many.sql_statements)
-    # Session, signed-in user and emails, the organization, roles and their users, invitations
-    # and their users, projects, applications and their applicants, the event count, events.
-    assert len(many.sql_statements) == 13
+    # Session, signed-in user and emails, the organization, the counts of every list, a page of
+    # members with their users, of invitations with their invitees, of projects, of
+    # applications with their applicants, the event count, events.
+    assert len(many.sql_statements) == 11
+
+
+def test_each_list_has_pages_of_its_own(app, db_session, org, owner):
+    _fill(db_session, org, 30)
+    first = app.get(_detail(org))
+    for heading in LISTS:
+        label, parameter = (
+            ("history", "page") if heading == "events" else (heading, f"{heading}_page")
+        )
+        nav = first.html.find("nav", attrs={"aria-label": f"Pages of {label}"})
+        assert nav.find("a", rel="next")["href"].endswith(f"?{parameter}=2#{heading}-heading")
+    members_2 = first.click("Next", href="members_page=2")
+    assert len(_shown(members_2, "members")) == 6  # 31 members: olivia and the 30
+    assert len(_shown(members_2, "projects")) == 25
+    # The page of one list is kept while another's changes.
+    both = members_2.click("Next", href="projects_page=2")
+    assert both.request.GET["members_page"] == "2"
+    assert len(_shown(both, "members")) == 6
+    assert len(_shown(both, "projects")) == 5
+    for heading in ("invitations", "applications"):
+        page = app.get(_detail(org), {f"{heading}_page": "2"})
+        assert len(_shown(page, heading)) == 5
+        assert len(_shown(page, "members")) == 25
+
+
+@pytest.mark.parametrize(
+    "parameter", ["members_page", "invitations_page", "projects_page", "applications_page"]
+)
+@pytest.mark.parametrize("value", ["0", "x", "10001"])
+def test_a_bad_page_number_is_refused(app, org, parameter, value):
+    page = app.get(f"{_detail(org)}?{parameter}={value}", status=400)
+    assert "The page number must be a whole number" in page.text
+
+
+def test_the_owner_count_counts_owners_on_every_page(app, db_session, org, owner):
+    for n in range(30):
+        OrganizationRoleFactory.create(
+            organization=org, user=UserFactory.create(username=f"z-owner-{n:02}"), role_name=Owner
+        )
+    page = app.get(_detail(org))
+    assert len(_shown(page, "members")) == 25
+    assert "Owners 31" in main_text(page)
+
+
+def test_a_refused_role_change_shows_the_page_with_that_member(app, db_session, org, owner):
+    for n in range(30):
+        OrganizationRoleFactory.create(
+            organization=org, user=UserFactory.create(username=f"a-member-{n:02}"), role_name=Member
+        )
+    # olivia, the only Owner, sorts after the thirty: she is on the second page of members.
+    assert "update-role-form-olivia" not in app.get(_detail(org)).forms
+    form = app.get(_detail(org), {"members_page": "2"}).forms["update-role-form-olivia"]
+    form["role_name"] = "Member"
+    refused = form.submit(status=409)
+    assert field_error(refused, "update-role-olivia-role_name") == (
+        "An organization needs at least one Owner; add another first."
+    )
+    assert "Page 2 of 2" in refused.html.find("nav", attrs={"aria-label": "Pages of members"}).text
+    assert _roles(db_session, org)["olivia"] == "Owner"
 
 
 def test_billing_manager_is_offered_only_for_companies(app, db_session, org, owner):

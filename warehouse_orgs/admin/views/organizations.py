@@ -14,7 +14,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
@@ -35,16 +35,24 @@ from warehouse_orgs.organizations.interfaces import IOrganizationService
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
+    OrganizationInvitation,
+    OrganizationInvitationStatus,
     OrganizationProject,
     OrganizationRole,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services import NameUnavailable, OrganizationError
 from warehouse_orgs.packaging.models import Project
-from warehouse_orgs.pagination import Page, page_number, paginate
+from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number, paginate
 
 P = Permissions
 READ = P.AdminOrganizationsRead
+LIST_PAGE_SIZE = DEFAULT_PAGE_SIZE
+# The lists with a page parameter of their own, "<name>_page"; the history keeps "page".
+PAGED_LISTS = ("members", "invitations", "projects", "applications")
+# What the invitations list shows: those that can still be answered, and those that expired
+# unanswered (a reason to invite again).
+LISTED_INVITATIONS = (OrganizationInvitationStatus.Pending, OrganizationInvitationStatus.Expired)
 
 
 def organization_search(conditions: list[Any]) -> Select[Any]:
@@ -139,25 +147,104 @@ class OrganizationDetailPage:
         )
         return paginate(self.request.db, query, page_number(self.request))
 
-    def _projects(self) -> list[Project]:
-        return list(
-            self.request.db.scalars(
-                select(Project)
-                .join(OrganizationProject, OrganizationProject.project_id == Project.id)
-                .where(OrganizationProject.organization_id == self.organization.id)
-                .order_by(Project.normalized_name)
-            )
-        )
+    # Each list on the page comes in pages of its own, chosen by its own query parameter, so
+    # the page costs the same statements however large the organization. Invitations and
+    # applications are read in the order of their (organization_id, created/submitted)
+    # indexes; members and projects are ordered by a name in the joined table, which no index
+    # can serve, so PostgreSQL sorts only this organization's rows (found through the
+    # organization_id indexes) and keeps the top of them.
 
-    def _applications(self) -> list[OrganizationApplication]:
-        return list(
-            self.request.db.scalars(
-                select(OrganizationApplication)
-                .where(OrganizationApplication.organization_id == self.organization.id)
-                .options(selectinload(OrganizationApplication.submitted_by))
-                .order_by(OrganizationApplication.submitted)
+    def _counts(self) -> Any:
+        """The size of every list, and the owner count, in one statement."""
+        organization_id = self.organization.id
+
+        def count(*conditions: Any) -> Any:
+            return select(func.count()).where(*conditions).scalar_subquery()
+
+        member = OrganizationRole.organization_id == organization_id
+        return self.request.db.execute(
+            select(
+                count(member).label("members"),
+                count(member, OrganizationRole.role_name == OrganizationRoleType.Owner).label(
+                    "owners"
+                ),
+                count(
+                    OrganizationInvitation.organization_id == organization_id,
+                    OrganizationInvitation.status.in_(LISTED_INVITATIONS),
+                ).label("invitations"),
+                count(OrganizationProject.organization_id == organization_id).label("projects"),
+                count(OrganizationApplication.organization_id == organization_id).label(
+                    "applications"
+                ),
+            )
+        ).one()
+
+    def _page_of(self, query: Select[Any], number: int, total: int) -> Page[Any]:
+        rows = self.request.db.scalars(
+            query.limit(LIST_PAGE_SIZE).offset((number - 1) * LIST_PAGE_SIZE)
+        ).all()
+        return Page(items=list(rows), number=number, size=LIST_PAGE_SIZE, total=total)
+
+    def _roles(self, number: int, total: int) -> Page[OrganizationRole]:
+        query = (
+            select(OrganizationRole)
+            .join(User, User.id == OrganizationRole.user_id)
+            .options(contains_eager(OrganizationRole.user))
+            .where(OrganizationRole.organization_id == self.organization.id)
+            .order_by(User.username, OrganizationRole.id)
+        )
+        return self._page_of(query, number, total)
+
+    def _members_page_showing(self, role_id: Any) -> int:
+        """The page of members on which this role is listed, so that a refused change shows
+        its reason beside the member it was for."""
+        username = (
+            select(User.username)
+            .join(OrganizationRole, OrganizationRole.user_id == User.id)
+            .where(OrganizationRole.id == role_id)
+            .scalar_subquery()
+        )
+        before = self.request.db.scalar(
+            select(func.count())
+            .select_from(OrganizationRole)
+            .join(User, User.id == OrganizationRole.user_id)
+            .where(
+                OrganizationRole.organization_id == self.organization.id, User.username < username
             )
         )
+        return (before or 0) // LIST_PAGE_SIZE + 1
+
+    def _invitations(self, number: int, total: int) -> Page[OrganizationInvitation]:
+        query = (
+            select(OrganizationInvitation)
+            .join(User, User.id == OrganizationInvitation.user_id)
+            .options(contains_eager(OrganizationInvitation.user))
+            .where(
+                OrganizationInvitation.organization_id == self.organization.id,
+                OrganizationInvitation.status.in_(LISTED_INVITATIONS),
+            )
+            .order_by(OrganizationInvitation.created.desc(), OrganizationInvitation.id)
+        )
+        return self._page_of(query, number, total)
+
+    def _projects(self, number: int, total: int) -> Page[Project]:
+        query = (
+            select(Project)
+            .join(OrganizationProject, OrganizationProject.project_id == Project.id)
+            .where(OrganizationProject.organization_id == self.organization.id)
+            .order_by(Project.normalized_name)
+        )
+        return self._page_of(query, number, total)
+
+    def _applications(self, number: int, total: int) -> Page[OrganizationApplication]:
+        query = (
+            select(OrganizationApplication)
+            .join(User, User.id == OrganizationApplication.submitted_by_id)
+            .options(contains_eager(OrganizationApplication.submitted_by))
+            .where(OrganizationApplication.organization_id == self.organization.id)
+            .order_by(OrganizationApplication.submitted, OrganizationApplication.id)
+        )
+        return self._page_of(query, number, total)
 
     def page(self, status: int = 200, **forms: Any) -> dict[str, Any]:
         """The whole page; ``forms`` replaces the blank forms with ones carrying errors."""
@@ -169,8 +256,13 @@ class OrganizationDetailPage:
             forms.setdefault("rename_form", RenameOrganizationForm(current_name=organization.name))
         if self._may(P.AdminRoleAdd):
             forms.setdefault("add_role_form", offer_roles_for(AddRoleForm(), organization))
-        roles = self.service.roles(organization)
+        # Every page number is read first: a bad one is a 400 before any list is read.
+        numbers = {name: page_number(self.request, f"{name}_page") for name in PAGED_LISTS}
         failed_role_id = forms.get("failed_role_id")
+        if failed_role_id is not None:
+            numbers["members"] = self._members_page_showing(failed_role_id)
+        counts = self._counts()
+        roles = self._roles(numbers["members"], counts.members)
         role_forms = {
             role.id: (
                 forms["update_role_form"]
@@ -182,15 +274,15 @@ class OrganizationDetailPage:
                 if role.id == failed_role_id and "delete_role_form" in forms
                 else DeleteRoleForm(expected_username=role.user.username),
             )
-            for role in roles
+            for role in roles.items
         }
         return {
             "organization": organization,
             "roles": roles,
-            "owner_count": sum(r.role_name == OrganizationRoleType.Owner for r in roles),
-            "invitations": self.service.invitations(organization),
-            "projects": self._projects(),
-            "applications": self._applications(),
+            "owner_count": counts.owners,
+            "invitations": self._invitations(numbers["invitations"], counts.invitations),
+            "projects": self._projects(numbers["projects"], counts.projects),
+            "applications": self._applications(numbers["applications"], counts.applications),
             "events": self._events(),
             "may_update_roles": self._may(P.AdminRoleUpdate),
             "may_delete_roles": self._may(P.AdminRoleDelete),
