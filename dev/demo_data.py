@@ -17,7 +17,10 @@ from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.accounts.services import hash_secret
 from warehouse_orgs.events.tags import EventTag
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationMembershipService,
+    IOrganizationService,
+)
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
@@ -187,6 +190,7 @@ def build_demo_organizations(request: Request) -> list[str]:
     pending, expired and accepted."""
     users = request.find_service(IUserService)
     organizations = request.find_service(IOrganizationService)
+    membership = request.find_service(IOrganizationMembershipService)
     created = []
     for name, (display_name, orgtype, members) in DEMO_ORGANIZATIONS.items():
         if organizations.get_organization_by_name(name) is not None:
@@ -210,15 +214,15 @@ def build_demo_organizations(request: Request) -> list[str]:
             EventTag.OrganizationCreate, request, {"submitted_by": next(iter(members))}
         )
         for username, role_name in members.items():
-            organizations.add_role(organization, users.get_user_by_username(username), role_name)
+            membership.add_role(organization, users.get_user_by_username(username), role_name)
         carol, newbie = users.get_user_by_username("carol"), users.get_user_by_username("newbie")
-        accepted, _ = organizations.invite(organization, carol, OrganizationRoleType.Member)
-        organizations.accept_invitation(accepted)
-        expired, _ = organizations.invite(organization, newbie, OrganizationRoleType.Manager)
+        accepted, _ = membership.invite(organization, carol, OrganizationRoleType.Member)
+        membership.accept_invitation(accepted)
+        expired, _ = membership.invite(organization, newbie, OrganizationRoleType.Manager)
         expired.status = OrganizationInvitationStatus.Expired
         expired.expires_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
         request.db.flush()
-        organizations.invite(organization, newbie, OrganizationRoleType.Member)
+        membership.invite(organization, newbie, OrganizationRoleType.Member)
         created.append(f"{name} ({orgtype})")
     if not created:
         return []

@@ -7,7 +7,7 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
-from warehouse_orgs.config import Environment
+from warehouse_orgs.environment import is_production
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,7 +44,7 @@ def apply_security_headers(response: Response, *, production: bool) -> None:
 def security_headers_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
-    production = registry.settings["warehouse_orgs.env"] == Environment.production
+    production = is_production(registry)
 
     def security_headers_tween(request: Request) -> Response:
         response = handler(request)

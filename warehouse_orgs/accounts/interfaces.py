@@ -63,8 +63,9 @@ class IUserService(Interface):
     def set_staff_flag(user: "User", flag: str, value: bool) -> None:
         """Grant or take away a staff role (is_superuser, is_support, ...)."""
 
-    def deletion_blockers(user: "User") -> list[str]:
-        """Reasons the account cannot be deleted now (for example, sole ownerships)."""
+    def deletion_blockers(user: "User", *, lock: bool = False) -> list[str]:
+        """Reasons the account cannot be deleted now (for example, sole ownerships). With
+        ``lock``, what the reasons depend on stays locked until the transaction ends."""
 
     def delete_user(user: "User") -> None:
         """Delete the account, or raise AccountDeletionRefused with the reasons."""

@@ -7,19 +7,21 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import argon2
 import itsdangerous
 import pyotp
 from pyramid.request import Request
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
 from warehouse_orgs.accounts.models import STAFF_FLAGS, Email, RecoveryCode, User
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.ownership import broke_owner_rule, owner_rule_message
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
 from warehouse_orgs.sessions.interfaces import ISessionStore
 
@@ -91,8 +93,12 @@ def normalize_recovery_code(code: str) -> str:
 
 
 # A feature that may need to stop an account deletion registers a check with
-# ``config.add_account_deletion_check(check)``; ``check(request, user)`` returns the reasons.
-DeletionCheck = Callable[[Request, User], list[str]]
+# ``config.add_account_deletion_check(check)``; ``check(request, user, lock=...)`` returns the
+# reasons. With ``lock=True`` the deletion follows in the same transaction, so the check locks
+# what it counts (the projects and organizations the user owns) until the transaction ends:
+# nobody else can leave them meanwhile.
+class DeletionCheck(Protocol):
+    def __call__(self, request: Request, user: User, *, lock: bool) -> list[str]: ...
 
 
 @implementer(IUserService)
@@ -288,16 +294,23 @@ class DatabaseUserService:
         if not set(admins) - {user.id}:
             raise LastAdminRefused()
 
-    def deletion_blockers(self, user: User) -> list[str]:
+    def deletion_blockers(self, user: User, *, lock: bool = False) -> list[str]:
         checks: list[DeletionCheck] = self.request.registry.get("accounts.deletion_checks", [])
-        return [reason for check in checks for reason in check(self.request, user)]
+        return [reason for check in checks for reason in check(self.request, user, lock=lock)]
 
     def delete_user(self, user: User) -> None:
-        reasons = self.deletion_blockers(user)
+        reasons = self.deletion_blockers(user, lock=True)
         if reasons:
             raise AccountDeletionRefused(reasons)
-        self.db.delete(user)
-        self.db.flush()
+        try:
+            with self.db.begin_nested():
+                self.db.delete(user)
+                self.db.flush()
+        except IntegrityError as error:
+            # The database's owner rule caught what the checks did not.
+            if broke_owner_rule(error):
+                raise AccountDeletionRefused([owner_rule_message(error)]) from error
+            raise
 
 
 @implementer(ITokenService)

@@ -12,6 +12,7 @@ from warehouse_orgs.organizations.forms import OrganizationDetailsFields
 from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
     NAME_PATTERN,
+    NAME_RULE,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
@@ -50,10 +51,7 @@ class RenameOrganizationForm(Form):
             validators.Regexp(
                 NAME_PATTERN,
                 flags=re.IGNORECASE,
-                message=(
-                    "Use letters, digits, '.', '_' and '-', starting and ending with a letter "
-                    "or digit."
-                ),
+                message=NAME_RULE,
             ),
         ],
         filters=[_strip],

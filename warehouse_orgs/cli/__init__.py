@@ -6,7 +6,8 @@ from functools import cached_property
 import click
 from pyramid.config import Configurator
 
-from warehouse_orgs.config import Environment, configure
+from warehouse_orgs.config import configure
+from warehouse_orgs.environment import Environment
 from warehouse_orgs.request_logging import configure_logging
 
 

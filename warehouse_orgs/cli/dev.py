@@ -13,8 +13,8 @@ import click
 from sqlalchemy.engine import make_url
 
 from warehouse_orgs.cli import CommandContext, pass_command_context
-from warehouse_orgs.config import Environment
 from warehouse_orgs.db import alembic_config
+from warehouse_orgs.environment import Environment
 from warehouse_orgs.paths import PROJECT_ROOT
 from warehouse_orgs.tasks import run_task
 

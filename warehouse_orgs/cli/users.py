@@ -6,7 +6,7 @@ from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import STAFF_FLAGS, User
 from warehouse_orgs.accounts.services import LastAdminRefused, totp_for
 from warehouse_orgs.cli import CommandContext, pass_command_context
-from warehouse_orgs.config import Environment
+from warehouse_orgs.environment import Environment
 from warehouse_orgs.tasks import run_task
 
 ROLE_FLAGS = {

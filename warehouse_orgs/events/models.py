@@ -10,12 +10,12 @@ import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pyramid.request import Request
-from sqlalchemy import DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from warehouse_orgs.db import Model
-from warehouse_orgs.events.tags import describe
+from warehouse_orgs.events.history import HistoryEntry
 
 if TYPE_CHECKING:
     from warehouse_orgs.events.tags import EventTag
@@ -34,12 +34,18 @@ class Event:
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     ip_address: Mapped[str | None] = mapped_column(INET)
+    # Made through the staff pages: readers outside staff see "PyPI staff", not who or where.
+    acted_as_staff: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     additional: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
     @property
     def sentence(self) -> str:
-        """The event as the history pages show it."""
-        return describe(self.tag, self.additional)
+        """The event as staff read it."""
+        return self.seen_by(staff=True).sentence
+
+    def seen_by(self, *, staff: bool) -> "HistoryEntry":
+        """The event as a history page or export shows it to staff, or to anyone else."""
+        return HistoryEntry.of(self, staff=staff)
 
 
 def _events_table_name(source_table: str) -> str:
@@ -99,6 +105,7 @@ class HasEvents:
             tag=str(tag),
             actor_id=actor.id if actor is not None else None,
             ip_address=request.remote_addr,
+            acted_as_staff=bool(getattr(request, "acting_as_staff", False)),
             additional={
                 **({"actor": actor.username} if actor is not None else {}),
                 **(additional or {}),

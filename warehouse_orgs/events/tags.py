@@ -156,14 +156,13 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     ),
     EventTag.OrganizationRoleLeave: lambda d: f"{d.get('username')} left the organization",
     EventTag.AdminOrganizationRoleAdd: lambda d: (
-        f"PyPI staff ({_who(d)}) added {d.get('username')} as {d.get('role')}"
+        f"{_who(d)} added {d.get('username')} as {d.get('role')}"
     ),
     EventTag.AdminOrganizationRoleChange: lambda d: (
-        f"PyPI staff ({_who(d)}) changed {d.get('username')} from {d.get('old_role')} to "
-        f"{d.get('role')}"
+        f"{_who(d)} changed {d.get('username')} from {d.get('old_role')} to {d.get('role')}"
     ),
     EventTag.AdminOrganizationRoleRemove: lambda d: (
-        f"PyPI staff ({_who(d)}) removed {d.get('username')} ({d.get('role')})"
+        f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
     ),
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.email import send_email
+from warehouse_orgs.events.history import actor_name
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
@@ -60,7 +61,7 @@ def email_owners(
             name,
             owner,
             organization_name=organization.name,
-            initiator=request.user.username if request.user else "PyPI",
+            initiator=actor_name(request),
             **context,
         )
 

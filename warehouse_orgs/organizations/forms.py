@@ -14,6 +14,7 @@ from warehouse_orgs.organizations.models import (
     LINK_URL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     NAME_PATTERN,
+    NAME_RULE,
     USAGE_MAX_LENGTH,
     OrganizationApplicationStatus,
     OrganizationMembershipSize,
@@ -107,10 +108,7 @@ class ApplicationForm(Form):
 
     def validate_name(self, field: wtforms.Field) -> None:
         if not re.match(NAME_PATTERN, field.data, flags=re.IGNORECASE):
-            raise validators.ValidationError(
-                "Use letters, numbers, and . _ - between them; start and end with a letter or "
-                "number."
-            )
+            raise validators.ValidationError(NAME_RULE)
         reason = self.organization_service.name_unavailable_reason(
             field.data, ignore_application=self.application
         )
@@ -154,6 +152,7 @@ STATUS_FILTERS = {
 
 
 class ApplicationSearchForm(Form):
+    fields_may_be_absent = True
     q = wtforms.StringField(
         "Name, display name or applicant",
         validators=[bounded(SEARCH_MAX_LENGTH)],

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 NAME_MAX_LENGTH = 50
 NAME_PATTERN = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"
+# What applying, renaming and the database refuse, said the same way everywhere.
+NAME_RULE = "Use letters, numbers, and . _ - between them; start and end with a letter or number."
 DISPLAY_NAME_MAX_LENGTH = 100
 LINK_URL_MAX_LENGTH = 400
 DESCRIPTION_MAX_LENGTH = 400

@@ -2,9 +2,9 @@
 
 from pyramid.request import Request
 
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService
 
 
 def expire_organization_invitations(request: Request) -> int:
     """Mark every overdue pending invitation expired (an event each); returns how many."""
-    return request.find_service(IOrganizationService).expire_invitations()
+    return request.find_service(IOrganizationMembershipService).expire_invitations()

@@ -8,10 +8,10 @@ from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.services import DatabaseProjectService
 
 
-def refuse_deleting_sole_owners(request: Request, user: User) -> list[str]:
+def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> list[str]:
     """An account that is the only Owner of a project cannot go: the project would be left
     with nobody able to manage it."""
-    names = request.find_service(IProjectService).sole_owned_project_names(user)
+    names = request.find_service(IProjectService).sole_owned_project_names(user, lock=lock)
     if not names:
         return []
     return [

@@ -36,8 +36,9 @@ class IProjectService(Interface):
     def projects_for_user(user: "User", page: int) -> "Page[Any]":
         """One page of (project, role name) rows for the projects ``user`` has a role on."""
 
-    def sole_owned_project_names(user: "User") -> list[str]:
-        """Names of the projects whose only Owner is ``user``."""
+    def sole_owned_project_names(user: "User", *, lock: bool = False) -> list[str]:
+        """Names of the projects whose only Owner is ``user``. With ``lock``, those projects
+        stay locked until the transaction ends, for a deletion that follows."""
 
     def history(project: "Project", page: int) -> "Page[Any]":
         """One page of the project's events, newest first."""

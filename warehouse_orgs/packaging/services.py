@@ -4,7 +4,7 @@ import uuid
 from typing import Any, Self
 
 from pyramid.request import Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from zope.interface import implementer
@@ -12,6 +12,12 @@ from zope.interface import implementer
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.db import Model
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.ownership import (
+    delete_in_one_statement,
+    lock_rows,
+    refuse_if_last_owner,
+    reload_for_update,
+)
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role, select_project_by_name
 from warehouse_orgs.pagination import Page, paginate
@@ -35,10 +41,6 @@ class RoleAlreadyExists(Exception):
 
 class RoleNotFound(Exception):
     """The role went away (another request removed it) while this one was working."""
-
-
-class LastOwnerRefused(Exception):
-    """The change would leave the project without an Owner."""
 
 
 def _constraint_name(error: IntegrityError) -> str | None:
@@ -79,8 +81,7 @@ class DatabaseProjectService:
             people.setdefault(actor.id, actor)
         for user in people.values():
             user.record_event(EventTag.ProjectDelete, self.request, {"project": project.name})
-        self.db.delete(project)
-        self.db.flush()
+        delete_in_one_statement(self.db, project)
 
     def get_role(self, project: Project, role_id: uuid.UUID | str) -> Role | None:
         try:
@@ -100,11 +101,11 @@ class DatabaseProjectService:
 
     def change_role(self, role: Role, role_name: ProjectRoleName) -> Role:
         role_name = ProjectRoleName(role_name)
-        old_role = self._current_role_name(role)
+        role = self._locked(role)
+        old_role = ProjectRoleName(role.role_name)
         if old_role == role_name:
             return role
-        if old_role == ProjectRoleName.Owner:
-            self._refuse_if_last_owner(role)
+        refuse_if_last_owner(self.db, role, scope="project_id", owner=ProjectRoleName.Owner)
         role.role_name = role_name
         self.db.flush()
         self._record_role_event(
@@ -113,9 +114,9 @@ class DatabaseProjectService:
         return role
 
     def remove_role(self, role: Role) -> None:
-        old_role = self._current_role_name(role)
-        if old_role == ProjectRoleName.Owner:
-            self._refuse_if_last_owner(role)
+        role = self._locked(role)
+        old_role = ProjectRoleName(role.role_name)
+        refuse_if_last_owner(self.db, role, scope="project_id", owner=ProjectRoleName.Owner)
         project, user = role.project, role.user
         project.roles.remove(role)
         self.db.flush()
@@ -130,7 +131,13 @@ class DatabaseProjectService:
         )
         return paginate(self.db, query, page, scalars=False)
 
-    def sole_owned_project_names(self, user: User) -> list[str]:
+    def sole_owned_project_names(self, user: User, *, lock: bool = False) -> list[str]:
+        if lock:
+            # The deletion that follows must not race another Owner leaving.
+            owned = select(Role.project_id).where(
+                Role.user_id == user.id, Role.role_name == ProjectRoleName.Owner
+            )
+            lock_rows(self.db, Project, self.db.scalars(owned).all())
         other = aliased(Role)
         other_owner = (
             select(other.id)
@@ -159,33 +166,13 @@ class DatabaseProjectService:
         )
         return paginate(self.db, query, page)
 
-    # The last-owner rule: the project row is locked before the Owners are counted, so two
-    # requests demoting or removing the last two Owners at once run one after the other, and
-    # the second sees the first's result.
-    def _current_role_name(self, role: Role) -> ProjectRoleName:
-        self.db.execute(
-            select(Project.id).where(Project.id == role.project_id).with_for_update()
-        ).all()
-        # What this request loaded may predate the lock; reload the role as committed now.
-        current = self.db.scalars(
-            select(Role).where(Role.id == role.id).execution_options(populate_existing=True)
-        ).one_or_none()
+    def _locked(self, role: Role) -> Role:
+        """Lock the project (the one lock for its roles), then read the role as committed."""
+        lock_rows(self.db, Project, [role.project_id])
+        current = reload_for_update(self.db, Role, role.id)
         if current is None:
             raise RoleNotFound(str(role.id))
-        return ProjectRoleName(current.role_name)
-
-    def _refuse_if_last_owner(self, role: Role) -> None:
-        other_owners = self.db.scalar(
-            select(func.count())
-            .select_from(Role)
-            .where(
-                Role.project_id == role.project_id,
-                Role.role_name == ProjectRoleName.Owner,
-                Role.id != role.id,
-            )
-        )
-        if not other_owners:
-            raise LastOwnerRefused()
+        return current
 
     def _insert(self, row: Model, constraint: str, refusal: Exception) -> None:
         try:

@@ -18,7 +18,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from zope.interface import implementer
 
-from warehouse_orgs.config import Environment
+from warehouse_orgs.environment import Environment
 from warehouse_orgs.sessions.interfaces import ISessionStore
 from warehouse_orgs.sessions.services import DatabaseSessionStore
 from warehouse_orgs.sessions.tasks import purge_expired_sessions

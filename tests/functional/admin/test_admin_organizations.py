@@ -411,7 +411,7 @@ class _ServiceRequest:
         ("taken", 409, "This name is taken, or was used by an organization before."),
         ("Old.Name", 409, "This name is taken, or was used by an organization before."),
         ("admin", 409, "This name is reserved."),
-        ("-bad-", 400, "Use letters, digits"),
+        ("-bad-", 400, "Use letters, numbers"),
         ("n" * 51, 400, "Use at most 50 characters."),
         ("acme", 400, "This is already the organization's name."),
     ],
@@ -529,13 +529,13 @@ def test_staff_cannot_demote_or_remove_the_last_owner(app, db_session, org, owne
     form["role_name"] = "Manager"
     page = form.submit(status=409)
     assert field_error(page, "update-role-olivia-role_name") == (
-        "An organization needs at least one Owner; add another first."
+        "An organization needs at least one Owner; make someone else an Owner first."
     )
     form = page.forms["delete-role-form-olivia"]
     form["username"] = "olivia"
     page = form.submit(status=409)
     assert field_error(page, "delete-role-olivia-username") == (
-        "An organization needs at least one Owner; add another first."
+        "An organization needs at least one Owner; make someone else an Owner first."
     )
     assert _roles(db_session, org) == before
     tags = event_tags(db_session, org)
@@ -807,7 +807,7 @@ def test_a_refused_role_change_shows_the_page_with_that_member(app, db_session, 
     form["role_name"] = "Member"
     refused = form.submit(status=409)
     assert field_error(refused, "update-role-olivia-role_name") == (
-        "An organization needs at least one Owner; add another first."
+        "An organization needs at least one Owner; make someone else an Owner first."
     )
     assert "Page 2 of 2" in refused.html.find("nav", attrs={"aria-label": "Pages of members"}).text
     assert _roles(db_session, org)["olivia"] == "Owner"

@@ -140,7 +140,7 @@ def test_granting_support_sets_the_flag_and_records_who_did_it(app, db_session, 
     form["is_support"] = True
     page = form.submit(status=303).follow()
     assert "helper: Support granted." in main_text(page)
-    assert "Support role granted by the-admin" in main_text(page)
+    assert "Support role granted by PyPI staff (the-admin)" in main_text(page)
     db_session.refresh(user)
     assert user.staff_roles == ["Support"]
     (event,) = [e for e in events_of(db_session, user) if e.tag == EventTag.AccountStaffFlagChange]

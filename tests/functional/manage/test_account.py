@@ -270,7 +270,7 @@ def test_deleting_the_account_needs_the_username_and_password(app, db_session, u
 
 def test_a_registered_check_can_refuse_deletion(app, db_session, user, app_registry):
     checks = app_registry.setdefault("accounts.deletion_checks", [])
-    checks.append(lambda request, u: ["You are the only owner of example-org."])
+    checks.append(lambda request, u, *, lock: ["You are the only owner of example-org."])
     try:
         page = app.get("/manage/account/")
         assert "You are the only owner of example-org." in main_text(page)

@@ -17,6 +17,13 @@ from tests.common.events import event_tags
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.interfaces import (
+    InvitationRefused,
+    LastOwnerRefused,
+    NameUnavailable,
+    OrganizationError,
+    TooManyApplications,
+)
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationInvitationStatus,
@@ -25,12 +32,9 @@ from warehouse_orgs.organizations.models import (
 )
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS, OrganizationRoleType
 from warehouse_orgs.organizations.services import (
+    DatabaseOrganizationApplicationService,
+    DatabaseOrganizationMembershipService,
     DatabaseOrganizationService,
-    InvitationRefused,
-    LastOwnerRefused,
-    NameUnavailable,
-    OrganizationError,
-    TooManyApplications,
 )
 
 OWNER, MANAGER, MEMBER = (
@@ -46,8 +50,23 @@ def actor(db_session):
 
 
 @pytest.fixture
-def service(app_registry, db_session, actor):
-    return DatabaseOrganizationService(service_request(app_registry, db_session, actor))
+def request_(app_registry, db_session, actor):
+    return service_request(app_registry, db_session, actor)
+
+
+@pytest.fixture
+def service(request_):
+    return DatabaseOrganizationService(request_)
+
+
+@pytest.fixture
+def applications(request_):
+    return DatabaseOrganizationApplicationService(request_)
+
+
+@pytest.fixture
+def membership(request_):
+    return DatabaseOrganizationMembershipService(request_)
 
 
 def _details(name="new-org", **overrides):
@@ -63,10 +82,12 @@ def _details(name="new-org", **overrides):
     }
 
 
-def test_approval_creates_the_organization_and_declines_competitors(service, db_session, actor):
-    application = service.submit_application(actor, **_details("Shared_Name"))
+def test_approval_creates_the_organization_and_declines_competitors(
+    applications, service, db_session, actor
+):
+    application = applications.submit_application(actor, **_details("Shared_Name"))
     rival = OrganizationApplicationFactory.create(name="shared.name")
-    organization, declined = service.approve_application(application)
+    organization, declined = applications.approve_application(application)
     assert organization.normalized_name == "shared-name"
     assert declined == [rival]
     assert rival.status == "declined"
@@ -81,37 +102,37 @@ def test_approval_creates_the_organization_and_declines_competitors(service, db_
     ]
 
 
-def test_names_reserved_taken_or_once_used_are_refused(service, db_session, actor):
+def test_names_reserved_taken_or_once_used_are_refused(applications, service, db_session, actor):
     OrganizationFactory.create(name="taken")
     with pytest.raises(NameUnavailable, match="reserved"):
-        service.submit_application(actor, **_details("PyPI"))
+        applications.submit_application(actor, **_details("PyPI"))
     with pytest.raises(NameUnavailable, match="taken, or was used"):
-        service.submit_application(actor, **_details("Taken"))
+        applications.submit_application(actor, **_details("Taken"))
     gone = OrganizationFactory.create(name="gone")
     service.delete(gone)
     with pytest.raises(NameUnavailable, match="taken, or was used"):
-        service.submit_application(actor, **_details("gone"))
+        applications.submit_application(actor, **_details("gone"))
 
 
-def test_at_most_three_undecided_applications(service, actor):
+def test_at_most_three_undecided_applications(applications, actor):
     for n in range(3):
-        service.submit_application(actor, **_details(f"app-{n}"))
+        applications.submit_application(actor, **_details(f"app-{n}"))
     with pytest.raises(TooManyApplications):
-        service.submit_application(actor, **_details("app-3"))
+        applications.submit_application(actor, **_details("app-3"))
 
 
-def test_withdrawing_frees_the_name_and_the_slot(service, actor):
-    application = service.submit_application(actor, **_details("free-me"))
-    service.withdraw_application(application)
-    assert service.submit_application(actor, **_details("free-me")).status == "submitted"
-    with pytest.raises(OrganizationError, match="already been decided"):
-        service.withdraw_application(application)
+def test_withdrawing_frees_the_name_and_the_slot(applications, service, actor):
+    application = applications.submit_application(actor, **_details("free-me"))
+    applications.withdraw_application(application)
+    assert applications.submit_application(actor, **_details("free-me")).status == "submitted"
+    with pytest.raises(OrganizationError, match="already withdrawn"):
+        applications.withdraw_application(application)
 
 
-def test_queue_position_counts_older_undecided_applications(service, actor):
+def test_queue_position_counts_older_undecided_applications(applications, actor):
     older = OrganizationApplicationFactory.create()
-    mine = service.submit_application(actor, **_details("queued"))
-    db_session = service.db
+    mine = applications.submit_application(actor, **_details("queued"))
+    db_session = applications.db
     db_session.execute(
         text(
             "UPDATE organization_applications SET submitted = now() - interval '1 day' "
@@ -120,8 +141,8 @@ def test_queue_position_counts_older_undecided_applications(service, actor):
         {"id": older.id},
     )
     db_session.expire_all()
-    assert service.queue_position(mine) == 1
-    assert service.queue_position(older) == 0
+    assert applications.queue_position(mine) == 1
+    assert applications.queue_position(older) == 0
 
 
 def test_the_acl_follows_the_permission_table(service, db_session):
@@ -140,12 +161,12 @@ def test_the_acl_follows_the_permission_table(service, db_session):
     assert not any(helper.permits(organization, ["group:admins"], p) for p in Permissions)
 
 
-def test_billing_manager_only_in_company_organizations(service, db_session):
+def test_billing_manager_only_in_company_organizations(membership, service, db_session):
     community = OrganizationFactory.create()
     with pytest.raises(OrganizationError, match="only in Company"):
-        service.add_role(community, UserFactory.create(), OrganizationRoleType.BillingManager)
+        membership.add_role(community, UserFactory.create(), OrganizationRoleType.BillingManager)
     company = OrganizationFactory.create(orgtype="Company")
-    service.add_role(company, UserFactory.create(), OrganizationRoleType.BillingManager)
+    membership.add_role(company, UserFactory.create(), OrganizationRoleType.BillingManager)
 
 
 def test_company_never_becomes_community(service):
@@ -156,16 +177,16 @@ def test_company_never_becomes_community(service):
     assert service.update_details(community, orgtype="Company") == ["orgtype"]
 
 
-def test_the_last_owner_can_be_neither_removed_nor_demoted(service, db_session):
+def test_the_last_owner_can_be_neither_removed_nor_demoted(membership, service, db_session):
     role = OrganizationRoleFactory.create()
     with pytest.raises(LastOwnerRefused):
-        service.remove_role(role)
+        membership.remove_role(role)
     with pytest.raises(LastOwnerRefused):
-        service.change_role(role, MANAGER)
+        membership.change_role(role, MANAGER)
     second = OrganizationRoleFactory.create(organization=role.organization)
-    service.change_role(role, MANAGER)
+    membership.change_role(role, MANAGER)
     with pytest.raises(LastOwnerRefused):
-        service.remove_role(second)
+        membership.remove_role(second)
 
 
 def test_rename_keeps_the_old_name_for_redirects(service, db_session):
@@ -178,62 +199,62 @@ def test_rename_keeps_the_old_name_for_redirects(service, db_session):
         service.rename(other, "before")
 
 
-def test_sole_owners_are_named(service, db_session):
+def test_sole_owners_are_named(membership, service, db_session):
     alone = OrganizationRoleFactory.create(organization=OrganizationFactory.create(name="solo"))
     shared = OrganizationRoleFactory.create(
         organization=OrganizationFactory.create(name="pair"), user=alone.user
     )
     OrganizationRoleFactory.create(organization=shared.organization)
-    assert service.sole_owned_organizations(alone.user) == ["solo"]
+    assert membership.sole_owned_organizations(alone.user) == ["solo"]
 
 
 # Invitations
 
 
-def test_invitation_tokens_are_stored_hashed_and_work_once(service, db_session):
+def test_invitation_tokens_are_stored_hashed_and_work_once(membership, service, db_session):
     organization = OrganizationFactory.create()
     invitee = UserFactory.create()
-    invitation, token = service.invite(organization, invitee, MANAGER)
+    invitation, token = membership.invite(organization, invitee, MANAGER)
     assert token not in invitation.token_hash
-    assert service.invitation_for_token(token, invitee) is invitation
-    service.accept_invitation(invitation)
+    assert membership.invitation_for_token(token, invitee) is invitation
+    membership.accept_invitation(invitation)
     with pytest.raises(InvitationRefused, match="already accepted"):
-        service.invitation_for_token(token, invitee)
-    assert service.role_of(organization, invitee).role_name == "Manager"
+        membership.invitation_for_token(token, invitee)
+    assert membership.role_of(organization, invitee).role_name == "Manager"
 
 
-def test_a_token_works_only_for_its_invitee(service):
+def test_a_token_works_only_for_its_invitee(membership, service):
     invitation = OrganizationInvitationFactory.create(token="t-1")
     with pytest.raises(InvitationRefused, match="for another account"):
-        service.invitation_for_token("t-1", UserFactory.create())
+        membership.invitation_for_token("t-1", UserFactory.create())
     with pytest.raises(InvitationRefused, match="not valid"):
-        service.invitation_for_token("t-unknown", invitation.user)
+        membership.invitation_for_token("t-unknown", invitation.user)
 
 
-def test_revoked_resent_and_expired_tokens_stop_working(service, db_session):
+def test_revoked_resent_and_expired_tokens_stop_working(membership, service, db_session):
     revoked = OrganizationInvitationFactory.create(token="revoked")
-    service.revoke_invitation(revoked)
+    membership.revoke_invitation(revoked)
     with pytest.raises(InvitationRefused, match="already revoked"):
-        service.invitation_for_token("revoked", revoked.user)
+        membership.invitation_for_token("revoked", revoked.user)
 
     resent = OrganizationInvitationFactory.create(token="old")
-    new_token = service.resend_invitation(resent)
+    new_token = membership.resend_invitation(resent)
     with pytest.raises(InvitationRefused, match="not valid"):
-        service.invitation_for_token("old", resent.user)
-    assert service.invitation_for_token(new_token, resent.user) is resent
+        membership.invitation_for_token("old", resent.user)
+    assert membership.invitation_for_token(new_token, resent.user) is resent
 
     overdue = OrganizationInvitationFactory.create(
         token="late",
         expires_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1),
     )
     with pytest.raises(InvitationRefused, match="expired"):
-        service.invitation_for_token("late", overdue.user)
-    assert service.expire_invitations() == 1
+        membership.invitation_for_token("late", overdue.user)
+    assert membership.expire_invitations() == 1
     assert overdue.status == OrganizationInvitationStatus.Expired
     assert event_tags(db_session, overdue.organization)[-1] == EventTag.OrganizationRoleInviteExpire
 
 
-def test_invitees_need_a_verified_email_and_no_membership(service, db_session):
+def test_invitees_need_a_verified_email_and_no_membership(membership, db_session):
     organization = OrganizationFactory.create()
     unverified = UserFactory.create()
     db_session.execute(
@@ -241,14 +262,14 @@ def test_invitees_need_a_verified_email_and_no_membership(service, db_session):
     )
     db_session.expire_all()
     with pytest.raises(InvitationRefused, match="no verified email"):
-        service.invite(organization, unverified, MEMBER)
+        membership.invite(organization, unverified, MEMBER)
     member = OrganizationRoleFactory.create(organization=organization, role_name=MEMBER).user
     with pytest.raises(InvitationRefused, match="already a member"):
-        service.invite(organization, member, MEMBER)
+        membership.invite(organization, member, MEMBER)
     invitee = UserFactory.create()
-    service.invite(organization, invitee, MEMBER)
+    membership.invite(organization, invitee, MEMBER)
     with pytest.raises(InvitationRefused, match="already has a pending invitation"):
-        service.invite(organization, invitee, MEMBER)
+        membership.invite(organization, invitee, MEMBER)
 
 
 # The race: two owners removing each other at the same moment.
@@ -272,7 +293,7 @@ def test_two_concurrent_removals_of_the_last_two_owners_leave_one(app_registry, 
         organization_id = organization.id
 
     def removal(session, username):
-        service = DatabaseOrganizationService(service_request(app_registry, session))
+        service = DatabaseOrganizationMembershipService(service_request(app_registry, session))
         role = session.scalars(
             select(OrganizationRole)
             .join(User, User.id == OrganizationRole.user_id)

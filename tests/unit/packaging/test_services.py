@@ -17,9 +17,9 @@ from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.events.tags import EventTag, describe
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
+from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.services import (
     DatabaseProjectService,
-    LastOwnerRefused,
     ProjectNameUnavailable,
     RoleAlreadyExists,
 )

@@ -20,7 +20,10 @@ from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.organizations.emails import email_applicant
 from warehouse_orgs.organizations.forms import ApplicationSearchForm, DecisionForm, MessageForm
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationApplicationService,
+    OrganizationError,
+)
 from warehouse_orgs.organizations.models import (
     UNDECIDED_STATUSES,
     ApplicationMessageKind,
@@ -28,7 +31,6 @@ from warehouse_orgs.organizations.models import (
     OrganizationApplication,
     OrganizationApplicationStatus,
 )
-from warehouse_orgs.organizations.services import OrganizationError
 from warehouse_orgs.pagination import page_number, paginate
 
 READ = Permissions.AdminOrganizationsRead
@@ -116,7 +118,7 @@ class ApplicationDetailPage:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.service = request.find_service(IOrganizationService)
+        self.service = request.find_service(IOrganizationApplicationService)
         self.db = request.db
 
     def target(self) -> OrganizationApplication:

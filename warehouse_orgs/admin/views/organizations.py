@@ -31,7 +31,13 @@ from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.forms import role_choices
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationMembershipService,
+    MEMBERSHIP_REFUSALS,
+    IOrganizationService,
+    NameUnavailable,
+    OrganizationError,
+)
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
@@ -41,7 +47,6 @@ from warehouse_orgs.organizations.models import (
     OrganizationRole,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
-from warehouse_orgs.organizations.services import NameUnavailable, OrganizationError
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number, paginate
 
@@ -120,6 +125,7 @@ class OrganizationDetailPage:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.service = request.find_service(IOrganizationService)
+        self.membership = request.find_service(IOrganizationMembershipService)
         self.organization = self._target()
 
     def _target(self) -> Organization:
@@ -130,7 +136,7 @@ class OrganizationDetailPage:
         return organization
 
     def _role(self) -> OrganizationRole:
-        role = self.service.get_role(self.organization, self.request.matchdict["role_id"])
+        role = self.membership.get_role(self.organization, self.request.matchdict["role_id"])
         if role is None:
             raise HTTPNotFound("This organization has no such member.")
         return role
@@ -390,10 +396,10 @@ class OrganizationDetailPage:
             return self.page(400, add_role_form=form)
         role_name = OrganizationRoleType(form.role_name.data)
         try:
-            self.service.add_role(
+            self.membership.add_role(
                 self.organization, user, role_name, tag=EventTag.AdminOrganizationRoleAdd
             )
-        except OrganizationError as refusal:
+        except MEMBERSHIP_REFUSALS as refusal:
             self.request.tm.doom()
             form.role_name.errors = [str(refusal)]
             return self.page(409, add_role_form=form)
@@ -415,8 +421,8 @@ class OrganizationDetailPage:
         if role_name == role.role_name:
             return self.done(f"{role.user.username} is already {role_name}.")
         try:
-            self.service.change_role(role, role_name, tag=EventTag.AdminOrganizationRoleChange)
-        except OrganizationError as refusal:
+            self.membership.change_role(role, role_name, tag=EventTag.AdminOrganizationRoleChange)
+        except MEMBERSHIP_REFUSALS as refusal:
             # LastOwnerRefused among them: nothing this request did is kept.
             self.request.tm.doom()
             form.role_name.errors = [str(refusal)]
@@ -437,8 +443,8 @@ class OrganizationDetailPage:
         if not form.validate():
             return self.page(400, **failed)
         try:
-            self.service.remove_role(role, tag=EventTag.AdminOrganizationRoleRemove)
-        except OrganizationError as refusal:
+            self.membership.remove_role(role, tag=EventTag.AdminOrganizationRoleRemove)
+        except MEMBERSHIP_REFUSALS as refusal:
             self.request.tm.doom()
             form.username.errors = [str(refusal)]
             return self.page(409, **failed)

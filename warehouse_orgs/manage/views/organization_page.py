@@ -7,7 +7,10 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationMembershipService,
+    IOrganizationService,
+)
 from warehouse_orgs.organizations.models import Organization
 
 
@@ -16,6 +19,7 @@ class OrganizationPage:
         self.organization = organization
         self.request = request
         self.service = request.find_service(IOrganizationService)
+        self.membership = request.find_service(IOrganizationMembershipService)
 
     def context(self, status: int = 200, **values: Any) -> dict[str, Any]:
         self.request.response.status = status

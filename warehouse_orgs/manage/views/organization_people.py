@@ -23,13 +23,13 @@ from warehouse_orgs.manage.organization_forms import (
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, email_user
+from warehouse_orgs.organizations.interfaces import LastOwnerRefused, OrganizationError
 from warehouse_orgs.organizations.models import Organization, OrganizationInvitation
 from warehouse_orgs.organizations.permissions import (
     PERMISSION_LABELS,
     ROLE_PERMISSIONS,
     OrganizationRoleType,
 )
-from warehouse_orgs.organizations.services import LastOwnerRefused, OrganizationError
 
 MANAGE = Permissions.OrganizationsManage
 PEOPLE = "manage.organization.roles"
@@ -63,10 +63,10 @@ class OrganizationPeoplePage(OrganizationPage):
         roles_offered = invite_form.role_name.choices
         return self.context(
             status,
-            roles=self.service.roles(self.organization),
+            roles=self.membership.roles(self.organization),
             invitations=[
                 (invitation, invitation.is_expired_at(now))
-                for invitation in self.service.invitations(self.organization)
+                for invitation in self.membership.invitations(self.organization)
             ],
             invite_form=invite_form,
             role_choices=roles_offered,
@@ -93,7 +93,7 @@ class OrganizationPeoplePage(OrganizationPage):
             form.username.errors = ["There is no account with this username."]
             return self.page(400, invite_form=form)
         try:
-            invitation, token = self.service.invite(
+            invitation, token = self.membership.invite(
                 self.organization, user, OrganizationRoleType(form.role_name.data)
             )
         except OrganizationError as refusal:
@@ -118,7 +118,9 @@ class OrganizationPeoplePage(OrganizationPage):
     def change(self) -> Any:
         form = ChangeMemberRoleForm(self.request.POST, orgtype=self.organization.orgtype)
         role = (
-            self.service.get_role(self.organization, form.role_id.data) if form.validate() else None
+            self.membership.get_role(self.organization, form.role_id.data)
+            if form.validate()
+            else None
         )
         if role is None:
             return self.page(400, error=form.first_error or GONE)
@@ -129,7 +131,7 @@ class OrganizationPeoplePage(OrganizationPage):
             )
         old_role = role.role_name
         try:
-            self.service.change_role(role, new_role)
+            self.membership.change_role(role, new_role)
         except LastOwnerRefused as refusal:
             return self.page(409, error=str(refusal))
         except OrganizationError as refusal:
@@ -155,7 +157,9 @@ class OrganizationPeoplePage(OrganizationPage):
     def remove(self) -> Any:
         form = RemoveMemberForm(self.request.POST)
         role = (
-            self.service.get_role(self.organization, form.role_id.data) if form.validate() else None
+            self.membership.get_role(self.organization, form.role_id.data)
+            if form.validate()
+            else None
         )
         if role is None:
             return self.page(400, error=GONE)
@@ -165,7 +169,7 @@ class OrganizationPeoplePage(OrganizationPage):
             raise HTTPForbidden("Only owners can remove other people from the organization.")
         tag = EventTag.OrganizationRoleLeave if leaving else EventTag.OrganizationRoleRemove
         try:
-            self.service.remove_role(role, tag=tag)
+            self.membership.remove_role(role, tag=tag)
         except LastOwnerRefused:
             return self.page(409, error=last_owner_message(user.username, leaving))
         except OrganizationError as refusal:
@@ -194,17 +198,20 @@ class OrganizationPeoplePage(OrganizationPage):
         form = InvitationForm(self.request.POST)
         if not form.validate():
             return None
-        return self.service.get_invitation(self.organization, form.invitation_id.data)
+        return self.membership.get_invitation(self.organization, form.invitation_id.data)
 
     @view_config(
-        route_name="manage.organization.revoke_invite", request_method="POST", permission=MANAGE
+        route_name="manage.organization.revoke_invite",
+        request_method="POST",
+        permission=MANAGE,
+        require_reauth=True,
     )
     def revoke(self) -> Any:
         invitation = self.chosen_invitation()
         if invitation is None:
             return self.page(400, error=GONE)
         try:
-            self.service.revoke_invitation(invitation)
+            self.membership.revoke_invitation(invitation)
         except OrganizationError as refusal:
             return self.page(409, error=str(refusal))
         email_user(
@@ -217,14 +224,17 @@ class OrganizationPeoplePage(OrganizationPage):
         return self.done(f"The invitation to {invitation.user.username} is revoked.", PEOPLE)
 
     @view_config(
-        route_name="manage.organization.resend_invite", request_method="POST", permission=MANAGE
+        route_name="manage.organization.resend_invite",
+        request_method="POST",
+        permission=MANAGE,
+        require_reauth=True,
     )
     def resend(self) -> Any:
         invitation = self.chosen_invitation()
         if invitation is None:
             return self.page(400, error=GONE)
         try:
-            token = self.service.resend_invitation(invitation)
+            token = self.membership.resend_invitation(invitation)
         except OrganizationError as refusal:
             return self.page(409, error=str(refusal))
         send_invitation_email(self.request, invitation, token)

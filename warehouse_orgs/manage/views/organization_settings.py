@@ -13,8 +13,8 @@ from warehouse_orgs.manage.organization_forms import (
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, owners_of
+from warehouse_orgs.organizations.interfaces import OrganizationError
 from warehouse_orgs.organizations.models import Organization, OrganizationProject
-from warehouse_orgs.organizations.services import OrganizationError
 
 DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
 

@@ -16,7 +16,13 @@ from sqlalchemy.orm import joinedload
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.organizations.emails import email_applicant
 from warehouse_orgs.organizations.forms import ApplicationForm, MessageForm
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationApplicationService,
+    IOrganizationService,
+    NameUnavailable,
+    OrganizationError,
+    TooManyApplications,
+)
 from warehouse_orgs.organizations.models import (
     ApplicationMessageKind,
     Organization,
@@ -26,12 +32,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationInvitationStatus,
     OrganizationRole,
 )
-from warehouse_orgs.organizations.services import (
-    MAX_UNDECIDED_APPLICATIONS,
-    NameUnavailable,
-    OrganizationError,
-    TooManyApplications,
-)
+from warehouse_orgs.organizations.services import MAX_UNDECIDED_APPLICATIONS
 
 MANAGE = Permissions.OrganizationApplicationsManage
 
@@ -45,6 +46,7 @@ class OrganizationListPage:
         self.request = request
         self.user = request.user
         self.service = request.find_service(IOrganizationService)
+        self.applications = request.find_service(IOrganizationApplicationService)
 
     def page(self, form: ApplicationForm | None = None, status: int = 200) -> dict[str, Any]:
         self.request.response.status = status
@@ -94,7 +96,7 @@ class OrganizationListPage:
         if not form.validate():
             return self.page(form, 400)
         try:
-            application = self.service.submit_application(self.user, **form.details())
+            application = self.applications.submit_application(self.user, **form.details())
         except TooManyApplications as error:
             form.form_errors.append(str(error))
             return self.page(form, 409)
@@ -130,6 +132,7 @@ class ApplicationPage:
         self.application = application
         self.request = request
         self.service = request.find_service(IOrganizationService)
+        self.applications = request.find_service(IOrganizationApplicationService)
 
     def page(self, status: int = 200, **forms: Any) -> dict[str, Any]:
         self.request.response.status = status
@@ -138,8 +141,8 @@ class ApplicationPage:
         may_answer = application.status == OrganizationApplicationStatus.MoreInformationNeeded
         return {
             "application": application,
-            "ahead": self.service.queue_position(application),
-            "conversation": self.service.messages(application, include_notes=False),
+            "ahead": self.applications.queue_position(application),
+            "conversation": self.applications.messages(application, include_notes=False),
             "answer_form": (forms.get("answer_form") or MessageForm()) if may_answer else None,
             "edit_form": (
                 forms.get("edit_form")
@@ -181,7 +184,9 @@ class ApplicationPage:
             raise OrganizationError("There is no question waiting for an answer.")
         if not form.validate():
             return self.page(400, answer_form=form)
-        self.service.add_message(self.application, ApplicationMessageKind.Answer, form.message.data)
+        self.applications.add_message(
+            self.application, ApplicationMessageKind.Answer, form.message.data
+        )
         return self.done("Your answer is sent; the application is back in the review queue.")
 
     def edit(self) -> Any:
@@ -192,10 +197,10 @@ class ApplicationPage:
             raise OrganizationError("Only an application still waiting for review can be edited.")
         if not form.validate():
             return self.page(400, edit_form=form)
-        self.service.edit_application(self.application, **form.details())
+        self.applications.edit_application(self.application, **form.details())
         return self.done("Your application is saved.")
 
     def withdraw(self) -> Any:
-        self.service.withdraw_application(self.application)
+        self.applications.withdraw_application(self.application)
         email_applicant(self.request, self.application, "organization-application-withdrawn")
         return self.done(f"Your application for {self.application.name} is withdrawn.")

@@ -23,8 +23,8 @@ from warehouse_orgs.packaging.forms import (
 )
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS, Project, ProjectRoleName, Role
+from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.services import (
-    LastOwnerRefused,
     ProjectNameUnavailable,
     RoleAlreadyExists,
     RoleNotFound,

@@ -13,9 +13,12 @@ from pyramid.view import view_config, view_defaults
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.manage.organization_forms import DeclineInvitationForm
 from warehouse_orgs.organizations.emails import email_owners
-from warehouse_orgs.organizations.interfaces import IOrganizationService
+from warehouse_orgs.organizations.interfaces import (
+    InvitationRefused,
+    IOrganizationMembershipService,
+    MembershipRefused,
+)
 from warehouse_orgs.organizations.models import OrganizationInvitation
-from warehouse_orgs.organizations.services import InvitationRefused
 
 TOKEN_MAX_LENGTH = 200
 
@@ -28,7 +31,7 @@ TOKEN_MAX_LENGTH = 200
 class VerifyOrganizationRolePage:
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.service = request.find_service(IOrganizationService)
+        self.membership = request.find_service(IOrganizationMembershipService)
         self.token = request.params.get("token", "")[:TOKEN_MAX_LENGTH]
         # Answering from /manage/organizations/ sends the invitation's id instead of a token.
         self.invitation_id = request.POST.get("invitation_id", "")[:36]
@@ -37,9 +40,9 @@ class VerifyOrganizationRolePage:
         user = self.request.user
         try:
             if self.token:
-                return self.service.invitation_for_token(self.token, user), None
+                return self.membership.invitation_for_token(self.token, user), None
             if self.invitation_id:
-                return self.service.invitation_for_invitee(self.invitation_id, user), None
+                return self.membership.invitation_for_invitee(self.invitation_id, user), None
         except InvitationRefused as refusal:
             return None, str(refusal)
         return None, "This invitation link is not valid."
@@ -70,10 +73,11 @@ class VerifyOrganizationRolePage:
         if error:
             return self.page(400, None, error)
         organization = invitation.organization
-        if self.service.role_of(organization, self.request.user) is not None:
+        try:
+            self.membership.accept_invitation(invitation)
+        except MembershipRefused as refusal:
             # Staff added them directly while the invitation waited.
-            return self.page(409, None, f"You are already a member of {organization.name}.")
-        self.service.accept_invitation(invitation)
+            return self.page(409, None, str(refusal))
         email_owners(
             self.request,
             "organization-member-added",
@@ -101,7 +105,7 @@ class VerifyOrganizationRolePage:
             return self.page(400, invitation, None, form)
         message = form.message.data or ""
         organization = invitation.organization
-        self.service.decline_invitation(invitation, message)
+        self.membership.decline_invitation(invitation, message)
         email_owners(
             self.request,
             "organization-member-invite-declined",

@@ -1,0 +1,451 @@
+"""Who belongs to an organization, in which role, and the invitations to join it.
+
+Every change here takes the organization's lock first (``locks.lock_organization``; for one
+invitation, ``locks.lock_invitation``), then reads what it judges by again. So:
+- the last Owner cannot be removed, demoted, or deleted with their account, even when two
+  requests try at once (the owner rule in ``ownership.py``, backed by a database trigger);
+- an invitation is answered, revoked or resent once: whichever request comes second sees the
+  first one's result and is refused with the reason;
+- two invitations to the same person, or an acceptance racing a staff member adding the same
+  person, end with one membership and a clear refusal for the other.
+"""
+
+import datetime
+import hashlib
+import secrets
+from typing import Any, Self
+
+from pyramid.request import Request
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from zope.interface import implementer
+
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.interfaces import (
+    InvitationRefused,
+    IOrganizationMembershipService,
+    MembershipRefused,
+)
+from warehouse_orgs.organizations.locks import (
+    lock_invitation,
+    lock_organization,
+    lock_organizations,
+)
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationInvitation,
+    OrganizationInvitationStatus,
+    OrganizationRole,
+    OrganizationType,
+)
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.services.organizations import as_uuid
+from warehouse_orgs.ownership import refuse_if_last_owner, reload_for_update
+
+INVITATION_LIFETIME = datetime.timedelta(days=7)
+# An expired invitation stays on the people page this long, so owners can resend it; after
+# that only the history mentions it.
+EXPIRED_INVITATIONS_SHOWN_FOR = datetime.timedelta(days=7)
+LAST_OWNER = "An organization needs at least one Owner; make someone else an Owner first."
+# The database's names for the constraints behind the rules checked here.
+ONE_ROLE_PER_MEMBER = "organization_roles_user_id_organization_id_key"
+ONE_PENDING_INVITATION = "organization_invitations_one_pending_per_user"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _constraint(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+
+
+def insert_or_refuse(db: Session, row: Any, refusals: dict[str, Exception]) -> None:
+    """Insert ``row``; a unique constraint named in ``refusals`` answers with its refusal
+    instead of an error (the checks before the insert normally catch it first)."""
+    try:
+        with db.begin_nested():
+            db.add(row)
+            db.flush()
+    except IntegrityError as error:
+        refusal = refusals.get(_constraint(error) or "")
+        if refusal is None:
+            raise
+        raise refusal from error
+
+
+@implementer(IOrganizationMembershipService)
+class DatabaseOrganizationMembershipService:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.db = request.db
+
+    @classmethod
+    def create_service(cls, context: Any, request: Request) -> Self:
+        return cls(request)
+
+    # Reading
+    def roles(self, organization: Organization) -> list[OrganizationRole]:
+        return list(
+            self.db.scalars(
+                select(OrganizationRole)
+                .where(OrganizationRole.organization_id == organization.id)
+                .options(selectinload(OrganizationRole.user))
+                .join(User, User.id == OrganizationRole.user_id)
+                .order_by(User.username)
+            )
+        )
+
+    def owner_count(self, organization: Organization) -> int:
+        return self.db.scalar(
+            select(func.count())
+            .select_from(OrganizationRole)
+            .where(
+                OrganizationRole.organization_id == organization.id,
+                OrganizationRole.role_name == OrganizationRoleType.Owner,
+            )
+        )
+
+    def get_role(self, organization: Organization, role_id: Any) -> OrganizationRole | None:
+        key = as_uuid(role_id)
+        if key is None:
+            return None
+        return self.db.scalars(
+            select(OrganizationRole).where(
+                OrganizationRole.id == key, OrganizationRole.organization_id == organization.id
+            )
+        ).one_or_none()
+
+    def role_of(self, organization: Organization, user: User) -> OrganizationRole | None:
+        return self.db.scalars(
+            select(OrganizationRole).where(
+                OrganizationRole.organization_id == organization.id,
+                OrganizationRole.user_id == user.id,
+            )
+        ).one_or_none()
+
+    # Roles
+    def add_role(
+        self, organization: Organization, user: User, role_name: OrganizationRoleType, *,
+        tag: EventTag = EventTag.OrganizationRoleAdd,
+    ) -> OrganizationRole:  # fmt: skip
+        lock_organization(self.db, organization)
+        self._check_role_allowed(organization, role_name)
+        if self.role_of(organization, user) is not None:
+            raise MembershipRefused(f"{user.username} is already a member.")
+        # By ids: an object set on a relationship would be flushed before the savepoint.
+        role = OrganizationRole(
+            organization_id=organization.id, user_id=user.id, role_name=role_name
+        )
+        insert_or_refuse(
+            self.db,
+            role,
+            {ONE_ROLE_PER_MEMBER: MembershipRefused(f"{user.username} is already a member.")},
+        )
+        organization.record_event(
+            tag, self.request, {"username": user.username, "role": str(role_name)}
+        )
+        return role
+
+    def change_role(
+        self, role: OrganizationRole, role_name: OrganizationRoleType, *,
+        tag: EventTag = EventTag.OrganizationRoleChange,
+    ) -> str | None:  # fmt: skip
+        organization = role.organization
+        lock_organization(self.db, organization)
+        self._check_role_allowed(organization, role_name)
+        role = self._current(role)
+        old = OrganizationRoleType(role.role_name)
+        if old == role_name:
+            return None
+        if role_name != OrganizationRoleType.Owner:
+            refuse_if_last_owner(
+                self.db, role, scope="organization_id", owner=OrganizationRoleType.Owner,
+                message=LAST_OWNER,
+            )  # fmt: skip
+        role.role_name = role_name
+        self.db.flush()
+        organization.record_event(
+            tag,
+            self.request,
+            {"username": role.user.username, "role": str(role_name), "old_role": str(old)},
+        )
+        return str(old)
+
+    def remove_role(
+        self, role: OrganizationRole, *, tag: EventTag = EventTag.OrganizationRoleRemove
+    ) -> None:
+        organization = role.organization
+        lock_organization(self.db, organization)
+        role = self._current(role)
+        refuse_if_last_owner(
+            self.db, role, scope="organization_id", owner=OrganizationRoleType.Owner,
+            message=LAST_OWNER,
+        )  # fmt: skip
+        username, old = role.user.username, role.role_name
+        self.db.delete(role)
+        self.db.flush()
+        organization.record_event(tag, self.request, {"username": username, "role": old})
+
+    def _current(self, role: OrganizationRole) -> OrganizationRole:
+        current = reload_for_update(self.db, OrganizationRole, role.id)
+        if current is None:
+            raise MembershipRefused("That person is no longer a member.")
+        return current
+
+    def _check_role_allowed(self, organization: Organization, role_name: Any) -> None:
+        if (
+            OrganizationRoleType(role_name) == OrganizationRoleType.BillingManager
+            and organization.orgtype != OrganizationType.Company
+        ):
+            raise MembershipRefused("Billing Manager exists only in Company organizations.")
+
+    def sole_owned_organizations(self, user: User, *, lock: bool = False) -> list[str]:
+        owned = select(OrganizationRole.organization_id).where(
+            OrganizationRole.user_id == user.id,
+            OrganizationRole.role_name == OrganizationRoleType.Owner,
+        )
+        if lock:
+            # The deletion that follows must not race another Owner leaving: hold every
+            # organization this user owns until the transaction ends.
+            lock_organizations(self.db, self.db.scalars(owned).all())
+        owner_count = (
+            select(func.count())
+            .select_from(OrganizationRole)
+            .where(
+                OrganizationRole.organization_id == Organization.id,
+                OrganizationRole.role_name == OrganizationRoleType.Owner,
+            )
+            .scalar_subquery()
+        )
+        return list(
+            self.db.scalars(
+                select(Organization.name)
+                .where(Organization.id.in_(owned), Organization.is_active, owner_count == 1)
+                .order_by(Organization.normalized_name)
+            )
+        )
+
+    # Invitations
+    def invite(
+        self, organization: Organization, user: User, role_name: OrganizationRoleType
+    ) -> tuple[OrganizationInvitation, str]:
+        lock_organization(self.db, organization)
+        self._check_role_allowed(organization, role_name)
+        if not user.has_verified_primary_email:
+            raise InvitationRefused(f"{user.username} has no verified email address yet.")
+        if self.role_of(organization, user) is not None:
+            raise InvitationRefused(f"{user.username} is already a member.")
+        self.expire_invitations(organization)
+        already = InvitationRefused(f"{user.username} already has a pending invitation.")
+        if self._pending_invitation(organization, user) is not None:
+            raise already
+        token = secrets.token_urlsafe(32)
+        invitation = OrganizationInvitation(
+            organization_id=organization.id,
+            user_id=user.id,
+            invited_by_id=self.request.user.id if self.request.user else None,
+            role_name=role_name,
+            token_hash=hash_token(token),
+            expires_at=_now() + self._lifetime(),
+        )
+        insert_or_refuse(self.db, invitation, {ONE_PENDING_INVITATION: already})
+        organization.record_event(
+            EventTag.OrganizationRoleInvite,
+            self.request,
+            {"username": user.username, "role": str(role_name)},
+        )
+        return invitation, token
+
+    def _lifetime(self) -> datetime.timedelta:
+        days = self.request.registry.settings.get("organizations.invitation_days")
+        return datetime.timedelta(days=int(days)) if days else INVITATION_LIFETIME
+
+    def _pending_invitation(
+        self, organization: Organization, user: User
+    ) -> OrganizationInvitation | None:
+        return self.db.scalars(
+            select(OrganizationInvitation).where(
+                OrganizationInvitation.organization_id == organization.id,
+                OrganizationInvitation.user_id == user.id,
+                OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+            )
+        ).one_or_none()
+
+    def invitations(
+        self, organization: Organization, *, now: datetime.datetime | None = None
+    ) -> list[OrganizationInvitation]:
+        shown_since = (now or _now()) - EXPIRED_INVITATIONS_SHOWN_FOR
+        return list(
+            self.db.scalars(
+                select(OrganizationInvitation)
+                .where(
+                    OrganizationInvitation.organization_id == organization.id,
+                    or_(
+                        OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+                        (OrganizationInvitation.status == OrganizationInvitationStatus.Expired)
+                        & (OrganizationInvitation.expires_at > shown_since),
+                    ),
+                )
+                .options(selectinload(OrganizationInvitation.user))
+                .order_by(OrganizationInvitation.created.desc())
+            )
+        )
+
+    def get_invitation(
+        self, organization: Organization, invitation_id: Any
+    ) -> OrganizationInvitation | None:
+        key = as_uuid(invitation_id)
+        if key is None:
+            return None
+        return self.db.scalars(
+            select(OrganizationInvitation).where(
+                OrganizationInvitation.id == key,
+                OrganizationInvitation.organization_id == organization.id,
+            )
+        ).one_or_none()
+
+    def invitation_for_token(self, token: str, user: User) -> OrganizationInvitation:
+        invitation = self.db.scalars(
+            select(OrganizationInvitation).where(
+                OrganizationInvitation.token_hash == hash_token(token[:200])
+            )
+        ).one_or_none()
+        if invitation is None:
+            raise InvitationRefused("This invitation link is not valid.")
+        return self._live(invitation, user)
+
+    def invitation_for_invitee(self, invitation_id: Any, user: User) -> OrganizationInvitation:
+        key = as_uuid(invitation_id)
+        invitation = (
+            self.db.scalars(
+                select(OrganizationInvitation).where(
+                    OrganizationInvitation.id == key, OrganizationInvitation.user_id == user.id
+                )
+            ).one_or_none()
+            if key is not None
+            else None
+        )
+        if invitation is None:
+            raise InvitationRefused("There is no such invitation.")
+        return self._live(invitation, user)
+
+    def _live(self, invitation: OrganizationInvitation, user: User) -> OrganizationInvitation:
+        """Lock the invitation and check it can still be answered by ``user``."""
+        invitation = lock_invitation(self.db, invitation)
+        if invitation.user_id != user.id:
+            raise InvitationRefused("This invitation is for another account.")
+        if invitation.is_expired_at(_now()):
+            raise InvitationRefused("This invitation has expired. Ask an owner to send a new one.")
+        if not invitation.is_pending:
+            raise InvitationRefused(f"This invitation was already {invitation.status}.")
+        return invitation
+
+    def accept_invitation(self, invitation: OrganizationInvitation) -> OrganizationRole:
+        invitation = self._live(invitation, invitation.user)
+        organization, user = invitation.organization, invitation.user
+        if self.role_of(organization, user) is not None:
+            # Staff added them directly while the invitation waited.
+            raise MembershipRefused(f"You are already a member of {organization.name}.")
+        invitation.status = OrganizationInvitationStatus.Accepted
+        role = OrganizationRole(
+            organization_id=organization.id, user_id=user.id, role_name=invitation.role_name
+        )
+        insert_or_refuse(
+            self.db,
+            role,
+            {
+                ONE_ROLE_PER_MEMBER: MembershipRefused(
+                    f"You are already a member of {organization.name}."
+                )
+            },
+        )
+        organization.record_event(
+            EventTag.OrganizationRoleInviteAccept,
+            self.request,
+            {"username": user.username, "role": invitation.role_name},
+        )
+        return role
+
+    def decline_invitation(self, invitation: OrganizationInvitation, message: str = "") -> None:
+        invitation = self._live(invitation, invitation.user)
+        invitation.status = OrganizationInvitationStatus.Declined
+        self.db.flush()
+        invitation.organization.record_event(
+            EventTag.OrganizationRoleInviteDecline,
+            self.request,
+            {"username": invitation.user.username, "message": message},
+        )
+
+    def revoke_invitation(self, invitation: OrganizationInvitation) -> None:
+        invitation = lock_invitation(self.db, invitation)
+        if not invitation.is_pending:
+            raise InvitationRefused(
+                f"Only a pending invitation can be revoked; this one was {invitation.status}."
+            )
+        invitation.status = OrganizationInvitationStatus.Revoked
+        self.db.flush()
+        invitation.organization.record_event(
+            EventTag.OrganizationRoleInviteRevoke,
+            self.request,
+            {"username": invitation.user.username},
+        )
+
+    def resend_invitation(self, invitation: OrganizationInvitation) -> str:
+        invitation = lock_invitation(self.db, invitation)
+        if invitation.status not in (
+            OrganizationInvitationStatus.Pending,
+            OrganizationInvitationStatus.Expired,
+        ):
+            raise InvitationRefused(
+                "Only a pending or expired invitation can be sent again; this one was "
+                f"{invitation.status}."
+            )
+        if self.role_of(invitation.organization, invitation.user) is not None:
+            raise InvitationRefused(f"{invitation.user.username} is already a member.")
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = hash_token(token)
+        invitation.status = OrganizationInvitationStatus.Pending
+        invitation.expires_at = _now() + self._lifetime()
+        self.db.flush()
+        invitation.organization.record_event(
+            EventTag.OrganizationRoleInviteResend,
+            self.request,
+            {"username": invitation.user.username},
+        )
+        return token
+
+    def expire_invitations(self, organization: Organization | None = None) -> int:
+        query = (
+            select(OrganizationInvitation)
+            .where(
+                OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+                OrganizationInvitation.expires_at <= func.now(),
+            )
+            .options(
+                selectinload(OrganizationInvitation.user),
+                selectinload(OrganizationInvitation.organization),
+            )
+            # An invitation another request holds is being answered or revoked right now;
+            # the next run expires it if it is still pending then.
+            .with_for_update(skip_locked=True, of=OrganizationInvitation)
+            .execution_options(populate_existing=True)
+        )
+        if organization is not None:
+            query = query.where(OrganizationInvitation.organization_id == organization.id)
+        overdue = list(self.db.scalars(query))
+        for invitation in overdue:
+            invitation.status = OrganizationInvitationStatus.Expired
+            invitation.organization.record_event(
+                EventTag.OrganizationRoleInviteExpire,
+                self.request,
+                {"username": invitation.user.username},
+            )
+        self.db.flush()
+        return len(overdue)

@@ -1,0 +1,158 @@
+"""The organization itself: names, lookups, details, renaming and deletion.
+
+A name once used by any organization is never handed to another: the name catalog keeps every
+normalized name an organization has had, and is unique in the database.
+"""
+
+import uuid
+from typing import Any, Self
+
+from pyramid.request import Request
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from zope.interface import implementer
+
+from warehouse_orgs.accounts.models import User
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationService,
+    NameUnavailable,
+    OrganizationError,
+)
+from warehouse_orgs.organizations.locks import lock_organization
+from warehouse_orgs.ownership import delete_in_one_statement
+from warehouse_orgs.organizations.models import (
+    UNDECIDED_STATUSES,
+    Organization,
+    OrganizationApplication,
+    OrganizationNameCatalog,
+    OrganizationRole,
+    OrganizationType,
+    select_organization_by_name,
+)
+
+# Names that would mislead if an organization held them.
+RESERVED_NAMES = frozenset(
+    {"admin", "administrator", "pypi", "psf", "python", "root", "staff", "support", "security",
+     "sponsors", "organizations", "org", "manage", "account", "help", "api", "www"}
+)  # fmt: skip
+NAME_RESERVED = "This name is reserved."
+NAME_TAKEN = "This name is taken, or was used by an organization before."
+NAME_ALREADY_APPLIED = "You already have an application for this name."
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """An id from a URL or a form: junk is None, so it looks up nothing."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@implementer(IOrganizationService)
+class DatabaseOrganizationService:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.db = request.db
+
+    @classmethod
+    def create_service(cls, context: Any, request: Request) -> Self:
+        return cls(request)
+
+    def normalize(self, name: str) -> str:
+        return self.db.scalar(select(func.normalize_pep503_name(name)))
+
+    def name_unavailable_reason(
+        self, name: str, *, ignore_application: OrganizationApplication | None = None
+    ) -> str | None:
+        normalized = self.normalize(name)
+        if normalized in RESERVED_NAMES:
+            return NAME_RESERVED
+        used = self.db.scalar(
+            select(OrganizationNameCatalog.id).where(
+                OrganizationNameCatalog.normalized_name == normalized
+            )
+        )
+        if used is not None:
+            return NAME_TAKEN
+        user = self.request.user
+        if user is None:
+            return None
+        pending = select(OrganizationApplication.id).where(
+            OrganizationApplication.normalized_name == normalized,
+            OrganizationApplication.status.in_(UNDECIDED_STATUSES),
+            OrganizationApplication.submitted_by_id == user.id,
+        )
+        if ignore_application is not None:
+            pending = pending.where(OrganizationApplication.id != ignore_application.id)
+        if self.db.scalar(pending) is not None:
+            return NAME_ALREADY_APPLIED
+        return None
+
+    def get_organization(self, organization_id: uuid.UUID | str) -> Organization | None:
+        key = as_uuid(organization_id)
+        return self.db.get(Organization, key) if key is not None else None
+
+    def get_organization_by_name(self, name: str) -> Organization | None:
+        return self.db.scalars(
+            select_organization_by_name(name).options(selectinload(Organization.roles))
+        ).one_or_none()
+
+    def update_details(self, organization: Organization, **details: Any) -> list[str]:
+        lock_organization(self.db, organization)
+        if (
+            organization.orgtype == OrganizationType.Company
+            and details.get("orgtype", organization.orgtype) != OrganizationType.Company
+        ):
+            raise OrganizationError("A Company organization cannot become a Community one.")
+        changed = [key for key, value in details.items() if getattr(organization, key) != value]
+        for key in changed:
+            setattr(organization, key, details[key])
+        if changed:
+            self.db.flush()
+            organization.record_event(
+                EventTag.OrganizationDetailsChange, self.request, {"fields": changed}
+            )
+        return changed
+
+    def rename(self, organization: Organization, new_name: str) -> None:
+        lock_organization(self.db, organization)
+        old_name = organization.name
+        normalized = self.normalize(new_name)
+        if normalized != organization.normalized_name:
+            reason = self.name_unavailable_reason(new_name)
+            if reason:
+                raise NameUnavailable(reason)
+        organization.name = new_name
+        try:
+            with self.db.begin_nested():
+                self.db.flush()
+                self.db.refresh(organization, ["normalized_name"])
+                if normalized != self.normalize(old_name):
+                    self.db.add(
+                        OrganizationNameCatalog(
+                            normalized_name=normalized, organization_id=organization.id
+                        )
+                    )
+                    self.db.flush()
+        except IntegrityError as error:
+            # Another request took the name between the check and the insert.
+            raise NameUnavailable(NAME_TAKEN) from error
+        organization.record_event(
+            EventTag.OrganizationRename, self.request, {"old_name": old_name, "new_name": new_name}
+        )
+
+    def delete(self, organization: Organization) -> None:
+        lock_organization(self.db, organization)
+        members = self.db.scalars(
+            select(User)
+            .join(OrganizationRole, OrganizationRole.user_id == User.id)
+            .where(OrganizationRole.organization_id == organization.id)
+        )
+        # The organization's own history goes with it; each member's keeps the deletion.
+        for user in members:
+            user.record_event(
+                EventTag.OrganizationDelete, self.request, {"organization": organization.name}
+            )
+        delete_in_one_statement(self.db, organization)
