@@ -32,8 +32,8 @@ from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import (
-    IOrganizationMembershipService,
     MEMBERSHIP_REFUSALS,
+    IOrganizationMembershipService,
     IOrganizationService,
     NameUnavailable,
     OrganizationError,
