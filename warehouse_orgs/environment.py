@@ -13,3 +13,7 @@ class Environment(enum.StrEnum):
 
 def is_production(registry: Registry) -> bool:
     return registry.settings["warehouse_orgs.env"] == Environment.production
+
+
+def is_development(registry: Registry) -> bool:
+    return registry.settings["warehouse_orgs.env"] == Environment.development

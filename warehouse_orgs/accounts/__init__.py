@@ -24,4 +24,4 @@ def includeme(config: Configurator) -> None:
     )
     config.add_directive("add_account_deletion_check", _add_account_deletion_check)
     config.add_view_deriver(reauth_view)
-    config.include("warehouse_orgs.security_policy")
+    config.include("warehouse_orgs.accounts.security_policy")

@@ -6,11 +6,11 @@ views.
 
 from pyramid.config import Configurator
 
-from warehouse_orgs.config import is_development
+from warehouse_orgs.environment import is_development
 
 
 def includeme(config: Configurator) -> None:
-    if not is_development(config):
+    if not is_development(config.registry):
         return
     from warehouse_orgs.devtools import mail
 
