@@ -164,6 +164,7 @@ def configure(
     config.include(".csrf")
     config.include(".security_headers")
     config.include(".request_logging")
+    config.include(".request_validation")
     config.include(".forwarded")
     config.include(".tasks")
     config.include(".email")

@@ -3,6 +3,11 @@
 Every field is bounded; a form that fails validation is re-rendered with status 400 and the
 errors next to their fields. CSRF is not a form concern here: Pyramid checks it for every
 unsafe request before a view runs.
+
+A posted form must carry each of its fields exactly once. A browser always sends a text box,
+a text area, a hidden input and a select, so a post without one of them (or with two) did not
+come from our page; refusing it here means no view meets a field whose data is None, unless
+the field says it may be left out (validators.Optional(), a checkbox, a radio group).
 """
 
 from typing import Any
@@ -21,6 +26,19 @@ def bounded(maximum: int) -> validators.Length:
 
 
 NUL_MESSAGE = "Remove the NUL character."
+MISSING_MESSAGE = "This field was not sent. Reload the page and submit the form again."
+REPEATED_MESSAGE = "This field was sent more than once. Reload the page and submit the form again."
+
+# A browser leaves these out when nothing is ticked or chosen; their own validators say what to
+# do. The multiple ones legitimately arrive several times.
+MAY_BE_ABSENT = (
+    wtforms.BooleanField,
+    wtforms.RadioField,
+    wtforms.SelectMultipleField,
+    wtforms.FileField,
+    wtforms.MultipleFileField,
+)
+MAY_REPEAT = (wtforms.SelectMultipleField, wtforms.MultipleFileField)
 
 
 def _holds_nul(data: Any) -> bool:
@@ -28,17 +46,41 @@ def _holds_nul(data: Any) -> bool:
     return any(isinstance(value, str) and "\x00" in value for value in values)
 
 
+def _submission_error(field: wtforms.Field, fields_may_be_absent: bool) -> str | None:
+    """What is wrong with how ``field`` was sent, if anything."""
+    if field.raw_data is None:
+        # Not built from submitted data: a form shown empty or filled from an object.
+        return None
+    # A field marked validators.Optional() accepts no input at all; its view expects None.
+    may_be_absent = fields_may_be_absent or field.flags.optional or isinstance(field, MAY_BE_ABSENT)
+    if not field.raw_data and not may_be_absent:
+        return MISSING_MESSAGE
+    if len(field.raw_data) > 1 and not isinstance(field, MAY_REPEAT):
+        return REPEATED_MESSAGE
+    if _holds_nul(field.data):
+        # The request guard (request_validation.py) refuses NUL in any request; this keeps
+        # forms fed from elsewhere from passing one to PostgreSQL, which cannot store it.
+        return NUL_MESSAGE
+    return None
+
+
 class Form(wtforms.Form):
+    # Filters read from a query string set this: a filter not given takes its default.
+    fields_may_be_absent = False
+
     def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
 
     def validate(self, extra_validators: Any = None) -> bool:
-        # PostgreSQL cannot store a NUL character in text, and a validator that looks a value up
-        # would fail on it; so every form refuses NUL first, before any other check runs.
-        with_nul = [field for field in self if _holds_nul(field.data)]
-        for field in with_nul:
-            field.errors = [NUL_MESSAGE]
-        if with_nul:
+        # These come before every other check: a validator that looks a value up must not meet
+        # a missing value or a NUL.
+        refused = False
+        for field in self:
+            error = _submission_error(field, self.fields_may_be_absent)
+            if error is not None:
+                field.errors = [error]
+                refused = True
+        if refused:
             return False
         return super().validate(extra_validators)
 

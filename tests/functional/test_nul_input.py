@@ -1,16 +1,19 @@
-"""A NUL character in any field is a clear 400 beside the field, never a 500.
+"""A NUL character anywhere in a request is a clear 400, never a 500, and changes nothing.
 
-PostgreSQL cannot store NUL in text, so a form that let one through would fail at the
-database; the base Form refuses it before any other check (including ones that query)."""
+PostgreSQL cannot store NUL in text, so input holding one would fail at the database. The
+request guard (request_validation.py) refuses it in the path, the query string and form bodies
+before any view runs; the base Form refuses it too, beside the field, for forms fed otherwise
+(tests/unit/test_forms.py)."""
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.common.db.accounts import UserFactory
-from tests.common.pages import field_error
+from tests.common.pages import main_text
 from tests.common.sessions import log_in
 from warehouse_orgs.accounts.models import User
-from warehouse_orgs.forms import NUL_MESSAGE
+
+FORM_NUL = "A field of the form contains a NUL character. Remove it and try again."
 
 
 def test_account_name_with_nul_is_refused(webtest_app, db_session):
@@ -19,7 +22,7 @@ def test_account_name_with_nul_is_refused(webtest_app, db_session):
     form = webtest_app.get("/manage/account/").forms["save-account-form"]
     form["name"] = "bad\x00name"
     response = form.submit(status=400)
-    assert field_error(response, "name") == NUL_MESSAGE
+    assert FORM_NUL in main_text(response)
     db_session.refresh(user)
     assert "\x00" not in user.name
 
@@ -38,7 +41,7 @@ def test_registration_with_nul_is_refused_before_any_lookup(webtest_app, db_sess
     for name, value in values.items():
         form[name] = value
     response = form.submit(status=400)
-    assert field_error(response, field) == NUL_MESSAGE
+    assert FORM_NUL in main_text(response)
     assert db_session.scalar(select(func.count()).select_from(User)) == 0
 
 
@@ -46,4 +49,19 @@ def test_login_with_nul_is_refused(webtest_app):
     form = webtest_app.get("/account/login/").forms["login-form"]
     form["username"] = "a\x00b"
     form["password"] = "whatever"
-    assert field_error(form.submit(status=400), "username") == NUL_MESSAGE
+    assert FORM_NUL in main_text(form.submit(status=400))
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/org/a%00b/", "/project/a%00b/", "/organizations/?q=%00", "/account/login/?next=/%00"],
+)
+def test_nul_in_an_address_is_refused(webtest_app, address):
+    response = webtest_app.get(address, status=400)
+    assert "contains a NUL character" in main_text(response)
+
+
+def test_nul_in_a_staff_search_is_refused(webtest_app, db_session):
+    log_in(webtest_app, UserFactory.create(is_superuser=True))
+    response = webtest_app.get("/admin/organizations/", {"q": "\x00"}, status=400)
+    assert "contains a NUL character" in main_text(response)

@@ -23,25 +23,13 @@ from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
+from warehouse_orgs.redirects import safe_next_url
 from warehouse_orgs.security_policy import refresh_authentication
 
 # Between the password and the second factor, the session remembers who is half logged in.
 TWO_FACTOR_PENDING_KEY = "auth.two_factor_pending"
 TWO_FACTOR_WINDOW = datetime.timedelta(minutes=5)
 EMAIL_VERIFY_ACTION = "email-verify"
-
-
-def safe_next_url(request: Request, default_route: str = "manage.account") -> str:
-    """The ``next`` parameter when it is a path on this site; otherwise a default page."""
-    candidate = request.params.get("next", "")
-    if (
-        candidate.startswith("/")
-        and not candidate.startswith("//")
-        and "\\" not in candidate
-        and len(candidate) <= 2000
-    ):
-        return candidate
-    return request.route_path(default_route)
 
 
 def rate_limited_message(request: Request, *limiters: tuple[IRateLimiter, str]) -> str | None:

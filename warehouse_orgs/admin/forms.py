@@ -9,6 +9,7 @@ SEARCH_MAX_LENGTH = 100
 
 
 class UserSearchForm(Form):
+    fields_may_be_absent = True
     q = wtforms.StringField(
         "Username or email",
         validators=[bounded(SEARCH_MAX_LENGTH)],

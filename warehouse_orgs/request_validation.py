@@ -1,0 +1,151 @@
+"""Refuse input that cannot be text before any view runs.
+
+PostgreSQL cannot store a NUL character, WebOb raises when it decodes bytes that are not UTF-8,
+and a control character in an address ends up in headers and logs. Rather than every view
+guarding every parameter, one tween reads the path, the query string and form bodies the way
+WebOb will, and answers 400 with the site's error page when any of them is not plain text.
+
+The tween sits just under Pyramid's exception view tween: its refusal is rendered by the same
+error view as every other 400, inside the request's transaction (the page shows who is logged
+in), with the request id and security headers that the outer tweens add.
+"""
+
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.tweens import EXCVIEW
+from webob.compat import cgi_FieldStorage
+
+FORM_CONTENT_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
+# A text area may hold tabs and line breaks; no other control character belongs in a form.
+FORM_TEXT_CONTROLS = frozenset("\t\n\r")
+
+PATH_NOT_UTF8 = "The address has bytes that are not UTF-8 text. Check the link you followed."
+QUERY_NOT_UTF8 = (
+    "The part of the address after “?” has bytes that are not UTF-8 text. Check the link you "
+    "followed."
+)
+FORM_NOT_UTF8 = "The form sent bytes that are not UTF-8 text. Reload the page and try again."
+FORM_NOT_READABLE = "The form could not be read. Reload the page and try again."
+
+
+class UnreadableInput(HTTPBadRequest):
+    """The request holds input that is not text; ``detail`` says which part and why."""
+
+
+def _control_character(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """The first control character in ``text`` not in ``allowed``, named for a person."""
+    for character in text:
+        if character not in allowed and unicodedata.category(character) == "Cc":
+            return "a NUL character" if character == "\x00" else "a control character"
+    return None
+
+
+def _path_problem(request: Request) -> str | None:
+    # A WSGI server hands over the percent-decoded path as one character per byte.
+    raw = request.environ.get("PATH_INFO", "").encode("latin-1")
+    try:
+        path = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # The error page and the access log read request.path, which would raise on these
+        # bytes again; they see the path with the bad bytes replaced instead.
+        replaced = raw.decode("utf-8", errors="replace")
+        request.environ["PATH_INFO"] = replaced.encode("utf-8").decode("latin-1")
+        return PATH_NOT_UTF8
+    found = _control_character(path)
+    return f"The address contains {found}. Check the link you followed." if found else None
+
+
+def _query_problem(request: Request) -> str | None:
+    try:
+        items = list(request.GET.items())
+    except UnicodeDecodeError:
+        return QUERY_NOT_UTF8
+    found = _first_control_character(items)
+    if found is None:
+        return None
+    return f"The part of the address after “?” contains {found}. Check the link you followed."
+
+
+def _first_control_character(
+    items: Iterable[tuple[str, object]], allowed_in_values: frozenset[str] = frozenset()
+) -> str | None:
+    for name, value in items:
+        found = _control_character(name)
+        if found is None and isinstance(value, str):
+            found = _control_character(value, allowed_in_values)
+        if found is not None:
+            return found
+    return None
+
+
+def _form_fields(request: Request) -> list[tuple[str, object]]:
+    """The body's fields as WebOb will parse them, except that bytes which are not UTF-8 raise
+    UnicodeDecodeError instead of quietly becoming U+FFFD."""
+    request.make_body_seekable()
+    request.body_file_raw.seek(0)
+    environ = {**request.environ, "QUERY_STRING": ""}
+    environ.setdefault("CONTENT_LENGTH", "0")
+    try:
+        parsed = cgi_FieldStorage(
+            fp=request.body_file,
+            environ=environ,
+            keep_blank_values=True,
+            encoding="utf8",
+            errors="strict",
+        )
+    finally:
+        request.body_file_raw.seek(0)
+    # An uploaded file's contents are bytes by design; its name is text like any other field.
+    return [
+        (part.name or "", part.filename if part.filename is not None else part.value)
+        for part in parsed.list or ()
+    ]
+
+
+def _form_problem(request: Request) -> str | None:
+    content_type = request.content_type
+    # The same test WebOb applies before it parses request.POST.
+    if (request.method != "POST" and not content_type) or content_type not in FORM_CONTENT_TYPES:
+        return None
+    if request.charset != "UTF-8":
+        return "The form was not sent as UTF-8 text. Reload the page and try again."
+    try:
+        fields = _form_fields(request)
+    except UnicodeDecodeError:
+        return FORM_NOT_UTF8
+    except ValueError:
+        # A multipart body without a usable boundary.
+        return FORM_NOT_READABLE
+    found = _first_control_character(fields, allowed_in_values=FORM_TEXT_CONTROLS)
+    if found is None:
+        return None
+    return f"A field of the form contains {found}. Remove it and try again."
+
+
+def find_unreadable_input(request: Request) -> str | None:
+    """A sentence saying what in the request is not text, or None when all of it is."""
+    return _path_problem(request) or _query_problem(request) or _form_problem(request)
+
+
+def request_validation_tween_factory(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
+    def request_validation_tween(request: Request) -> Response:
+        problem = find_unreadable_input(request)
+        if problem is not None:
+            raise UnreadableInput(problem)
+        return handler(request)
+
+    return request_validation_tween
+
+
+def includeme(config: Configurator) -> None:
+    config.add_tween(
+        "warehouse_orgs.request_validation.request_validation_tween_factory", under=EXCVIEW
+    )
