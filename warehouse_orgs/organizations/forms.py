@@ -153,7 +153,6 @@ STATUS_FILTERS = {
 
 class ApplicationSearchForm(Form):
     fields_may_be_absent = True
-    fields_may_be_absent = True
     q = wtforms.StringField(
         "Name, display name or applicant",
         validators=[bounded(SEARCH_MAX_LENGTH)],
