@@ -7,33 +7,19 @@ without a verified primary address are skipped.
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.history import actor_name
+from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
-    OrganizationRole,
 )
-from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
 
 def owners_of(request: Request, organization: Organization) -> list[User]:
-    return list(
-        request.db.scalars(
-            select(User)
-            .join(OrganizationRole, OrganizationRole.user_id == User.id)
-            .where(
-                OrganizationRole.organization_id == organization.id,
-                OrganizationRole.role_name == OrganizationRoleType.Owner,
-            )
-            .options(selectinload(User.emails))
-            .order_by(User.username)
-        )
-    )
+    return request.find_service(IOrganizationMembershipService).owners(organization)
 
 
 def email_user(request: Request, name: str, user: User, **context: Any) -> None:

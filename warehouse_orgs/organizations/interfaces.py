@@ -154,6 +154,9 @@ class IOrganizationMembershipService(Interface):
     def roles(organization: "Organization") -> list["OrganizationRole"]:
         """Every member's role, users loaded, by username."""
 
+    def owners(organization: "Organization") -> list["User"]:
+        """The organization's Owners, emails loaded, by username."""
+
     def owner_count(organization: "Organization") -> int:
         """How many Owners the organization has."""
 

@@ -14,7 +14,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
@@ -28,8 +28,8 @@ from warehouse_orgs.admin.organization_forms import (
 from warehouse_orgs.admin.organization_search import SEARCH_MAX_LENGTH, SearchError, parse
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.emails import email_user
 from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import (
     MEMBERSHIP_REFUSALS,
@@ -353,32 +353,16 @@ class OrganizationDetailPage:
             self.request.tm.doom()
             form.new_organization_name.errors = [str(refusal)]
             return self.page(409, rename_form=form)
-        for owner in self._owners():
-            primary = owner.primary_email
-            if primary is not None and primary.verified:
-                send_email(
-                    self.request,
-                    "organization-renamed",
-                    primary.email,
-                    username=owner.username,
-                    old_name=old_name,
-                    new_name=organization.name,
-                )
-        return self.done(f"{old_name} is now called {organization.name}.")
-
-    def _owners(self) -> list[User]:
-        return list(
-            self.request.db.scalars(
-                select(User)
-                .join(OrganizationRole, OrganizationRole.user_id == User.id)
-                .where(
-                    OrganizationRole.organization_id == self.organization.id,
-                    OrganizationRole.role_name == OrganizationRoleType.Owner,
-                )
-                .options(selectinload(User.emails))
-                .order_by(User.username)
+        for owner in self.membership.owners(organization):
+            email_user(
+                self.request,
+                "organization-renamed",
+                owner,
+                username=owner.username,
+                old_name=old_name,
+                new_name=organization.name,
             )
-        )
+        return self.done(f"{old_name} is now called {organization.name}.")
 
     @view_config(
         route_name="admin.organization.add_role",

@@ -102,6 +102,20 @@ class DatabaseOrganizationMembershipService:
             )
         )
 
+    def owners(self, organization: Organization) -> list[User]:
+        return list(
+            self.db.scalars(
+                select(User)
+                .join(OrganizationRole, OrganizationRole.user_id == User.id)
+                .where(
+                    OrganizationRole.organization_id == organization.id,
+                    OrganizationRole.role_name == OrganizationRoleType.Owner,
+                )
+                .options(selectinload(User.emails))
+                .order_by(User.username)
+            )
+        )
+
     def owner_count(self, organization: Organization) -> int:
         return self.db.scalar(
             select(func.count())
