@@ -136,7 +136,13 @@ def request_logging_tween_factory(
         started = time.perf_counter()
         status = 500
         try:
-            response = handler(request)
+            try:
+                response = handler(request)
+            except Exception:
+                # Raised outside the exception-view tween (the transaction manager looks up the
+                # signed-in user before the view): pyramid_retry would hand it to the server as
+                # a bare 500, so it gets the site's error page here instead.
+                response = request.invoke_exception_view(reraise=True)
             status = response.status_code
             response.headers[REQUEST_ID_HEADER] = request.id
             return response

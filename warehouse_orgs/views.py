@@ -19,12 +19,14 @@ from pyramid.view import (
     view_config,
 )
 from sqlalchemy import select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from warehouse_orgs.config import Environment
+from warehouse_orgs.accounts.security_policy import NeedsTwoFactor, NeedsVerifiedEmail
+from warehouse_orgs.db import is_database_unavailable
+from warehouse_orgs.environment import is_production
 from warehouse_orgs.organizations.models import Organization
 from warehouse_orgs.security_headers import apply_security_headers
-from warehouse_orgs.security_policy import NeedsTwoFactor, NeedsVerifiedEmail
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,13 @@ ERROR_TITLES = {
     404: "Page not found",
     405: "Method not allowed",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+# What a 503 for an unreachable or overloaded database tells browsers and crawlers to wait.
+DATABASE_RETRY_AFTER_SECONDS = 30
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "Our database is not answering just now. Please try again in a minute."
+)
 NEWEST_ORGANIZATIONS = 10
 CSRF_FAILURE_MESSAGE = (
     "This form's security token was missing or has expired. Go back, reload the page and "
@@ -125,6 +133,38 @@ def http_error(exc: HTTPException, request: Request) -> Response:
     return _render_error(request, exc.code, str(message))
 
 
+@exception_view_config(DBAPIError)
+@exception_view_config(PoolTimeoutError)
+def database_unavailable(exc: SQLAlchemyError, request: Request) -> Response:
+    """503 while the database is gone, restarting, or cut a statement off; any other database
+    error is a bug and stays a 500."""
+    if not is_database_unavailable(exc):
+        return server_error(exc, request)
+    logger.error("the database could not answer", exc_info=exc)
+    # The signed-in user, the session and its flash messages all live in the database that just
+    # failed: draw the layout as for a visitor rather than fail again inside it.
+    request.__dict__["session_user"] = None
+    request.__dict__["user"] = None
+    request.pop_flash_messages = list
+    response = _render_or_plain(request, 503, DATABASE_UNAVAILABLE_MESSAGE)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def _render_or_plain(request: Request, status: int, message: str) -> Response:
+    """The error page; a plain one if the layout itself is what broke."""
+    try:
+        response = _render_error(request, status, message)
+    except Exception:
+        logger.exception("the error page could not be rendered")
+        response = Response(
+            f"{ERROR_TITLES[status]}. {message}\n", status=status, content_type="text/plain"
+        )
+        response.cache_control.no_store = True
+    apply_security_headers(response, production=is_production(request.registry))
+    return response
+
+
 @exception_view_config(Exception)
 def server_error(exc: Exception, request: Request) -> Response:
     logger.error("unhandled error", exc_info=exc)
@@ -139,6 +179,6 @@ def server_error(exc: Exception, request: Request) -> Response:
         )
     apply_security_headers(
         response,
-        production=request.registry.settings["warehouse_orgs.env"] == Environment.production,
+        production=is_production(request.registry),
     )
     return response

@@ -65,6 +65,19 @@ def needs_secure_account(request: Request) -> Response:
     return Response("you may")
 
 
+def sleep(request: Request) -> Response:
+    """Holds a database connection busy, for statement timeouts and the database going away."""
+    milliseconds = int(request.matchdict["milliseconds"])
+    request.db.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": milliseconds / 1000})
+    return Response(f"slept {milliseconds}ms")
+
+
+def bad_sql(request: Request) -> Response:
+    """A bug that reaches the database: it must stay a 500, not pass for an outage."""
+    request.db.execute(text("SELECT * FROM no_such_table"))
+    return Response("unreachable")
+
+
 def includeme(config: Configurator) -> None:
     config.add_route("probe.form", "/_probe/form/")
     config.add_route("probe.boom", "/_probe/boom/")
@@ -77,6 +90,10 @@ def includeme(config: Configurator) -> None:
     config.add_view(forbidden, route_name="probe.forbidden")
     config.add_view(retry, route_name="probe.retry")
     config.add_view(raise_status, route_name="probe.raise")
+    config.add_route("probe.sleep", "/_probe/sleep/{milliseconds:\\d{1,5}}/")
+    config.add_view(sleep, route_name="probe.sleep", request_method="GET")
+    config.add_route("probe.bad_sql", "/_probe/bad-sql/")
+    config.add_view(bad_sql, route_name="probe.bad_sql", request_method="GET")
     # Any permission but account self-care needs a verified email and two-factor auth.
     config.add_route("probe.secure", "/_probe/needs-secure-account/")
     config.add_view(

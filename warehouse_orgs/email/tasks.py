@@ -4,8 +4,13 @@ from email.utils import formatdate
 from pyramid.request import Request
 
 from warehouse_orgs.email.interfaces import IEmailSender
+from warehouse_orgs.tasks import retry_on
 
 
+# Every SMTP failure is an OSError (smtplib.SMTPException included), as are refused connections
+# and timeouts: a mail server that is down or refusing now may take the message later. The
+# Message-ID stays the same on every attempt.
+@retry_on(OSError)
 def deliver_email(
     request: Request,
     *,
