@@ -3,7 +3,9 @@ without an Owner: a trigger on each role table, for whatever path removes or dem
 Owner role (an account deletion's cascade included). The services refuse first, with a clear
 message, under a lock; this is the guard behind them.
 
-The triggers run at the end of each statement. A deleted organization or project takes its
+The triggers lock the organization or project row before counting (as the services do), so two
+transactions removing the last two Owners cannot both commit. They run at the end of each
+statement. A deleted organization or project takes its
 roles with it in the same statement, so it is gone by then and nothing is refused. The error is
 a check_violation whose constraint name ends in ``_owner_required`` (ownership.py recognises
 it) and whose message names the organization or project.
@@ -28,8 +30,11 @@ CREATE FUNCTION organization_owner_required() RETURNS trigger LANGUAGE plpgsql A
 DECLARE
     organization_name text;
 BEGIN
+    -- Locked, so that two transactions removing the last two Owners run one after the other
+    -- and the second counts what the first committed.
     SELECT name INTO organization_name FROM organizations
-     WHERE id = OLD.organization_id AND is_active;
+     WHERE id = OLD.organization_id AND is_active
+       FOR NO KEY UPDATE;
     IF organization_name IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM organization_roles
          WHERE organization_id = OLD.organization_id AND role_name = 'Owner'
@@ -55,7 +60,8 @@ BEGIN
     -- A project in an organization is administered by the organization's Owners.
     SELECT name INTO project_name FROM projects p
      WHERE p.id = OLD.project_id
-       AND NOT EXISTS (SELECT 1 FROM organization_projects op WHERE op.project_id = p.id);
+       AND NOT EXISTS (SELECT 1 FROM organization_projects op WHERE op.project_id = p.id)
+       FOR NO KEY UPDATE OF p;
     IF project_name IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM project_roles WHERE project_id = OLD.project_id AND role_name = 'Owner'
     ) THEN

@@ -5,12 +5,11 @@ from typing import Any, Self
 
 from pyramid.request import Request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
-from warehouse_orgs.db import Model
+from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.ownership import (
     delete_in_one_statement,
@@ -43,11 +42,6 @@ class RoleNotFound(Exception):
     """The role went away (another request removed it) while this one was working."""
 
 
-def _constraint_name(error: IntegrityError) -> str | None:
-    diag = getattr(error.orig, "diag", None)
-    return getattr(diag, "constraint_name", None)
-
-
 @implementer(IProjectService)
 class DatabaseProjectService:
     def __init__(self, request: Request) -> None:
@@ -68,12 +62,13 @@ class DatabaseProjectService:
         Role(project=project, user=creator, role_name=ProjectRoleName.Owner)
         # Another request may take the name between the check and the insert; the unique
         # constraint then decides, and the answer is the same as above.
-        self._insert(project, PROJECT_NAME_CONSTRAINT, ProjectNameUnavailable(name))
+        insert_or_refuse(self.db, project, {PROJECT_NAME_CONSTRAINT: ProjectNameUnavailable(name)})
         project.record_event(EventTag.ProjectCreate, self.request, {"project": project.name})
         self._record_role_event(EventTag.ProjectRoleAdd, project, creator, ProjectRoleName.Owner)
         return project
 
     def delete_project(self, project: Project) -> None:
+        lock_rows(self.db, Project, [project.id])
         # The project's own history goes with it, so each collaborator's keeps the deletion.
         people = {role.user.id: role.user for role in project.roles}
         actor = self.request.user
@@ -91,11 +86,14 @@ class DatabaseProjectService:
         return next((role for role in project.roles if role.id == role_id), None)
 
     def add_role(self, project: Project, user: User, role_name: ProjectRoleName) -> Role:
+        lock_rows(self.db, Project, [project.id])
         if any(role.user_id == user.id for role in project.roles):
             raise RoleAlreadyExists(user.username, project.name)
         role = Role(user=user, role_name=ProjectRoleName(role_name))
         project.roles.append(role)
-        self._insert(role, ROLE_UNIQUE_CONSTRAINT, RoleAlreadyExists(user.username, project.name))
+        insert_or_refuse(
+            self.db, role, {ROLE_UNIQUE_CONSTRAINT: RoleAlreadyExists(user.username, project.name)}
+        )
         self._record_role_event(EventTag.ProjectRoleAdd, project, user, role.role_name)
         return role
 
@@ -173,16 +171,6 @@ class DatabaseProjectService:
         if current is None:
             raise RoleNotFound(str(role.id))
         return current
-
-    def _insert(self, row: Model, constraint: str, refusal: Exception) -> None:
-        try:
-            with self.db.begin_nested():
-                self.db.add(row)
-                self.db.flush()
-        except IntegrityError as error:
-            if _constraint_name(error) == constraint:
-                raise refusal from error
-            raise
 
     def _record_role_event(
         self,

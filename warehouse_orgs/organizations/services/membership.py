@@ -17,11 +17,11 @@ from typing import Any, Self
 
 from pyramid.request import Request
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
+from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     InvitationRefused,
@@ -60,24 +60,6 @@ def _now() -> datetime.datetime:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _constraint(error: IntegrityError) -> str | None:
-    return getattr(getattr(error.orig, "diag", None), "constraint_name", None)
-
-
-def insert_or_refuse(db: Session, row: Any, refusals: dict[str, Exception]) -> None:
-    """Insert ``row``; a unique constraint named in ``refusals`` answers with its refusal
-    instead of an error (the checks before the insert normally catch it first)."""
-    try:
-        with db.begin_nested():
-            db.add(row)
-            db.flush()
-    except IntegrityError as error:
-        refusal = refusals.get(_constraint(error) or "")
-        if refusal is None:
-            raise
-        raise refusal from error
 
 
 @implementer(IOrganizationMembershipService)
