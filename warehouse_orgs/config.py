@@ -5,7 +5,6 @@ Every setting comes from an environment variable (see README.md), may be overrid
 ``request.registry.settings`` and never ``os.environ``.
 """
 
-import enum
 import os
 import shlex
 from collections.abc import Callable, Mapping
@@ -13,6 +12,8 @@ from typing import Any
 
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
+
+from warehouse_orgs.environment import Environment, is_development
 
 # Feature packages, in include order. migrations/env.py imports each one's models from here too,
 # so a new feature is added in exactly one place.
@@ -28,11 +29,6 @@ FEATURES: tuple[str, ...] = (
 INSECURE_SECRET_PREFIX = "insecure-"  # noqa: S105 (a marker, not a secret)
 MINIMUM_SECRET_LENGTH = 32
 SECRET_SETTINGS = {"sessions.secret": "SESSION_SECRET", "token.secret": "TOKEN_SECRET"}
-
-
-class Environment(enum.StrEnum):
-    production = "production"
-    development = "development"
 
 
 def maybe_set(
@@ -151,7 +147,7 @@ def configure(
             "jinja2.trim_blocks": "true",
             "jinja2.lstrip_blocks": "true",
             # A template edit shows on the next request in development.
-            "pyramid.reload_templates": is_development(config),
+            "pyramid.reload_templates": is_development(config.registry),
         }
     )
     config.include("pyramid_services")
@@ -168,6 +164,7 @@ def configure(
     config.include(".forwarded")
     config.include(".tasks")
     config.include(".email")
+    config.include(".events")
 
     for feature in FEATURES:
         config.include(f".{feature}")
@@ -175,7 +172,9 @@ def configure(
     config.include(".routes")
     config.include(".devtools")
     config.add_static_view(
-        "static", "warehouse_orgs:static", cache_max_age=0 if is_development(config) else 3600
+        "static",
+        "warehouse_orgs:static",
+        cache_max_age=0 if is_development(config.registry) else 3600,
     )
     config.scan(
         ignore=[
@@ -186,7 +185,3 @@ def configure(
         ]
     )
     return config
-
-
-def is_development(config: Configurator) -> bool:
-    return config.registry.settings["warehouse_orgs.env"] == Environment.development

@@ -18,13 +18,13 @@ from warehouse_orgs.accounts.forms import (
 )
 from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
 from warehouse_orgs.accounts.models import Email, User
+from warehouse_orgs.accounts.security_policy import refresh_authentication
 from warehouse_orgs.accounts.services import TokenError, TokenExpired, spend_password_check
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
 from warehouse_orgs.redirects import safe_next_url
-from warehouse_orgs.security_policy import refresh_authentication
 
 # Between the password and the second factor, the session remembers who is half logged in.
 TWO_FACTOR_PENDING_KEY = "auth.two_factor_pending"
