@@ -27,8 +27,8 @@ from pyramid.response import Response
 from webob.multidict import MultiDict
 
 from warehouse_orgs.accounts.forms import ReauthenticateForm
-from warehouse_orgs.accounts.views import confirm_password_again
 from warehouse_orgs.accounts.security_policy import seconds_since_authentication
+from warehouse_orgs.accounts.views import confirm_password_again
 
 REAUTHENTICATE_AFTER = datetime.timedelta(minutes=30)
 STEP_TEMPLATE = "accounts/reauthenticate_action.html"

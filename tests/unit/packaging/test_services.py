@@ -16,8 +16,8 @@ from tests.common.db.packaging import ProjectFactory, RoleFactory
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.events.tags import EventTag, describe
-from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
 from warehouse_orgs.ownership import LastOwnerRefused
+from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
 from warehouse_orgs.packaging.services import (
     DatabaseProjectService,
     ProjectNameUnavailable,

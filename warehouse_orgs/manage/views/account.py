@@ -22,6 +22,7 @@ from warehouse_orgs.accounts.forms import (
 )
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import Email, User
+from warehouse_orgs.accounts.security_policy import refresh_authentication
 from warehouse_orgs.accounts.services import (
     AccountDeletionRefused,
     new_totp_secret,
@@ -31,7 +32,6 @@ from warehouse_orgs.accounts.views import send_verification_email
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
-from warehouse_orgs.accounts.security_policy import refresh_authentication
 
 RECENT_EVENTS = 10
 TOTP_PROVISION_KEY = "totp.provision_secret"

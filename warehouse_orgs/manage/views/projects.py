@@ -13,6 +13,7 @@ from pyramid.view import view_config, view_defaults
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.forms import (
     ROLE_CHOICES,
     AddRoleForm,
@@ -23,7 +24,6 @@ from warehouse_orgs.packaging.forms import (
 )
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS, Project, ProjectRoleName, Role
-from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.services import (
     ProjectNameUnavailable,
     RoleAlreadyExists,

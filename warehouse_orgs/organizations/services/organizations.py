@@ -21,7 +21,6 @@ from warehouse_orgs.organizations.interfaces import (
     OrganizationError,
 )
 from warehouse_orgs.organizations.locks import lock_organization
-from warehouse_orgs.ownership import delete_in_one_statement
 from warehouse_orgs.organizations.models import (
     UNDECIDED_STATUSES,
     Organization,
@@ -31,6 +30,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationType,
     select_organization_by_name,
 )
+from warehouse_orgs.ownership import delete_in_one_statement
 
 # Names that would mislead if an organization held them.
 RESERVED_NAMES = frozenset(
