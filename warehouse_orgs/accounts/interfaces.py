@@ -57,6 +57,9 @@ class IUserService(Interface):
     def use_recovery_code(user: "User", code: str) -> bool:
         """Burn a matching unused recovery code; True if there was one."""
 
+    def unused_recovery_code_count(user: "User") -> int:
+        """How many of the user's recovery codes are still unused."""
+
     def record_login(user: "User") -> None:
         """Remember when the user last logged in."""
 

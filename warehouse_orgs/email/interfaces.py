@@ -12,3 +12,13 @@ class IEmailSender(Interface):
 
     def send(message: "EmailMessage") -> None:
         """Deliver one fully built message, or raise."""
+
+
+class ICapturedMail(IEmailSender):
+    """A sender that keeps what it sends instead of delivering it (development and tests)."""
+
+    def messages(*, limit: int | None = None) -> list[Any]:
+        """The captured messages, newest first, at most ``limit``."""
+
+    def message(message_id: str) -> Any:
+        """One captured message by its id, or None (also for an id it did not make)."""

@@ -16,7 +16,7 @@ from typing import Any, Self
 from pyramid.request import Request
 from zope.interface import implementer
 
-from warehouse_orgs.email.interfaces import IEmailSender
+from warehouse_orgs.email.interfaces import ICapturedMail, IEmailSender
 from warehouse_orgs.paths import PROJECT_ROOT, state_dir
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -85,7 +85,7 @@ class CapturedMessage:
         return part.get_content()
 
 
-@implementer(IEmailSender)
+@implementer(ICapturedMail)
 class CapturedEmailSender:
     """Writes each message as an ``.eml`` file instead of sending it.
 
