@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.httpexceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
@@ -32,6 +32,23 @@ QUERY_NOT_UTF8 = (
 )
 FORM_NOT_UTF8 = "The form sent bytes that are not UTF-8 text. Reload the page and try again."
 FORM_NOT_READABLE = "The form could not be read. Reload the page and try again."
+
+
+# No form here comes near this; a larger body is refused before anything reads it.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class BodyInMemoryRequest(Request):
+    """WebOb copies a request body it must read twice (pyramid_retry, this module) into a
+    temporary file once it passes 10 KiB, and never closes that file. Every body we accept
+    fits in memory, so none is spooled to disk; the margin keeps a body a little too large in
+    memory too, until it is refused."""
+
+    request_body_tempfile_limit = 4 * MAX_BODY_BYTES
+
+
+class BodyTooLarge(HTTPRequestEntityTooLarge):
+    """The body is larger than any form here could send."""
 
 
 class UnreadableInput(HTTPBadRequest):
@@ -137,6 +154,10 @@ def request_validation_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
     def request_validation_tween(request: Request) -> Response:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise BodyTooLarge(
+                f"The request is larger than {MAX_BODY_BYTES // 1024} KiB; nothing was saved."
+            )
         problem = find_unreadable_input(request)
         if problem is not None:
             raise UnreadableInput(problem)
@@ -146,6 +167,7 @@ def request_validation_tween_factory(
 
 
 def includeme(config: Configurator) -> None:
+    config.set_request_factory(BodyInMemoryRequest)
     config.add_tween(
         "warehouse_orgs.request_validation.request_validation_tween_factory", under=EXCVIEW
     )

@@ -36,6 +36,7 @@ ERROR_TITLES = {
     403: "Forbidden",
     404: "Page not found",
     405: "Method not allowed",
+    413: "Too much data",
     500: "Internal server error",
     503: "Service unavailable",
 }

@@ -23,6 +23,7 @@ from tests.common.sessions import log_in
 from warehouse_orgs.forms import MISSING_MESSAGE, REPEATED_MESSAGE
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.request_logging import REQUEST_ID_HEADER
+from warehouse_orgs.request_validation import MAX_BODY_BYTES
 from warehouse_orgs.security_headers import CONTENT_SECURITY_POLICY
 
 PATH_NOT_UTF8 = "The address has bytes that are not UTF-8 text."
@@ -434,3 +435,14 @@ def test_reauthentication_follows_only_a_path_on_this_site(
         status=303,
     )
     assert _location(response) == expected
+
+
+def test_a_body_larger_than_any_form_is_refused_before_it_is_read(webtest_app, db_session):
+    response = webtest_app.post(
+        "/account/login/",
+        {"username": "x" * (MAX_BODY_BYTES + 1), "password": "p"},
+        expect_errors=True,
+    )
+    assert response.status_int == 413
+    assert "larger than 1024 KiB" in response.text
+    assert "Too much data" in response.text
