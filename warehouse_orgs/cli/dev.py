@@ -77,6 +77,8 @@ def serve(context: CommandContext, host: str, port: int) -> None:
         "--workers", "1",
         "--reload",
         "--graceful-timeout", "2",
+        # Forwarded headers are the app's to judge (PROXY_SECRET), not gunicorn's.
+        "--forwarded-allow-ips", "",
         "warehouse_orgs.wsgi:application",
     ]  # fmt: skip
     server = subprocess.Popen(gunicorn, cwd=PROJECT_ROOT)  # noqa: S603
