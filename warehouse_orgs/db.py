@@ -14,7 +14,7 @@ import logging
 import shutil
 import sys
 import uuid
-from typing import Any
+from typing import Any, Self
 
 import alembic.config
 import psycopg
@@ -58,6 +58,19 @@ class Model(ModelBase):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id}>"
+
+
+class RequestDatabaseService:
+    """A service that works in the request's transaction: ``create_service`` is the factory
+    a feature's includeme registers, and ``self.db`` is the request's session."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.db: Session = request.db
+
+    @classmethod
+    def create_service(cls, context: Any, request: Request) -> Self:
+        return cls(request)
 
 
 def normalize_database_url(url: str) -> str:

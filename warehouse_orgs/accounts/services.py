@@ -7,7 +7,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 import argon2
 import itsdangerous
@@ -20,6 +20,7 @@ from zope.interface import implementer
 
 from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
 from warehouse_orgs.accounts.models import STAFF_FLAGS, Email, RecoveryCode, User
+from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.ownership import broke_owner_rule, owner_rule_message
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
@@ -102,15 +103,7 @@ class DeletionCheck(Protocol):
 
 
 @implementer(IUserService)
-class DatabaseUserService:
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.db = request.db
-
-    @classmethod
-    def create_service(cls, context: Any, request: Request) -> Self:
-        return cls(request)
-
+class DatabaseUserService(RequestDatabaseService):
     # Lookups
     def get_user(self, user_id: uuid.UUID | str) -> User | None:
         try:

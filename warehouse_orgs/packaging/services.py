@@ -1,15 +1,15 @@
 """Projects and their individual roles, behind IProjectService."""
 
 import uuid
-from typing import Any, Self
+from typing import Any
 
-from pyramid.request import Request
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.constraints import insert_or_refuse
+from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.ownership import (
     delete_in_one_statement,
@@ -43,15 +43,7 @@ class RoleNotFound(Exception):
 
 
 @implementer(IProjectService)
-class DatabaseProjectService:
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.db = request.db
-
-    @classmethod
-    def create_service(cls, context: Any, request: Request) -> Self:
-        return cls(request)
-
+class DatabaseProjectService(RequestDatabaseService):
     def get_project_by_name(self, name: str) -> Project | None:
         return self.db.scalars(select_project_by_name(name)).one_or_none()
 

@@ -5,15 +5,15 @@ an approval racing a withdrawal or an edit finds the other's result: an applicat
 both withdrawn and approved, and never renamed after approval.
 """
 
-from typing import Any, Self
+from typing import Any
 
-from pyramid.request import Request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
+from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     ApplicationRefused,
@@ -54,15 +54,7 @@ MESSAGE_TAGS = {
 
 
 @implementer(IOrganizationApplicationService)
-class DatabaseOrganizationApplicationService:
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.db = request.db
-
-    @classmethod
-    def create_service(cls, context: Any, request: Request) -> Self:
-        return cls(request)
-
+class DatabaseOrganizationApplicationService(RequestDatabaseService):
     @property
     def names(self) -> Any:
         return self.request.find_service(IOrganizationService)

@@ -13,15 +13,15 @@ invitation, ``locks.lock_invitation``), then reads what it judges by again. So:
 import datetime
 import hashlib
 import secrets
-from typing import Any, Self
+from typing import Any
 
-from pyramid.request import Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.constraints import insert_or_refuse
+from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     InvitationRefused,
@@ -63,15 +63,7 @@ def hash_token(token: str) -> str:
 
 
 @implementer(IOrganizationMembershipService)
-class DatabaseOrganizationMembershipService:
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.db = request.db
-
-    @classmethod
-    def create_service(cls, context: Any, request: Request) -> Self:
-        return cls(request)
-
+class DatabaseOrganizationMembershipService(RequestDatabaseService):
     # Reading
     def roles(self, organization: Organization) -> list[OrganizationRole]:
         return list(

@@ -5,15 +5,15 @@ normalized name an organization has had, and is unique in the database.
 """
 
 import uuid
-from typing import Any, Self
+from typing import Any
 
-from pyramid.request import Request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
+from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationService,
@@ -51,15 +51,7 @@ def as_uuid(value: Any) -> uuid.UUID | None:
 
 
 @implementer(IOrganizationService)
-class DatabaseOrganizationService:
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.db = request.db
-
-    @classmethod
-    def create_service(cls, context: Any, request: Request) -> Self:
-        return cls(request)
-
+class DatabaseOrganizationService(RequestDatabaseService):
     def normalize(self, name: str) -> str:
         return self.db.scalar(select(func.normalize_pep503_name(name)))
 
