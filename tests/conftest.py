@@ -7,7 +7,6 @@ after-commit work (tasks, emails) runs just as in production and is still undone
 """
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ import webtest
 from pyramid.config import Configurator
 from pyramid.router import Router
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.common.databases import scratch_database_url
 from tests.common.db import Session as FactorySession
 from tests.common.probe_views import PROBE_TABLE
 from tests.common.query_recorder import QueryRecorder
@@ -56,14 +55,6 @@ def _server_url() -> str:
 @pytest.fixture(scope="session")
 def server_url() -> str:
     return _server_url()
-
-
-def scratch_database_url(server_url: str, label: str) -> str:
-    """A database name unique to this run and worker, so parallel runs never collide."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"wo_test_{run}_{worker}_{label}"
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
