@@ -7,6 +7,7 @@ from warehouse_orgs.accounts.reauthentication import reauth_view
 from warehouse_orgs.accounts.services import (
     DatabaseUserService,
     DeletionCheck,
+    DeletionHook,
     token_service_factory,
 )
 
@@ -17,11 +18,16 @@ def _add_account_deletion_check(config: Configurator, check: DeletionCheck) -> N
     config.registry.setdefault("accounts.deletion_checks", []).append(check)
 
 
+def _add_account_deletion_hook(config: Configurator, hook: DeletionHook) -> None:
+    config.registry.setdefault("accounts.deletion_hooks", []).append(hook)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(DatabaseUserService.create_service, IUserService)
     config.register_service_factory(
         token_service_factory("email", EMAIL_TOKEN_MAX_AGE), ITokenService, name="email"
     )
     config.add_directive("add_account_deletion_check", _add_account_deletion_check)
+    config.add_directive("add_account_deletion_hook", _add_account_deletion_hook)
     config.add_view_deriver(reauth_view)
     config.include("warehouse_orgs.accounts.security_policy")

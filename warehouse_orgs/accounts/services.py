@@ -102,6 +102,12 @@ class DeletionCheck(Protocol):
     def __call__(self, request: Request, user: User, *, lock: bool) -> list[str]: ...
 
 
+# ``config.add_account_deletion_hook(hook)``: ``hook(request, user)`` runs once the checks
+# allowed the deletion, before the rows go, to record in the feature's own history what goes
+# with the account (its roles, its invitations).
+DeletionHook = Callable[[Request, User], None]
+
+
 @implementer(IUserService)
 class DatabaseUserService(RequestDatabaseService):
     # Lookups
@@ -276,25 +282,36 @@ class DatabaseUserService(RequestDatabaseService):
         )
 
     def _refuse_if_last_admin(self, user: User) -> None:
-        # Lock every admin's row first, so two admins removing each other at the same moment
-        # run one after the other and the second sees that nobody would be left.
-        admins = self.db.scalars(
-            select(User.id)
-            .where(User.is_superuser)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-        if not set(admins) - {user.id}:
+        if self._is_last_admin(user, lock=True):
             raise LastAdminRefused()
 
+    def _is_last_admin(self, user: User, *, lock: bool) -> bool:
+        # Locking every admin's row first makes two admins removing each other (or deleting
+        # their accounts) at the same moment run one after the other; the second sees that
+        # nobody would be left.
+        query = select(User.id).where(User.is_superuser)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return not set(self.db.scalars(query).all()) - {user.id}
+
     def deletion_blockers(self, user: User, *, lock: bool = False) -> list[str]:
+        reasons = []
+        if user.is_superuser and self._is_last_admin(user, lock=lock):
+            reasons.append(
+                "You are the only administrator. Make someone else an administrator first."
+            )
         checks: list[DeletionCheck] = self.request.registry.get("accounts.deletion_checks", [])
-        return [reason for check in checks for reason in check(self.request, user, lock=lock)]
+        reasons += [reason for check in checks for reason in check(self.request, user, lock=lock)]
+        return reasons
 
     def delete_user(self, user: User) -> None:
         reasons = self.deletion_blockers(user, lock=True)
         if reasons:
             raise AccountDeletionRefused(reasons)
+        # Each feature records, in its own history, what the deletion takes with it.
+        hooks: list[DeletionHook] = self.request.registry.get("accounts.deletion_hooks", [])
+        for hook in hooks:
+            hook(self.request, user)
         try:
             with self.db.begin_nested():
                 self.db.delete(user)

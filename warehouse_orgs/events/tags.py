@@ -51,6 +51,8 @@ class EventTag(enum.StrEnum):
     OrganizationRoleChange = "organization:role:change"
     OrganizationRoleRemove = "organization:role:remove"
     OrganizationRoleLeave = "organization:role:leave"
+    OrganizationRoleAccountDelete = "organization:role:account_delete"
+    OrganizationRoleInviteAccountDelete = "organization:role:invite:account_delete"
     AdminOrganizationRoleAdd = "admin:organization:role:add"
     AdminOrganizationRoleChange = "admin:organization:role:change"
     AdminOrganizationRoleRemove = "admin:organization:role:remove"
@@ -61,6 +63,7 @@ class EventTag(enum.StrEnum):
     ProjectRoleChange = "project:role:change"
     ProjectRoleRemove = "project:role:remove"
     ProjectDelete = "project:delete"
+    ProjectRoleAccountDelete = "project:role:account_delete"
 
 
 Details = dict[str, Any]
@@ -155,6 +158,12 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
     ),
     EventTag.OrganizationRoleLeave: lambda d: f"{d.get('username')} left the organization",
+    EventTag.OrganizationRoleAccountDelete: lambda d: (
+        f"{d.get('username')} ({d.get('role')}) left: their account was deleted"
+    ),
+    EventTag.OrganizationRoleInviteAccountDelete: lambda d: (
+        f"The invitation of {d.get('username')} ended: their account was deleted"
+    ),
     EventTag.AdminOrganizationRoleAdd: lambda d: (
         f"{_who(d)} added {d.get('username')} as {d.get('role')}"
     ),
@@ -173,6 +182,9 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
     ),
     EventTag.ProjectDelete: lambda d: f"Project {d.get('project')} deleted by {_who(d)}",
+    EventTag.ProjectRoleAccountDelete: lambda d: (
+        f"{d.get('username')} ({d.get('role')}) left: their account was deleted"
+    ),
 }
 
 

@@ -31,6 +31,10 @@ def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> 
     ]
 
 
+def record_account_deletion(request: Request, user: User) -> None:
+    request.find_service(IOrganizationMembershipService).record_account_deletion(user)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationService.create_service, IOrganizationService
@@ -42,4 +46,5 @@ def includeme(config: Configurator) -> None:
         DatabaseOrganizationMembershipService.create_service, IOrganizationMembershipService
     )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
+    config.add_account_deletion_hook(record_account_deletion)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

@@ -190,6 +190,10 @@ class IOrganizationMembershipService(Interface):
         """Remove a member (or let them leave); never leaves the organization without an
         Owner."""
 
+    def record_account_deletion(user: "User") -> None:
+        """Before ``user``'s account goes: each organization's history records that they
+        left, and that their pending invitations ended."""
+
     def sole_owned_organizations(user: "User", *, lock: bool = False) -> list[str]:
         """Active organizations whose only Owner is ``user``. With ``lock``, the memberships
         stay locked until the transaction ends, for a deletion that follows."""

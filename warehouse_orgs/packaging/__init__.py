@@ -20,6 +20,11 @@ def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> 
     ]
 
 
+def record_account_deletion(request: Request, user: User) -> None:
+    request.find_service(IProjectService).record_account_deletion(user)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(DatabaseProjectService.create_service, IProjectService)
     config.add_account_deletion_check(refuse_deleting_sole_owners)
+    config.add_account_deletion_hook(record_account_deletion)

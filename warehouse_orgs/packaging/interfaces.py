@@ -36,6 +36,9 @@ class IProjectService(Interface):
     def projects_for_user(user: "User", page: int) -> "Page[Any]":
         """One page of (project, role name) rows for the projects ``user`` has a role on."""
 
+    def record_account_deletion(user: "User") -> None:
+        """Before ``user``'s account goes: each project's history records that they left."""
+
     def sole_owned_project_names(user: "User", *, lock: bool = False) -> list[str]:
         """Names of the projects whose only Owner is ``user``. With ``lock``, those projects
         stay locked until the transaction ends, for a deletion that follows."""

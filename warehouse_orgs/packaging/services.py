@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -120,6 +120,15 @@ class DatabaseProjectService(RequestDatabaseService):
             .order_by(Project.normalized_name)
         )
         return paginate(self.db, query, page, scalars=False)
+
+    def record_account_deletion(self, user: User) -> None:
+        roles = self.db.scalars(
+            select(Role).where(Role.user_id == user.id).options(selectinload(Role.project))
+        ).all()
+        for role in roles:
+            self._record_role_event(
+                EventTag.ProjectRoleAccountDelete, role.project, user, role.role_name
+            )
 
     def sole_owned_project_names(self, user: User, *, lock: bool = False) -> list[str]:
         if lock:

@@ -304,3 +304,61 @@ def test_the_only_owner_of_a_project_cannot_delete_the_account(app, db_session, 
     )
     assert "shared-project" not in main_text(page)
     assert "delete-account-form" not in page.forms
+
+
+def _delete_account(app, user):
+    form = app.get("/manage/account/").forms["delete-account-form"]
+    form["confirm_username"] = user.username
+    form["password"] = PASSWORD
+    return form.submit(status=303)
+
+
+def test_deleting_the_account_is_recorded_in_each_organization_and_project_it_leaves(
+    app, db_session, user
+):
+    from tests.common.db.organizations import (
+        OrganizationFactory,
+        OrganizationInvitationFactory,
+        OrganizationRoleFactory,
+    )
+    from tests.common.db.packaging import ProjectFactory, RoleFactory
+
+    member_of = OrganizationFactory.create(name="member-of")
+    OrganizationRoleFactory.create(organization=member_of, user=user, role_name="Manager")
+    invited_to = OrganizationFactory.create(name="invited-to")
+    OrganizationInvitationFactory.create(organization=invited_to, user=user)
+    project = ProjectFactory.create(name="kept-project")
+    RoleFactory.create(project=project, user=user, role_name="Maintainer")
+    username = user.username
+    _delete_account(app, user)
+
+    db_session.expire_all()
+    left = db_session.scalars(
+        select(member_of.Event).where(member_of.Event.source_id == member_of.id)
+    ).all()
+    assert [e.sentence for e in left if e.tag == EventTag.OrganizationRoleAccountDelete] == [
+        f"{username} (Manager) left: their account was deleted"
+    ]
+    ended = db_session.scalars(
+        select(invited_to.Event).where(invited_to.Event.source_id == invited_to.id)
+    ).all()
+    assert EventTag.OrganizationRoleInviteAccountDelete in [e.tag for e in ended]
+    assert EventTag.ProjectRoleAccountDelete in event_tags(db_session, project)
+
+
+def test_the_last_administrator_cannot_delete_the_account(app, db_session, user):
+    db_session.execute(text("UPDATE users SET is_superuser = true WHERE id = :id"), {"id": user.id})
+    db_session.expire_all()
+    page = app.get("/manage/account/")
+    assert "You are the only administrator" in main_text(page)
+    assert "delete-account-form" not in page.forms
+
+    colleague = UserFactory.create()
+    db_session.execute(
+        text("UPDATE users SET is_superuser = true WHERE id = :id"), {"id": colleague.id}
+    )
+    db_session.expire_all()
+    user_id = user.id
+    _delete_account(app, user)
+    db_session.expunge_all()
+    assert db_session.get(User, user_id) is None

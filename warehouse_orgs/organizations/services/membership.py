@@ -194,6 +194,33 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         ):
             raise MembershipRefused("Billing Manager exists only in Company organizations.")
 
+    def record_account_deletion(self, user: User) -> None:
+        roles = self.db.scalars(
+            select(OrganizationRole)
+            .where(OrganizationRole.user_id == user.id)
+            .options(selectinload(OrganizationRole.organization))
+        ).all()
+        for role in roles:
+            role.organization.record_event(
+                EventTag.OrganizationRoleAccountDelete,
+                self.request,
+                {"username": user.username, "role": role.role_name},
+            )
+        invitations = self.db.scalars(
+            select(OrganizationInvitation)
+            .where(
+                OrganizationInvitation.user_id == user.id,
+                OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+            )
+            .options(selectinload(OrganizationInvitation.organization))
+        ).all()
+        for invitation in invitations:
+            invitation.organization.record_event(
+                EventTag.OrganizationRoleInviteAccountDelete,
+                self.request,
+                {"username": user.username},
+            )
+
     def sole_owned_organizations(self, user: User, *, lock: bool = False) -> list[str]:
         owned = select(OrganizationRole.organization_id).where(
             OrganizationRole.user_id == user.id,
