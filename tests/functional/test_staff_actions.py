@@ -191,3 +191,18 @@ def test_the_events_are_recorded_as_staff_actions(journey, db_session, staff):
     assert all(event.acted_as_staff for event in events)
     assert {event.actor_id for event in events} == {staff.id}
     assert {str(event.ip_address) for event in events} == {STAFF_IP}
+
+
+def test_staff_changes_to_the_members_are_mailed_as_done_by_pypi_staff(journey, owner):
+    _, messages = journey
+    mark = [m for m in messages if m.recipient.startswith("mark")]
+    to_owner = [m for m in messages if m.recipient == owner.primary_email.email]
+    assert "PyPI staff added mark to acme-labs as Member." in " ".join(
+        _mail_text(m) for m in to_owner
+    )
+    assert "PyPI staff changed your role in acme-labs from Member to" in " ".join(
+        _mail_text(m) for m in mark
+    )
+    removed = "PyPI staff removed mark from the organization acme-labs."
+    assert removed in " ".join(_mail_text(m) for m in mark)
+    assert removed in " ".join(_mail_text(m) for m in to_owner)

@@ -28,8 +28,9 @@ from warehouse_orgs.admin.organization_forms import (
 from warehouse_orgs.admin.organization_search import SEARCH_MAX_LENGTH, SearchError, parse
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.events.history import actor_name
 from warehouse_orgs.events.tags import EventTag
-from warehouse_orgs.organizations.emails import email_user
+from warehouse_orgs.organizations.emails import email_owners, email_user
 from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import (
     MEMBERSHIP_REFUSALS,
@@ -387,6 +388,16 @@ class OrganizationDetailPage:
             self.request.tm.doom()
             form.role_name.errors = [str(refusal)]
             return self.page(409, add_role_form=form)
+        # Owners hear of every change to their members, from staff as from each other; the
+        # emails say "PyPI staff", never who.
+        email_owners(
+            self.request,
+            "organization-member-added",
+            self.organization,
+            member=user.username,
+            role=str(role_name),
+            added_by_staff=True,
+        )
         return self.done(f"{user.username} added as {role_name}.")
 
     @view_config(
@@ -404,6 +415,7 @@ class OrganizationDetailPage:
         role_name = OrganizationRoleType(form.role_name.data)
         if role_name == role.role_name:
             return self.done(f"{role.user.username} is already {role_name}.")
+        old_role = role.role_name
         try:
             self.membership.change_role(role, role_name, tag=EventTag.AdminOrganizationRoleChange)
         except MEMBERSHIP_REFUSALS as refusal:
@@ -411,6 +423,15 @@ class OrganizationDetailPage:
             self.request.tm.doom()
             form.role_name.errors = [str(refusal)]
             return self.page(409, **failed)
+        email_user(
+            self.request,
+            "organization-member-role-changed",
+            role.user,
+            organization_name=self.organization.name,
+            initiator=actor_name(self.request),
+            role=str(role_name),
+            old_role=old_role,
+        )
         return self.done(f"{role.user.username} is now {role_name}.")
 
     @view_config(
@@ -432,4 +453,13 @@ class OrganizationDetailPage:
             self.request.tm.doom()
             form.username.errors = [str(refusal)]
             return self.page(409, **failed)
+        for reader in (*self.membership.owners(self.organization), role.user):
+            email_user(
+                self.request,
+                "organization-member-removed",
+                reader,
+                organization_name=self.organization.name,
+                initiator=actor_name(self.request),
+                member=username,
+            )
         return self.done(f"{username} removed from {self.organization.name}.")
