@@ -19,8 +19,7 @@ with 403. A refused form changes nothing: no table gains or loses a row, no row 
 no mail leaves. Pages change nothing either.
 
 One test per route and method puts the question to every principal in turn, each in a
-savepoint of the same rows (tests/common/permission_world.py); a case the application gets
-wrong today is left out of it and kept as a strict xfail of its own (``KNOWN_DEFECTS``).
+savepoint of the same rows (tests/common/permission_world.py).
 """
 
 import base64
@@ -572,27 +571,6 @@ OUT_OF_SCOPE: dict[str, str] = {
 }
 TEST_ONLY_PREFIX = "probe."  # tests/common/probe_views.py, included only by the test app
 
-# Cases the application gets wrong today, for the lead to fix: (route, case, principal) ->
-# what is wrong. Each is a strict xfail, so fixing it turns the run red until it is removed.
-ORGANIZATION_OWNERS_ADMINISTER_PROJECTS = (
-    "ARCHITECTURE.md: the Owners of the organization that owns a project administer it; "
-    "Project.__acl__ lists only individual project roles, so they are refused"
-)
-KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    (route, case, owner): ORGANIZATION_OWNERS_ADMINISTER_PROJECTS
-    for route, case in [
-        ("manage.project.settings", "GET"),
-        ("manage.project.settings", "POST delete"),
-        ("manage.project.roles", "GET"),
-        ("manage.project.roles", "POST add"),
-        ("manage.project.roles.change", "POST change"),
-        ("manage.project.roles.delete", "POST remove"),
-        ("manage.project.history", "GET"),
-    ]
-    for owner in ("community-owner", "company-owner")
-}
-
-
 # --- Structure: the table and the application agree ---------------------------------------
 
 
@@ -828,40 +806,9 @@ def asker(webtest_app, db_session, app_registry, app_config, outbox) -> Asker:
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_permission_matrix(asker, case):
     """Every principal in turn, each finding the world as it was built."""
-    problems = [
-        asker.problem(case, principal)
-        for principal in PRINCIPALS
-        if (case.route, case.label, principal.label) not in KNOWN_DEFECTS
-    ]
+    problems = [asker.problem(case, principal) for principal in PRINCIPALS]
     problems = [p for p in problems if p]
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize(
-    ("case", "principal"),
-    [
-        pytest.param(
-            case,
-            PRINCIPALS_BY_LABEL[label],
-            id=f"{case}-{label}",
-            marks=pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[key]),
-        )
-        for case in CASES
-        for key in KNOWN_DEFECTS
-        if key[:2] == (case.route, case.label)
-        for label in [key[2]]
-    ],
-)
-def test_known_defect(asker, case, principal):
-    problem = asker.problem(case, principal)
-    assert problem is None, problem
-
-
-def test_known_defects_name_real_cases():
-    cases = {(case.route, case.label) for case in CASES}
-    for route, label, principal in KNOWN_DEFECTS:
-        assert (route, label) in cases, (route, label)
-        assert principal in PRINCIPALS_BY_LABEL, principal
 
 
 # Enough kinds of person to cover everyone: a visitor, people refused, people without
@@ -886,8 +833,6 @@ def test_opening_an_action_url_goes_back_to_its_page(asker, app_config, name):
     page = ROUTES[name].back_to
     problems = []
     for label in ACTION_URL_PRINCIPALS:
-        if (page, "GET", label) in KNOWN_DEFECTS:
-            continue  # the page itself answers wrongly; its own xfail tracks that
         principal = PRINCIPALS_BY_LABEL[label]
         outcome = expected_outcome(principal, ROUTES[page].get)
         path, seen = asker.ask(Case(name, "GET", None, plain), principal)

@@ -2,10 +2,12 @@
 
 import datetime
 
+from pyramid.authorization import Allow
 from pyramid.config import Configurator
 from pyramid.request import Request
 
 from warehouse_orgs.accounts.models import User
+from warehouse_orgs.authnz import user_principal
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationApplicationService,
     IOrganizationMembershipService,
@@ -17,6 +19,8 @@ from warehouse_orgs.organizations.services import (
     DatabaseOrganizationService,
 )
 from warehouse_orgs.organizations.tasks import expire_organization_invitations
+from warehouse_orgs.packaging.models import ACE, Project, ProjectRoleName
+from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLE_PERMISSIONS
 
 
 def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> list[str]:
@@ -35,6 +39,17 @@ def record_account_deletion(request: Request, user: User) -> None:
     request.find_service(IOrganizationMembershipService).record_account_deletion(user)
 
 
+def organization_owners_administer_its_projects(request: Request, project: Project) -> list[ACE]:
+    """The Owners of the organization that owns a project administer it, as its own Owners
+    do (ARCHITECTURE.md, Permissions)."""
+    membership = request.find_service(IOrganizationMembershipService)
+    permissions = [str(p) for p in PROJECT_ROLE_PERMISSIONS[ProjectRoleName.Owner]]
+    return [
+        (Allow, user_principal(user_id), permissions)
+        for user_id in membership.owner_ids_of_project_organization(project.id)
+    ]
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationService.create_service, IOrganizationService
@@ -47,4 +62,5 @@ def includeme(config: Configurator) -> None:
     )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
+    config.add_project_access_source(organization_owners_administer_its_projects)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

@@ -1,11 +1,18 @@
 """Packaging: projects and the individual roles people hold on them."""
 
+from collections.abc import Callable
+
 from pyramid.config import Configurator
 from pyramid.request import Request
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.packaging.interfaces import IProjectService
+from warehouse_orgs.packaging.models import ACE, Project
 from warehouse_orgs.packaging.services import DatabaseProjectService
+
+# ``config.add_project_access_source(source)``: ``source(request, project)`` returns ACL
+# entries a feature grants on the project besides its individual roles.
+ProjectAccessSource = Callable[[Request, Project], list[ACE]]
 
 
 def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> list[str]:
@@ -24,7 +31,12 @@ def record_account_deletion(request: Request, user: User) -> None:
     request.find_service(IProjectService).record_account_deletion(user)
 
 
+def _add_project_access_source(config: Configurator, source: ProjectAccessSource) -> None:
+    config.registry.setdefault("packaging.project_access_sources", []).append(source)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(DatabaseProjectService.create_service, IProjectService)
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
+    config.add_directive("add_project_access_source", _add_project_access_source)

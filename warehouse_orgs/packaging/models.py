@@ -88,11 +88,15 @@ class Project(HasEvents, Model):
         order_by="(Role.role_name.desc(), Role.created, Role.id)",
     )
 
+    # Entries other features grant (the owning organization's Owners, teams), put here by the
+    # traversal factory from the sources registered with ``add_project_access_source``.
+    granted_elsewhere: tuple[ACE, ...] = ()
+
     # No __parent__: the root's grants (staff, "any signed-in user") never reach a project.
     def __acl__(self) -> list[ACE]:
         # Each source of access contributes its own entries; organization and team grants are
         # added beside the individual roles, never mixed into them.
-        return self.individual_role_acl()
+        return [*self.individual_role_acl(), *self.granted_elsewhere]
 
     def individual_role_acl(self) -> list[ACE]:
         return [
@@ -151,4 +155,8 @@ class ProjectFactory:
         project = self.request.db.scalars(select_project_by_name(name)).one_or_none()
         if project is None:
             raise KeyError(name)
+        sources = self.request.registry.get("packaging.project_access_sources", [])
+        project.granted_elsewhere = tuple(
+            entry for source in sources for entry in source(self.request, project)
+        )
         return project
