@@ -4,6 +4,7 @@ PyPI's 2026 audit found an organization page whose POST was guarded by a read pe
 any member could invite owners (TOB-PYPI26-8). These tests fail if any view repeats that.
 """
 
+from warehouse_orgs.accounts.reauthentication import REAUTH_VIEWS_KEY
 from warehouse_orgs.authnz import Permissions
 
 READ_PERMISSIONS = {p for p in Permissions if p.name.endswith("Read")}
@@ -84,3 +85,31 @@ def test_pages_that_change_things_need_a_login(app_config):
         "accounts.logout",
         "accounts.verify_email",
     }
+
+
+# Changes to who may act for an organization, a project or the index ask for the password
+# again after 30 minutes idle; these permissions guard exactly those changes.
+REAUTH_PERMISSIONS = {
+    Permissions.OrganizationsManage,
+    Permissions.OrganizationsRoleRemove,
+    Permissions.ProjectsWrite,
+    Permissions.AdminRoleAdd,
+    Permissions.AdminRoleUpdate,
+    Permissions.AdminRoleDelete,
+    Permissions.AdminOrganizationsWrite,
+    Permissions.AdminOrganizationsNameWrite,
+}
+
+
+def test_every_change_to_who_may_act_asks_for_the_password_again_when_stale(app_config):
+    introspector = app_config.registry.introspector
+    asking = app_config.registry[REAUTH_VIEWS_KEY]
+    missing = []
+    for item in introspector.get_category("views"):
+        view = item["introspectable"]
+        methods = _methods(view.get("request_methods"))
+        permission = _permission(introspector, view)
+        asks = (view["callable"], view["attr"]) in asking
+        if methods & UNSAFE_METHODS and permission in REAUTH_PERMISSIONS and not asks:
+            missing.append(f"{view.get('route_name')}:{view.get('attr') or ''}")
+    assert missing == []

@@ -85,9 +85,16 @@ def _password_step(request: Request, form: ReauthenticateForm, status: int) -> R
     return response
 
 
+REAUTH_VIEWS_KEY = "accounts.views_requiring_reauth"
+
+
 def reauth_view(view: Any, info: Any) -> Any:
     if not info.options.get("require_reauth"):
         return view
+    # Recorded, so a structural test can check that every action that must ask does.
+    info.registry.setdefault(REAUTH_VIEWS_KEY, set()).add(
+        (info.original_view, info.options.get("attr"))
+    )
 
     def wrapped(context: Any, request: Request) -> Any:
         submitted = _take_submitted_password(request)

@@ -56,7 +56,9 @@ class OrganizationSettingsPage(OrganizationPage):
     def show(self) -> dict[str, Any]:
         return self.page()
 
-    @view_config(request_method="POST", permission=Permissions.OrganizationsManage)
+    @view_config(
+        request_method="POST", permission=Permissions.OrganizationsManage, require_reauth=True
+    )
     def save(self) -> Any:
         form = self.details_form(self.request.POST)
         if not form.validate():
