@@ -38,6 +38,9 @@ def test_unknown_or_crafted_message_ids_are_not_found(webtest_app, probe_table):
     webtest_app.get("/_dev/mail/nope/", status=404)
     webtest_app.get("/_dev/mail/..%2f..%2fetc%2fpasswd/", status=404)
     webtest_app.get("/_dev/mail/nope/html", status=404)
+    # Longer than any file name the filesystem allows.
+    webtest_app.get("/_dev/mail/" + "x" * 300 + "/", status=404)
+    webtest_app.get("/_dev/mail/" + "x" * 300 + "/html", status=404)
 
 
 def test_mail_page_explains_when_mail_is_really_sent(make_app_config):

@@ -1,5 +1,7 @@
 """/_dev/mail/: the messages the capturing email sender wrote, newest first."""
 
+import errno
+
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from pyramid.response import Response
@@ -20,7 +22,13 @@ def _captured_sender(request: Request) -> CapturedEmailSender | None:
 
 def _message_or_404(request: Request) -> CapturedMessage:
     sender = _captured_sender(request)
-    message = sender.message(request.matchdict["message_id"]) if sender else None
+    try:
+        message = sender.message(request.matchdict["message_id"]) if sender else None
+    except OSError as error:
+        # A name longer than the filesystem allows was never written by the sender.
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+        message = None
     if message is None:
         raise HTTPNotFound()
     return message
