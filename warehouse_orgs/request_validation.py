@@ -31,6 +31,7 @@ QUERY_NOT_UTF8 = (
     "followed."
 )
 FORM_NOT_UTF8 = "The form sent bytes that are not UTF-8 text. Reload the page and try again."
+FORM_FILE_SENT = "This form does not take files. Reload the page and fill in its fields."
 FORM_NOT_READABLE = "The form could not be read. Reload the page and try again."
 
 
@@ -49,6 +50,10 @@ class BodyInMemoryRequest(Request):
 
 class BodyTooLarge(HTTPRequestEntityTooLarge):
     """The body is larger than any form here could send."""
+
+
+class FileSent(Exception):
+    """A form part arrived as an uploaded file; no form here takes files."""
 
 
 class UnreadableInput(HTTPBadRequest):
@@ -118,11 +123,10 @@ def _form_fields(request: Request) -> list[tuple[str, object]]:
         )
     finally:
         request.body_file_raw.seek(0)
-    # An uploaded file's contents are bytes by design; its name is text like any other field.
-    return [
-        (part.name or "", part.filename if part.filename is not None else part.value)
-        for part in parsed.list or ()
-    ]
+    parts = parsed.list or ()
+    if any(part.filename is not None for part in parts):
+        raise FileSent()
+    return [(part.name or "", part.value) for part in parts]
 
 
 def _form_problem(request: Request) -> str | None:
@@ -136,6 +140,8 @@ def _form_problem(request: Request) -> str | None:
         fields = _form_fields(request)
     except UnicodeDecodeError:
         return FORM_NOT_UTF8
+    except FileSent:
+        return FORM_FILE_SENT
     except ValueError:
         # A multipart body without a usable boundary.
         return FORM_NOT_READABLE

@@ -37,6 +37,7 @@ FORM_NUL = "A field of the form contains a NUL character."
 FORM_CONTROL = "A field of the form contains a control character."
 FORM_NOT_READABLE = "The form could not be read."
 FORM_NOT_UTF8_CHARSET = "The form was not sent as UTF-8 text."
+FORM_FILE = "This form does not take files."
 
 
 @pytest.fixture
@@ -446,3 +447,27 @@ def test_a_body_larger_than_any_form_is_refused_before_it_is_read(webtest_app, d
     assert response.status_int == 413
     assert "larger than 1024 KiB" in response.text
     assert "Too much data" in response.text
+
+
+@pytest.mark.parametrize(
+    "address", ["/manage/projects/", "/account/verify-email/", "/account/verify-organization-role/"]
+)
+def test_a_file_sent_where_a_form_expects_text_is_refused_and_changes_nothing(
+    webtest_app, db_session, member, address
+):
+    log_in(webtest_app, member)
+    token = _csrf_token(webtest_app).encode()
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token + b"\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="name"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nfine-name\r\n--B--\r\n"
+    )
+    response = webtest_app.request(
+        address,
+        method="POST",
+        body=body,
+        content_type="multipart/form-data; boundary=B",
+        expect_errors=True,
+    )
+    _assert_refused(response, FORM_FILE)
+    assert _count(db_session, "projects") == 0
