@@ -78,5 +78,5 @@ deps: | $(UV)  ## Re-lock requirements/*.txt from pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes --quiet --custom-compile-command "make deps" -o requirements/dev.txt
 
 clean:  ## Remove the virtualenv and all local state (database files, captured mail)
-	rm -rf $(VENV) $(STATE) .pytest_cache .ruff_cache .coverage .coverage.*
+	rm -rf $(VENV) $(STATE) .pytest_cache .ruff_cache .hypothesis .coverage .coverage.*
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
