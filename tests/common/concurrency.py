@@ -57,8 +57,11 @@ def committed_database(server_url: str, migrated_template: str) -> Iterator[Engi
     drop_database(url)
 
 
-def wait_until_blocked(engine: Engine, timeout: float = 10.0) -> None:
-    """Until some other connection waits on a lock."""
+def wait_until_blocked(
+    engine: Engine, thread: threading.Thread | None = None, timeout: float = 10.0
+) -> bool:
+    """Until some other connection waits on a lock (True), or ``thread`` has ended without
+    having waited (False: a missing lock shows this way). Fails the test after ``timeout``."""
     deadline = time.monotonic() + timeout
     with engine.connect() as probe:
         while time.monotonic() < deadline:
@@ -69,7 +72,10 @@ def wait_until_blocked(engine: Engine, timeout: float = 10.0) -> None:
                 )
             ).scalar()
             if waiting:
-                return
+                return True
+            if thread is not None and not thread.is_alive():
+                return False
+            # pg_stat_activity is read once per transaction; a new one sees it anew.
             probe.rollback()
             time.sleep(0.02)
     raise AssertionError("the second request never waited for the first")

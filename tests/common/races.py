@@ -7,15 +7,13 @@ refused. Each outcome is handed back; the test then judges the committed end sta
 """
 
 import dataclasses
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from tests.common.concurrency import in_thread
+from tests.common.concurrency import in_thread, wait_until_blocked
 
 # Long enough for a slow machine, short enough that a lock nobody releases fails the test
 # instead of hanging it.
@@ -41,29 +39,6 @@ def bounded_session(engine: Engine) -> Session:
     return session
 
 
-def wait_until_blocked_or_finished(
-    engine: Engine, thread: threading.Thread, timeout: float = 10.0
-) -> bool:
-    """Until some other connection waits on a lock (True) or ``thread`` ends without having
-    waited (False)."""
-    deadline = time.monotonic() + timeout
-    with engine.connect() as probe:
-        while time.monotonic() < deadline:
-            waiting = probe.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar()
-            if waiting:
-                return True
-            if not thread.is_alive():
-                return False
-            probe.rollback()
-            time.sleep(0.02)
-    raise AssertionError("the second request neither waited nor finished")
-
-
 def race(
     engine: Engine,
     first: Callable[[Session], Any],
@@ -82,7 +57,7 @@ def race(
             return outcome
 
         thread, handed_back = in_thread(run_second)
-        wait_until_blocked_or_finished(engine, thread)
+        wait_until_blocked(engine, thread)
         first_session.commit()
         thread.join(timeout=JOIN_TIMEOUT)
         if thread.is_alive():
