@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 # Every table of the public schema, whatever migrations (or a test) have added.
@@ -41,12 +41,13 @@ class TableSnapshot:
         }
 
 
-def table_snapshot(db: Session) -> TableSnapshot:
+def table_snapshot(db: Session | Connection) -> TableSnapshot:
     """The rows ``db``'s connection sees now (the test's transaction, requests' commits in it)."""
     names = db.scalars(_TABLES).all()
-    quote = db.connection().dialect.identifier_preparer.quote
     union = " UNION ALL ".join(
-        _ONE_TABLE.format(name="'" + name.replace("'", "''") + "'", table=quote(name))
+        _ONE_TABLE.format(
+            name="'" + name.replace("'", "''") + "'", table='"' + name.replace('"', '""') + '"'
+        )
         for name in names
     )
     result = db.execute(text(union)).all() if names else []
