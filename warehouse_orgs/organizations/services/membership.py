@@ -353,7 +353,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         ).one_or_none()
         if invitation is None:
             raise InvitationRefused("This invitation link is not valid.")
-        return self._live(invitation, user)
+        return self._live(invitation, user, lock=False)
 
     def invitation_for_invitee(self, invitation_id: Any, user: User) -> OrganizationInvitation:
         key = as_uuid(invitation_id)
@@ -368,11 +368,15 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         )
         if invitation is None:
             raise InvitationRefused("There is no such invitation.")
-        return self._live(invitation, user)
+        return self._live(invitation, user, lock=False)
 
-    def _live(self, invitation: OrganizationInvitation, user: User) -> OrganizationInvitation:
-        """Lock the invitation and check it can still be answered by ``user``."""
-        invitation = lock_invitation(self.db, invitation)
+    def _live(
+        self, invitation: OrganizationInvitation, user: User, *, lock: bool = True
+    ) -> OrganizationInvitation:
+        """Check the invitation can still be answered by ``user``; with ``lock`` (answering
+        it, not just showing it), lock it first and judge it as committed now."""
+        if lock:
+            invitation = lock_invitation(self.db, invitation)
         if invitation.user_id != user.id:
             raise InvitationRefused("This invitation is for another account.")
         if invitation.is_expired_at(_now()):
