@@ -4,7 +4,7 @@ from typing import Any
 import wtforms
 from wtforms import validators
 
-from warehouse_orgs.accounts.interfaces import IUserService
+from warehouse_orgs.accounts.interfaces import EMAIL_TAKEN, USERNAME_TAKEN, IUserService
 from warehouse_orgs.accounts.models import (
     EMAIL_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -64,7 +64,7 @@ class UserServiceForm(Form):
 
     def refuse_taken_email(self, field: wtforms.Field) -> None:
         if self.user_service.get_user_by_email(field.data) is not None:
-            raise validators.ValidationError("This address is already used by an account.")
+            raise validators.ValidationError(EMAIL_TAKEN)
 
 
 class RegistrationForm(UserServiceForm):
@@ -81,7 +81,7 @@ class RegistrationForm(UserServiceForm):
                 "number."
             )
         if self.user_service.get_user_by_username(field.data) is not None:
-            raise validators.ValidationError("This username is already taken. Choose another.")
+            raise validators.ValidationError(USERNAME_TAKEN)
 
     validate_email = UserServiceForm.refuse_taken_email
 

@@ -8,6 +8,19 @@ if TYPE_CHECKING:
     from warehouse_orgs.accounts.models import Email, User
 
 
+USERNAME_TAKEN = "This username is already taken. Choose another."
+EMAIL_TAKEN = "This address is already used by an account."
+
+
+class NameOrAddressTaken(Exception):
+    """Another account took the username or address a moment ago (the form checked first);
+    ``field`` names which, and the message is the form's own."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class IUserService(Interface):
     def get_user(user_id: "uuid.UUID | str") -> "User | None":
         """The user with this id, emails loaded, or None."""

@@ -18,8 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
-from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
+from warehouse_orgs.accounts.interfaces import (
+    EMAIL_TAKEN,
+    USERNAME_TAKEN,
+    ITokenService,
+    IUserService,
+    NameOrAddressTaken,
+)
 from warehouse_orgs.accounts.models import STAFF_FLAGS, Email, RecoveryCode, User
+from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.ownership import broke_owner_rule, owner_rule_message
@@ -31,6 +38,9 @@ PASSWORD_HASHER = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, para
 RECOVERY_CODE_COUNT = 8
 TOTP_DIGITS = 6
 TOTP_INTERVAL = 30
+# The database's names for the constraints behind "taken".
+USERNAME_CONSTRAINT = "users_username_key"
+EMAIL_CONSTRAINT = "user_emails_email_key"
 
 
 class LastAdminRefused(Exception):
@@ -130,8 +140,14 @@ class DatabaseUserService(RequestDatabaseService):
     def create_user(self, username: str, name: str, password: str, email: str) -> User:
         user = User(username=username, name=name, password=hash_secret(password))
         user.emails.append(Email(email=email, primary=True, verified=False))
-        self.db.add(user)
-        self.db.flush()
+        insert_or_refuse(
+            self.db,
+            user,
+            {
+                USERNAME_CONSTRAINT: NameOrAddressTaken("username", USERNAME_TAKEN),
+                EMAIL_CONSTRAINT: NameOrAddressTaken("email", EMAIL_TAKEN),
+            },
+        )
         user.record_event(EventTag.AccountCreate, self.request, {"username": username})
         return user
 
@@ -156,9 +172,11 @@ class DatabaseUserService(RequestDatabaseService):
 
     # Emails
     def add_email(self, user: User, email: str) -> Email:
-        address = Email(email=email, primary=False, verified=False)
-        user.emails.append(address)
-        self.db.flush()
+        address = Email(user_id=user.id, email=email, primary=False, verified=False)
+        insert_or_refuse(
+            self.db, address, {EMAIL_CONSTRAINT: NameOrAddressTaken("email", EMAIL_TAKEN)}
+        )
+        self.db.expire(user, ["emails"])
         user.record_event(EventTag.AccountEmailAdd, self.request, {"email": email})
         return address
 

@@ -16,7 +16,7 @@ from warehouse_orgs.accounts.forms import (
     RegistrationForm,
     TwoFactorForm,
 )
-from warehouse_orgs.accounts.interfaces import ITokenService, IUserService
+from warehouse_orgs.accounts.interfaces import ITokenService, IUserService, NameOrAddressTaken
 from warehouse_orgs.accounts.models import Email, User
 from warehouse_orgs.accounts.security_policy import refresh_authentication
 from warehouse_orgs.accounts.services import TokenError, TokenExpired, spend_password_check
@@ -88,9 +88,16 @@ class RegisterViews:
         form = RegistrationForm(self.request.POST, user_service=self.user_service)
         if not form.validate():
             return _form_error(self.request, form=form)
-        user = self.user_service.create_user(
-            form.username.data, form.full_name.data or "", form.new_password.data, form.email.data
-        )
+        try:
+            user = self.user_service.create_user(
+                form.username.data,
+                form.full_name.data or "",
+                form.new_password.data,
+                form.email.data,
+            )
+        except NameOrAddressTaken as taken:
+            form[taken.field].errors = [str(taken)]
+            return _form_error(self.request, 409, form=form)
         send_verification_email(self.request, user.primary_email)
         _login(self.request, user, two_factor_method=None)
         self.request.session.flash(

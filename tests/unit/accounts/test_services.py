@@ -3,6 +3,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tests.common.db.accounts import EmailFactory, UserFactory, totp_code
+from warehouse_orgs.accounts.interfaces import NameOrAddressTaken
 from warehouse_orgs.accounts.models import Email, User
 from warehouse_orgs.accounts.services import DatabaseUserService, LastAdminRefused
 from warehouse_orgs.events.tags import EventTag
@@ -39,8 +40,10 @@ def test_create_user_makes_an_unverified_primary_email_and_an_event(service):
 
 def test_usernames_are_unique_ignoring_case_in_the_database(service):
     service.create_user("Ada", "", "pw pw pw pw", "a1@example.com")
-    with pytest.raises(IntegrityError):
+    # The database refuses it; the service answers with the form's own words.
+    with pytest.raises(NameOrAddressTaken, match="already taken") as refused:
         service.create_user("ada", "", "pw pw pw pw", "a2@example.com")
+    assert isinstance(refused.value.__cause__, IntegrityError)
 
 
 def test_the_database_refuses_a_malformed_username(service):

@@ -20,7 +20,7 @@ from warehouse_orgs.accounts.forms import (
     SaveAccountForm,
     TwoFactorForm,
 )
-from warehouse_orgs.accounts.interfaces import IUserService
+from warehouse_orgs.accounts.interfaces import IUserService, NameOrAddressTaken
 from warehouse_orgs.accounts.models import Email, User
 from warehouse_orgs.accounts.security_policy import refresh_authentication
 from warehouse_orgs.accounts.services import (
@@ -139,7 +139,11 @@ class AccountPage:
         form = AddEmailForm(self.request.POST, user_service=self.user_service)
         if not form.validate():
             return self.page(400, add_email_form=form)
-        email = self.user_service.add_email(self.user, form.email.data)
+        try:
+            email = self.user_service.add_email(self.user, form.email.data)
+        except NameOrAddressTaken as taken:
+            form.email.errors = [str(taken)]
+            return self.page(409, add_email_form=form)
         send_verification_email(self.request, email)
         return self.done(f"We sent a verification link to {email.email}.")
 
