@@ -20,7 +20,7 @@ have. The page says in words that nothing has been done yet.
 import datetime
 from typing import Any
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPRequestEntityTooLarge, HTTPSeeOther
+from pyramid.httpexceptions import HTTPRequestEntityTooLarge, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
@@ -51,12 +51,8 @@ def is_secret_field(name: str) -> bool:
 
 def carried_fields(request: Request) -> list[tuple[str, str]]:
     """The submitted fields the password step writes back, in order, repeated keys kept."""
+    # Every value is text: request_validation refuses a file before any view runs.
     fields = [(name, value) for name, value in request.POST.items() if not is_secret_field(name)]
-    if any(not isinstance(value, str) for _, value in fields):
-        raise HTTPBadRequest(
-            "A file cannot be kept through the password step. Confirm your password at "
-            "/account/reauthenticate/ first, then send the form again."
-        )
     size = sum(len(name) + len(value) for name, value in fields)
     if len(fields) > MAX_CARRIED_FIELDS or size > MAX_CARRIED_CHARACTERS:
         raise HTTPRequestEntityTooLarge(

@@ -415,14 +415,18 @@ class OrganizationDetailPage:
         role_name = OrganizationRoleType(form.role_name.data)
         if role_name == role.role_name:
             return self.done(f"{role.user.username} is already {role_name}.")
-        old_role = role.role_name
         try:
-            self.membership.change_role(role, role_name, tag=EventTag.AdminOrganizationRoleChange)
+            old_role = self.membership.change_role(
+                role, role_name, tag=EventTag.AdminOrganizationRoleChange
+            )
         except MEMBERSHIP_REFUSALS as refusal:
             # LastOwnerRefused among them: nothing this request did is kept.
             self.request.tm.doom()
             form.role_name.errors = [str(refusal)]
             return self.page(409, **failed)
+        if old_role is None:
+            # Another request made the same change a moment ago.
+            return self.done(f"{role.user.username} is already {role_name}.")
         email_user(
             self.request,
             "organization-member-role-changed",

@@ -129,14 +129,14 @@ class OrganizationPeoplePage(OrganizationPage):
             return self.page(
                 400, error="You cannot change your own Owner role; ask another Owner to do it."
             )
-        old_role = role.role_name
         try:
-            self.membership.change_role(role, new_role)
+            # The role as it was under the lock, or None when it already was new_role.
+            old_role = self.membership.change_role(role, new_role)
         except LastOwnerRefused as refusal:
             return self.page(409, error=str(refusal))
         except OrganizationError as refusal:
             return self.page(400, error=str(refusal))
-        if old_role != new_role:
+        if old_role is not None:
             context = {"member": user.username, "role": str(new_role), "old_role": old_role}
             email_user(
                 self.request,

@@ -35,7 +35,7 @@ from warehouse_orgs.organizations.models import (
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services.organizations import as_uuid
-from warehouse_orgs.ownership import lock_rows
+from warehouse_orgs.ownership import lock_rows, reload_for_update
 
 MAX_UNDECIDED_APPLICATIONS = 3
 STATUS_WORDS = {
@@ -200,7 +200,7 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
         # One ordered lock over the application and its competitors: two approvals for the
         # same name cannot deadlock, and an applicant cannot withdraw or edit halfway through.
         lock_applications(self.db, [application.id, *competing_ids])
-        application = lock_application(self.db, application)
+        application = reload_for_update(self.db, OrganizationApplication, application.id)
         self._require_undecided(application)
         organization = self._create_organization(application)
         self.db.add(
