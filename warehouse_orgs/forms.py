@@ -10,8 +10,10 @@ come from our page; refusing it here means no view meets a field whose data is N
 the field says it may be left out (validators.Optional(), a checkbox, a radio group).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 import wtforms
 from wtforms import validators
 
@@ -68,8 +70,14 @@ class Form(wtforms.Form):
     # Filters read from a query string set this: a filter not given takes its default.
     fields_may_be_absent = False
 
-    def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
+    def __init__(self, formdata: Any = None, *, html_id_prefix: str = "", **kwargs: Any) -> None:
+        """``html_id_prefix`` keeps element ids apart when one page shows two forms with a
+        field of the same name; the posted names stay the same."""
         super().__init__(formdata, **kwargs)
+        if html_id_prefix:
+            for field in self:
+                field.id = f"{html_id_prefix}-{field.name}"
+                field.label.field_id = field.id
 
     def validate(self, extra_validators: Any = None) -> bool:
         # These come before every other check: a validator that looks a value up must not meet
@@ -124,3 +132,33 @@ def password_confirm_field() -> wtforms.PasswordField:
             validators.EqualTo("new_password", message="The two passwords do not match."),
         ],
     )
+
+
+@dataclass(frozen=True)
+class ErrorSummaryEntry:
+    """One line of the summary at the top of a page whose form was refused."""
+
+    message: str
+    # The element the line links to; None for an error about the form as a whole.
+    field_id: str | None = None
+    field_label: str | None = None
+
+
+@jinja2.pass_context
+def error_summary(context: jinja2.runtime.Context) -> list[ErrorSummaryEntry]:
+    """Every error of every refused form the page was given, in field order.
+
+    The base layout shows these above the page's content and marks the title, so a refused
+    form is noticed even when its fields are far down the page; views need do nothing more
+    than hand the refused form to the template, as they already do.
+    """
+    entries: list[ErrorSummaryEntry] = []
+    for value in context.get_all().values():
+        if not isinstance(value, wtforms.Form) or not value.errors:
+            continue
+        for message in value.form_errors:
+            entries.append(ErrorSummaryEntry(str(message)))
+        for field in value:
+            for message in field.errors:
+                entries.append(ErrorSummaryEntry(str(message), field.id, str(field.label.text)))
+    return entries

@@ -2,6 +2,8 @@
 
 from pyramid.config import Configurator
 
+from warehouse_orgs.forms import error_summary
+from warehouse_orgs.labels import label
 from warehouse_orgs.paths import TEMPLATES_DIR
 
 
@@ -14,6 +16,8 @@ def includeme(config: Configurator) -> None:
         environment.globals["site_environment"] = str(
             config.registry.settings["warehouse_orgs.env"]
         )
+        environment.globals["error_summary"] = error_summary
+        environment.filters["label"] = label
 
     # The environment exists only once pyramid_jinja2's own actions have run.
     config.action(None, add_globals, order=999)

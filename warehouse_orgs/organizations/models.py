@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.db import Model
 from warehouse_orgs.events.models import HasEvents
+from warehouse_orgs.labels import LabelledEnum
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS, OrganizationRoleType
 
 if TYPE_CHECKING:
@@ -56,13 +57,13 @@ class OrganizationType(enum.StrEnum):
     Company = "Company"
 
 
-class OrganizationApplicationStatus(enum.StrEnum):
-    Submitted = "submitted"
-    MoreInformationNeeded = "moreinformationneeded"
-    Deferred = "deferred"
-    Approved = "approved"
-    Declined = "declined"
-    Withdrawn = "withdrawn"
+class OrganizationApplicationStatus(LabelledEnum):
+    Submitted = ("submitted", "Waiting for review")
+    MoreInformationNeeded = ("moreinformationneeded", "More information needed")
+    Deferred = ("deferred", "Deferred")
+    Approved = ("approved", "Approved")
+    Declined = ("declined", "Declined")
+    Withdrawn = ("withdrawn", "Withdrawn")
 
 
 # Applications still waiting for a decision; they count against the per-user limit and hold
@@ -84,12 +85,12 @@ class OrganizationMembershipSize(enum.StrEnum):
     Huge = "100+"
 
 
-class OrganizationInvitationStatus(enum.StrEnum):
-    Pending = "pending"
-    Accepted = "accepted"
-    Declined = "declined"
-    Revoked = "revoked"
-    Expired = "expired"
+class OrganizationInvitationStatus(LabelledEnum):
+    Pending = ("pending", "Pending")
+    Accepted = ("accepted", "Accepted")
+    Declined = ("declined", "Declined")
+    Revoked = ("revoked", "Revoked")
+    Expired = ("expired", "Expired")
 
 
 class OrganizationDetails:
@@ -240,10 +241,10 @@ class OrganizationApplication(OrganizationDetails, HasEvents, Model):
         ]
 
 
-class ApplicationMessageKind(enum.StrEnum):
-    Question = "question"  # staff ask the applicant
-    Answer = "answer"  # the applicant answers a question
-    Note = "note"  # staff only; never shown to the applicant
+class ApplicationMessageKind(LabelledEnum):
+    Question = ("question", "Question from PyPI")  # staff ask the applicant
+    Answer = ("answer", "Answer")  # the applicant answers a question
+    Note = ("note", "Internal note")  # staff only; never shown to the applicant
 
 
 class OrganizationApplicationMessage(Model):
