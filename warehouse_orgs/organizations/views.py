@@ -17,6 +17,7 @@ from pyramid.view import view_config
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.organizations.models import Organization, OrganizationProject
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number
@@ -66,20 +67,35 @@ def _project_summary(request: Request, organization: Organization, number: int) 
     ).one()
 
 
-def _viewer(request: Request) -> tuple[Any, ...]:
-    """What the page's header shows of the visitor: a signed-in copy carries their name, the
-    staff link and the log-out form's CSRF token, so it has a tag of its own."""
+def _may_manage(request: Request, organization: Organization) -> bool:
+    """Members get a link to the organization's own pages; the ACL reads the roles the page
+    loads anyway for its member count."""
+    if request.user is None:
+        return False
+    return bool(request.has_permission(Permissions.OrganizationsRead, organization))
+
+
+def _viewer(request: Request, organization: Organization) -> tuple[Any, ...]:
+    """What the page shows of the visitor: a signed-in copy carries their name, the staff
+    link, the log-out form's CSRF token and, for members, the Manage link, so it has a tag of
+    its own."""
     user = request.user
     if user is None:
         return ("anonymous",)
-    return (user.id, user.username, user.is_staff, request.csrf_token())
+    return (
+        user.id,
+        user.username,
+        user.is_staff,
+        request.csrf_token(),
+        _may_manage(request, organization),
+    )
 
 
 def _etag(
     organization: Organization, request: Request, number: int, total: int, digest: str
 ) -> str:
     parts = (
-        _templates_digest(), *_viewer(request),
+        _templates_digest(), *_viewer(request, organization),
         organization.id, organization.name, organization.display_name, organization.orgtype,
         organization.link_url, organization.description, organization.created.isoformat(),
         len(organization.roles), number, total, digest,
@@ -126,6 +142,7 @@ def organization_profile(organization: Organization, request: Request) -> Any:
     return {
         "organization": organization,
         "member_count": len(organization.roles),
+        "may_manage": _may_manage(request, organization),
         "projects": Page(
             items=list(rows), number=number, size=DEFAULT_PAGE_SIZE, total=summary.total
         ),

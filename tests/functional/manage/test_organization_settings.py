@@ -63,6 +63,7 @@ def test_owner_edits_the_details_and_owners_are_told(app, db_session, outbox, or
     form["link_url"] = "https://acme.example.org/"
     form["description"] = "Now with more tools."
     form["orgtype"] = "Company"
+    form["confirm_company"] = True
     page = form.submit(status=303).follow()
     assert "The details are saved." in _flash(page)
     saved = _organization(db_session)
@@ -100,11 +101,40 @@ def test_bad_details_are_refused_beside_the_field(app, db_session, field, value,
     assert _organization(db_session).display_name == "Acme"
 
 
+def test_becoming_a_company_spells_out_the_cost_and_needs_a_tick(
+    app, db_session, outbox, organization
+):
+    page = app.get(SETTINGS)
+    warning = page.html.find(id="company-consequences").get_text(" ", strip=True)
+    assert "pays for each member every month" in warning
+    assert "never become a Community organization again" in warning
+    form = page.forms["organization-details-form"]
+    form["orgtype"] = "Company"
+    response = form.submit(status=400)
+    assert "Tick this box to confirm the change to Company." in field_error(
+        response, "confirm_company"
+    )
+    assert response.html.title.get_text().startswith("Error: ")
+    summary = response.html.find(id="error-summary")
+    assert summary.find("a", href="#confirm_company") is not None
+    assert _organization(db_session).orgtype == "Community"
+    assert outbox.messages() == []
+
+
+def test_other_changes_need_no_tick(app, db_session, organization):
+    form = app.get(SETTINGS).forms["organization-details-form"]
+    form["description"] = "Still free."
+    form.submit(status=303)
+    assert _organization(db_session).description == "Still free."
+
+
 def test_a_company_never_becomes_a_community(app, db_session, organization):
     organization.orgtype = "Company"
     db_session.flush()
     page = app.get(SETTINGS)
-    assert [o[0] for o in page.forms["organization-details-form"]["orgtype"].options] == ["Company"]
+    # Nothing to choose: the type is stated, not offered.
+    assert page.html.find("select", attrs={"name": "orgtype"}) is None
+    assert "A Company organization stays one." in page.html.find(id="details-heading").parent.text
     token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
     response = app.post(
         SETTINGS,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.manage.organization_forms import (
+    COMPANY_CONSEQUENCES,
     DeleteOrganizationForm,
     OrganizationDetailsForm,
 )
@@ -50,6 +51,7 @@ class OrganizationSettingsPage(OrganizationPage):
             details_form=details_form or self.details_form(),
             delete_form=delete_form or DeleteOrganizationForm(),
             project_count=self.project_count(),
+            company_consequences=COMPANY_CONSEQUENCES,
         )
 
     @view_config(request_method="GET", permission=Permissions.OrganizationsRead)
