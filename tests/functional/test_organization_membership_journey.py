@@ -75,7 +75,9 @@ def test_apply_approve_invite_accept_change_leave_delete(webtest_app, db_session
     form.submit(status=303)
 
     # They leave.
-    bobs.get(PEOPLE).forms[f"remove-role-{_role_id(db_session, 'bob')}"].submit(status=303)
+    form = bobs.get(PEOPLE).forms[f"remove-role-{_role_id(db_session, 'bob')}"]
+    form["confirm_name"] = "acme"
+    form.submit(status=303)
 
     assert event_tags(db_session, organization)[-4:] == [
         EventTag.OrganizationRoleInvite,

@@ -253,6 +253,14 @@ def own_email_id(w: Seat, *, verified: bool) -> Visit:
     return Visit({"email_id": str(email.id)})
 
 
+def own_email_removal(w: Seat) -> Visit:
+    """The removal's second button sends the address back (templates/_confirm.html)."""
+    if w.user is None:
+        return Visit({"email_id": str(uuid.uuid4()), "confirm_email": "nobody@example.com"})
+    email = EmailFactory.create(user=w.user, primary=False, verified=True)
+    return Visit({"email_id": str(email.id), "confirm_email": email.email})
+
+
 def provision_totp(w: Seat) -> Visit:
     if w.user is None or w.principal.two_factor:
         return Visit(
@@ -314,8 +322,9 @@ def answer_invitation(w: Seat, **extra: str) -> Visit:
 
 def own_role_or_someone_elses(w: Seat) -> Visit:
     """Leaving: one's own role; a person with no role asks to remove someone else's."""
-    role = w.own_role or w.member
-    return Visit({"role_id": str(role.id)})
+    if w.own_role is not None:
+        return Visit({"role_id": str(w.own_role.id), "confirm_name": w.organization.name})
+    return Visit({"role_id": str(w.member.id), "confirm_username": w.member.user.username})
 
 
 def invite(w: Seat) -> Visit:
@@ -385,7 +394,7 @@ ROUTES: dict[str, Route] = {
         ACCOUNT, lambda w: own_email_id(w, verified=True), "set_primary", "manage.account"
     ),
     "manage.account.email.delete": action(
-        ACCOUNT, lambda w: own_email_id(w, verified=True), "delete_email", "manage.account"
+        ACCOUNT, own_email_removal, "delete_email", "manage.account"
     ),
     "manage.account.totp_provision": Route(ACCOUNT, posts={"confirm": (ACCOUNT, provision_totp)}),
     "manage.account.totp_remove": action(
@@ -435,7 +444,12 @@ ROUTES: dict[str, Route] = {
     ),
     "manage.project.roles.delete": action(
         PROJECT_WRITE,
-        lambda w: Visit({"role_id": str(w.collaborator.id)}),
+        lambda w: Visit(
+            {
+                "role_id": str(w.collaborator.id),
+                "confirm_username": w.collaborator.user.username,
+            }
+        ),
         "remove",
         "manage.project.roles",
     ),
@@ -468,7 +482,12 @@ ROUTES: dict[str, Route] = {
     ),
     "manage.organization.revoke_invite": action(
         ORGANIZATION_MANAGE,
-        lambda w: Visit({"invitation_id": str(w.invitation.id)}),
+        lambda w: Visit(
+            {
+                "invitation_id": str(w.invitation.id),
+                "confirm_username": w.invitation.user.username,
+            }
+        ),
         "revoke",
         "manage.organization.roles",
     ),
@@ -485,7 +504,9 @@ ROUTES: dict[str, Route] = {
             "remove": (org(P.OrganizationsRoleRemove), own_role_or_someone_elses),
             "remove:someone else": (
                 ORGANIZATION_MANAGE,
-                lambda w: Visit({"role_id": str(w.member.id)}),
+                lambda w: Visit(
+                    {"role_id": str(w.member.id), "confirm_username": w.member.user.username}
+                ),
             ),
         },
     ),

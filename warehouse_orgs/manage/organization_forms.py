@@ -4,8 +4,11 @@ from typing import Any
 
 import wtforms
 from wtforms import validators
+from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.forms import username_field
+from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.confirmation import confirmation_field
 from warehouse_orgs.forms import Form, bounded
 from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
 from warehouse_orgs.organizations.models import (
@@ -16,6 +19,8 @@ from warehouse_orgs.organizations.models import (
 # A UUID's text form.
 ID_LENGTH = 36
 DECLINE_MESSAGE_MAX_LENGTH = 400
+# The empty first choice of a role picker: no role is chosen for anyone until they choose one.
+NO_ROLE_CHOICE = SelectChoice("", "Choose a role")
 
 
 def _strip(value: object) -> object:
@@ -71,7 +76,8 @@ class InviteMemberForm(Form):
 
     def __init__(self, formdata: Any = None, *, orgtype: str, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
-        self.role_name.choices = role_choices(orgtype)
+        # InputRequired refuses the empty choice with "Choose a role." beside the picker.
+        self.role_name.choices = [NO_ROLE_CHOICE, *role_choices(orgtype)]
 
 
 class ChangeMemberRoleForm(Form):
@@ -88,11 +94,20 @@ class ChangeMemberRoleForm(Form):
 
 
 class RemoveMemberForm(Form):
+    """Removing someone asks for their username; leaving asks for the organization's name.
+    Which one applies is known only once the role is found, so the view checks it."""
+
     role_id = _id_field("Choose a member.")
+    confirm_username = confirmation_field("Their username", USERNAME_MAX_LENGTH)
+    confirm_name = confirmation_field("Organization name", NAME_MAX_LENGTH)
 
 
 class InvitationForm(Form):
     invitation_id = _id_field("Choose an invitation.")
+
+
+class RevokeInvitationForm(InvitationForm):
+    confirm_username = confirmation_field("Their username", USERNAME_MAX_LENGTH)
 
 
 class DeclineInvitationForm(Form):

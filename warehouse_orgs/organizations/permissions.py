@@ -52,7 +52,7 @@ ROLE_PERMISSIONS: dict[OrganizationRoleType, tuple[Permissions, ...]] = {
 
 # How the people page names each permission, in the order it lists them.
 PERMISSION_LABELS: dict[Permissions, str] = {
-    P.OrganizationsRead: "See the organization's settings, people and projects",
+    P.OrganizationsRead: "See the organization's settings and people",
     P.OrganizationsRoleRemove: "Leave the organization",
     P.OrganizationsManage: "Invite and remove people, change settings, delete",
     P.OrganizationTeamsManage: "Create and manage teams",
@@ -60,3 +60,22 @@ PERMISSION_LABELS: dict[Permissions, str] = {
     P.OrganizationProjectsAdd: "Add projects",
     P.OrganizationProjectsRemove: "Remove projects",
 }
+
+# The permissions whose pages exist, so the people page may promise them. Teams, projects and
+# billing add their permissions here when their pages land; until then a row saying "Yes"
+# would send people looking for a page that is not there.
+PERMISSIONS_WITH_PAGES: frozenset[Permissions] = frozenset(
+    {P.OrganizationsRead, P.OrganizationsRoleRemove, P.OrganizationsManage}
+)
+# Only a Company organization pays, so a Community one never shows billing.
+COMPANY_ONLY_PERMISSIONS: frozenset[Permissions] = frozenset({P.OrganizationsBillingManage})
+
+
+def permissions_shown(orgtype: str) -> dict[Permissions, str]:
+    """The rows of the people page's "What each role may do" table for this organization."""
+    return {
+        permission: label
+        for permission, label in PERMISSION_LABELS.items()
+        if permission in PERMISSIONS_WITH_PAGES
+        and (orgtype == "Company" or permission not in COMPANY_ONLY_PERMISSIONS)
+    }

@@ -4,8 +4,11 @@ import re
 
 import wtforms
 from wtforms import validators
+from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.forms import username_field
+from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.confirmation import confirmation_field
 from warehouse_orgs.forms import Form, bounded
 from warehouse_orgs.packaging.models import (
     PROJECT_NAME_MAX_LENGTH,
@@ -22,10 +25,15 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def role_name_field() -> wtforms.SelectField:
+def role_name_field(*, chosen_by_default: bool = True) -> wtforms.SelectField:
+    """A new collaborator's picker starts empty (``chosen_by_default=False``), so nobody becomes
+    an Owner because the first option was left as it was."""
+    choices: list[str | SelectChoice] = list(ROLE_CHOICES)
+    if not chosen_by_default:
+        choices.insert(0, SelectChoice("", "Choose a role"))
     return wtforms.SelectField(
         "Role",
-        choices=ROLE_CHOICES,
+        choices=choices,
         validators=[validators.InputRequired(message="Choose a role.")],
         validate_choice=True,
     )
@@ -71,7 +79,7 @@ class DeleteProjectForm(Form):
 
 class AddRoleForm(Form):
     username = username_field()
-    role_name = role_name_field()
+    role_name = role_name_field(chosen_by_default=False)
 
 
 class ChangeRoleForm(Form):
@@ -81,3 +89,4 @@ class ChangeRoleForm(Form):
 
 class RemoveRoleForm(Form):
     role_id = role_id_field()
+    confirm_username = confirmation_field("Their username", USERNAME_MAX_LENGTH)

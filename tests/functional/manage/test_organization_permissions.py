@@ -135,7 +135,7 @@ def test_only_owners_remove_someone_else(webtest_app, db_session, organization, 
     log_in(webtest_app, _user(db_session, kind))
     response = webtest_app.post(
         BASE + "people/delete/",
-        {"role_id": str(role.id), "csrf_token": _csrf(webtest_app)},
+        {"role_id": str(role.id), "confirm_username": "target", "csrf_token": _csrf(webtest_app)},
         expect_errors=True,
     )
     assert response.status_int == (303 if kind == "Owner" else 403)

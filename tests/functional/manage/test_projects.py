@@ -133,7 +133,9 @@ def test_adding_changing_and_removing_a_collaborator(app, db_session, project):
     assert "bob's role on sampleproject is now Owner." in _flash(page)
     assert _roles(db_session, project) == [("bob", OWNER), ("owner", OWNER)]
 
-    page = page.forms[f"remove-role-{bob_role}"].submit(status=303).follow()
+    form = page.forms[f"remove-role-{bob_role}"]
+    form["confirm_username"] = "bob"
+    page = form.submit(status=303).follow()
     assert "bob is removed from sampleproject." in _flash(page)
     assert _roles(db_session, project) == [("owner", OWNER)]
 
@@ -161,6 +163,7 @@ def test_only_verified_accounts_without_a_role_can_be_added(app, db_session, pro
     for username, status, error in cases:
         form = app.get("/manage/project/sampleproject/collaboration/").forms["add-role-form"]
         form["username"] = username
+        form["role_name"] = "Maintainer"
         response = form.submit(status=status)
         assert field_error(response, "username").startswith(error)
     assert _roles(db_session, project) == [("already", MAINTAINER), ("owner", OWNER)]
@@ -177,7 +180,14 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(app, db_session, proj
     message = "owner is the only Owner of this project. Make someone else an Owner before you"
     assert f"{message} change their role." in main_text(refused)
 
-    refused = page.forms[f"remove-role-{own_role}"].submit(status=409)
+    # Removing the only Owner is not offered; the reason stands in its place.
+    assert f"remove-role-{own_role}" not in page.forms
+    assert "You are the only Owner. Make someone else an Owner before you leave." in main_text(page)
+    refused = app.post(
+        "/manage/project/sampleproject/collaboration/delete/",
+        {"role_id": own_role, "confirm_username": "owner", "csrf_token": _csrf_token(page)},
+        status=409,
+    )
     assert f"{message} remove them." in main_text(refused)
 
     assert _roles(db_session, project) == [("helper", MAINTAINER), ("owner", OWNER)]
@@ -188,7 +198,9 @@ def test_an_owner_who_removes_themselves_goes_back_to_their_projects(app, db_ses
     RoleFactory.create(project=project, user__username="heir", role_name=OWNER)
     page = app.get("/manage/project/sampleproject/collaboration/")
     own_role = _role_id(db_session, project, "owner")
-    done = page.forms[f"remove-role-{own_role}"].submit(status=303)
+    form = page.forms[f"remove-role-{own_role}"]
+    form["confirm_username"] = "owner"
+    done = form.submit(status=303)
     assert done.location == "http://localhost/manage/projects/"
     assert "You left sampleproject." in _flash(done.follow())
     assert _roles(db_session, project) == [("heir", OWNER)]

@@ -21,7 +21,7 @@ from warehouse_orgs.accounts.forms import (
     TwoFactorForm,
 )
 from warehouse_orgs.accounts.interfaces import IUserService, NameOrAddressTaken
-from warehouse_orgs.accounts.models import Email, User
+from warehouse_orgs.accounts.models import EMAIL_MAX_LENGTH, Email, User
 from warehouse_orgs.accounts.security_policy import refresh_authentication
 from warehouse_orgs.accounts.services import (
     AccountDeletionRefused,
@@ -30,6 +30,7 @@ from warehouse_orgs.accounts.services import (
 )
 from warehouse_orgs.accounts.views import send_verification_email
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.confirmation import confirmation_field, confirmed
 from warehouse_orgs.email import send_email
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
 
@@ -37,6 +38,17 @@ RECENT_EVENTS = 10
 TOTP_PROVISION_KEY = "totp.provision_secret"
 TOTP_ISSUER = "PyPI Organizations"
 MANAGE = Permissions.AccountManage
+
+
+class RemoveEmailForm(EmailChoiceForm):
+    """The second button of an address's removal sends the address back: a POST without it
+    (one click on an old page, or a forged form) removes nothing."""
+
+    confirm_email = confirmation_field("Confirm removal", EMAIL_MAX_LENGTH)
+
+
+def remove_email_form_id(email: Email) -> str:
+    return f"remove-email-{email.id}"
 
 
 def recent_events(request: Request, user: User, limit: int = RECENT_EVENTS) -> list[Any]:
@@ -77,6 +89,15 @@ class AccountPage:
             else 0,
             "deletion_blockers": self.user_service.deletion_blockers(self.user),
             "events": recent_events(self.request, self.user),
+            # Each address's removal form; a refused one as it was sent, its disclosure open.
+            "remove_email_forms": {
+                email.id: forms["remove_email_form"]
+                if forms.get("remove_email_id") == email.id
+                else RemoveEmailForm(html_id_prefix=remove_email_form_id(email))
+                for email in self.user.emails
+            },
+            # On its own too, so the error summary at the top of the page finds it.
+            "remove_email_form": forms.get("remove_email_form"),
         }
 
     def done(self, message: str, queue: str = "success") -> HTTPSeeOther:
@@ -184,6 +205,10 @@ class AccountPage:
             return self.done(
                 "Your primary address cannot be removed; make another primary first.", "error"
             )
+        form = RemoveEmailForm(self.request.POST, html_id_prefix=remove_email_form_id(email))
+        valid = form.validate()
+        if not (confirmed(form.confirm_email, email.email, typed=False) and valid):
+            return self.page(400, remove_email_form=form, remove_email_id=email.id)
         self.user_service.remove_email(self.user, email)
         return self.done(f"{email.email} is removed from your account.")
 

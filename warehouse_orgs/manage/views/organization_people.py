@@ -6,6 +6,7 @@ needs only OrganizationsRoleRemove, is checked in ``remove``.
 """
 
 import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
@@ -14,26 +15,69 @@ from pyramid.view import view_config, view_defaults
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.confirmation import confirmed
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.manage.organization_forms import (
     ChangeMemberRoleForm,
     InvitationForm,
     InviteMemberForm,
     RemoveMemberForm,
+    RevokeInvitationForm,
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, email_user
+from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import LastOwnerRefused, OrganizationError
-from warehouse_orgs.organizations.models import Organization, OrganizationInvitation
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationInvitation,
+    OrganizationRole,
+)
 from warehouse_orgs.organizations.permissions import (
-    PERMISSION_LABELS,
     ROLE_PERMISSIONS,
     OrganizationRoleType,
+    permissions_shown,
 )
 
 MANAGE = Permissions.OrganizationsManage
 PEOPLE = "manage.organization.roles"
 GONE = "That member or invitation is no longer here. Reload the page."
+SOLE_OWNER = "You are the only Owner. Make someone else an Owner before you leave."
+
+
+@dataclass
+class MemberRow:
+    """One line of the members table and what the person looking may do with it."""
+
+    role: OrganizationRole
+    is_me: bool
+    can_change: bool
+    can_remove: bool
+    can_leave: bool
+    # Why the person's own Leave is not offered, when it would be refused.
+    leave_refused: str | None
+    removal_form: RemoveMemberForm
+
+    @property
+    def has_actions(self) -> bool:
+        return self.can_change or self.can_remove or self.can_leave or bool(self.leave_refused)
+
+
+@dataclass
+class Refused:
+    """A removal whose confirmation was missing or wrong: its row's disclosure opens with the
+    form as it was sent, errors beside the field."""
+
+    form_id: str
+    form: RemoveMemberForm | RevokeInvitationForm = field(repr=False)
+
+
+def removal_form_id(role: OrganizationRole) -> str:
+    return f"remove-role-{role.id}"
+
+
+def revoke_form_id(invitation: OrganizationInvitation) -> str:
+    return f"revoke-invitation-{invitation.id}"
 
 
 def send_invitation_email(request: Request, invitation: OrganizationInvitation, token: str) -> None:
@@ -56,28 +100,81 @@ class OrganizationPeoplePage(OrganizationPage):
         self.user_service = request.find_service(IUserService)
 
     def page(
-        self, status: int = 200, invite_form: InviteMemberForm | None = None, error: str = ""
+        self,
+        status: int = 200,
+        invite_form: InviteMemberForm | None = None,
+        error: str = "",
+        refused: Refused | None = None,
     ) -> dict[str, Any]:
         now = datetime.datetime.now(datetime.UTC)
         invite_form = invite_form or InviteMemberForm(orgtype=self.organization.orgtype)
-        roles_offered = invite_form.role_name.choices
+        roles_offered = role_choices(self.organization.orgtype)
+        rows = self.member_rows(refused)
+        invitations = [
+            (invitation, invitation.is_expired_at(now))
+            for invitation in self.membership.invitations(self.organization)
+        ]
         return self.context(
             status,
-            roles=self.membership.roles(self.organization),
-            invitations=[
-                (invitation, invitation.is_expired_at(now))
-                for invitation in self.membership.invitations(self.organization)
-            ],
+            rows=rows,
+            show_actions=any(row.has_actions for row in rows),
+            invitations=invitations,
+            revoke_forms={
+                revoke_form_id(invitation): self.removal_form(
+                    RevokeInvitationForm, revoke_form_id(invitation), refused
+                )
+                for invitation, _ in invitations
+            },
             invite_form=invite_form,
             role_choices=roles_offered,
             error=error,
-            permission_labels=PERMISSION_LABELS,
+            # Also in the context on its own, so the error summary at the top finds it.
+            refused_removal=refused.form if refused else None,
+            permission_labels=permissions_shown(self.organization.orgtype),
             role_permissions={
                 role: set(permissions)
                 for role, permissions in ROLE_PERMISSIONS.items()
                 if role in roles_offered
             },
         )
+
+    @staticmethod
+    def removal_form(
+        form_class: type[RemoveMemberForm] | type[RevokeInvitationForm],
+        form_id: str,
+        refused: Refused | None,
+    ) -> Any:
+        if refused is not None and refused.form_id == form_id:
+            return refused.form
+        return form_class(html_id_prefix=form_id)
+
+    def member_rows(self, refused: Refused | None) -> list[MemberRow]:
+        # Worked out from the roles already read, so the page's query count stays the same
+        # however many members there are.
+        roles = self.membership.roles(self.organization)
+        owners = sum(1 for role in roles if role.role_name == OrganizationRoleType.Owner)
+        can_manage = bool(self.request.has_permission(MANAGE, self.organization))
+        may_leave = bool(
+            self.request.has_permission(Permissions.OrganizationsRoleRemove, self.organization)
+        )
+        rows = []
+        for role in roles:
+            is_me = role.user_id == self.request.user.id
+            sole_owner = is_me and role.role_name == OrganizationRoleType.Owner and owners == 1
+            rows.append(
+                MemberRow(
+                    role=role,
+                    is_me=is_me,
+                    can_change=can_manage and not is_me,
+                    can_remove=can_manage and not is_me,
+                    can_leave=is_me and may_leave and not sole_owner,
+                    leave_refused=SOLE_OWNER if sole_owner else None,
+                    removal_form=self.removal_form(
+                        RemoveMemberForm, removal_form_id(role), refused
+                    ),
+                )
+            )
+        return rows
 
     @view_config(route_name=PEOPLE, request_method="GET", permission=Permissions.OrganizationsRead)
     def show(self) -> dict[str, Any]:
@@ -155,11 +252,13 @@ class OrganizationPeoplePage(OrganizationPage):
         require_reauth=True,
     )
     def remove(self) -> Any:
+        # Which confirmation applies, and the ids of its fields, depend on the row it names.
         form = RemoveMemberForm(self.request.POST)
+        form.validate()
         role = (
-            self.membership.get_role(self.organization, form.role_id.data)
-            if form.validate()
-            else None
+            None
+            if form.role_id.errors
+            else self.membership.get_role(self.organization, form.role_id.data)
         )
         if role is None:
             return self.page(400, error=GONE)
@@ -167,6 +266,15 @@ class OrganizationPeoplePage(OrganizationPage):
         leaving = user.id == self.request.user.id
         if not leaving and not self.request.has_permission(MANAGE, self.organization):
             raise HTTPForbidden("Only owners can remove other people from the organization.")
+        form_id = removal_form_id(role)
+        form = RemoveMemberForm(self.request.POST, html_id_prefix=form_id)
+        valid = form.validate()
+        if leaving:
+            valid = confirmed(form.confirm_name, self.organization.name) and valid
+        else:
+            valid = confirmed(form.confirm_username, user.username) and valid
+        if not valid:
+            return self.page(400, refused=Refused(form_id, form))
         tag = EventTag.OrganizationRoleLeave if leaving else EventTag.OrganizationRoleRemove
         try:
             self.membership.remove_role(role, tag=tag)
@@ -210,6 +318,11 @@ class OrganizationPeoplePage(OrganizationPage):
         invitation = self.chosen_invitation()
         if invitation is None:
             return self.page(400, error=GONE)
+        form_id = revoke_form_id(invitation)
+        form = RevokeInvitationForm(self.request.POST, html_id_prefix=form_id)
+        valid = form.validate()
+        if not (confirmed(form.confirm_username, invitation.user.username) and valid):
+            return self.page(400, refused=Refused(form_id, form))
         try:
             self.membership.revoke_invitation(invitation)
         except OrganizationError as refusal:

@@ -13,6 +13,7 @@ from pyramid.view import view_config, view_defaults
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.confirmation import confirmed
 from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.forms import (
     ROLE_CHOICES,
@@ -142,12 +143,26 @@ class ProjectRolesPage(ProjectPage):
         self.user_service = request.find_service(IUserService)
 
     def page(
-        self, status: int = 200, add_form: AddRoleForm | None = None, error: str | None = None
+        self,
+        status: int = 200,
+        add_form: AddRoleForm | None = None,
+        error: str | None = None,
+        refused_removal: RemoveRoleForm | None = None,
     ) -> dict[str, Any]:
+        refused_id = refused_removal.role_id.data if refused_removal else None
         return self.context(
             status,
             add_form=add_form or AddRoleForm(),
             error=error,
+            # Each row's removal form; the refused one as it was sent, its disclosure open.
+            removal_forms={
+                role.id: refused_removal
+                if refused_removal is not None and str(role.id) == refused_id
+                else RemoveRoleForm(html_id_prefix=removal_form_id(role))
+                for role in self.project.roles
+            },
+            # On its own too, so the error summary at the top of the page finds it.
+            refused_removal=refused_removal,
             role_choices=ROLE_CHOICES,
             role_permissions={
                 role: [PERMISSION_LABELS[p] for p in permissions]
@@ -221,10 +236,21 @@ class ProjectRolesPage(ProjectPage):
         require_reauth=True,
     )
     def remove(self) -> Any:
-        role = self.chosen_role(RemoveRoleForm(self.request.POST))
+        # A confirmation that is too long is refused beside its field, on the row it names.
+        probe = RemoveRoleForm(self.request.POST)
+        probe.validate()
+        role = (
+            None
+            if probe.role_id.errors
+            else self.project_service.get_role(self.project, probe.role_id.data)
+        )
         if role is None:
             return self.page(400, error=ROLE_GONE)
         user = role.user
+        form = RemoveRoleForm(self.request.POST, html_id_prefix=removal_form_id(role))
+        valid = form.validate()
+        if not (confirmed(form.confirm_username, user.username) and valid):
+            return self.page(400, refused_removal=form)
         try:
             self.project_service.remove_role(role)
         except LastOwnerRefused:
@@ -236,6 +262,10 @@ class ProjectRolesPage(ProjectPage):
             self.request.session.flash(f"You left {self.project.name}.", queue="success")
             return HTTPSeeOther(self.request.route_path("manage.projects"))
         return self.done(f"{user.username} is removed from {self.project.name}.", ROLES)
+
+
+def removal_form_id(role: Role) -> str:
+    return f"remove-role-{role.id}"
 
 
 def last_owner_message(username: str, action: str) -> str:
