@@ -96,6 +96,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("accounts.logout", "/account/logout/")
     config.add_route("accounts.verify_email", "/account/verify-email/")
     config.add_route("accounts.reauthenticate", "/account/reauthenticate/")
+    config.add_route("accounts.request_password_reset", "/account/request-password-reset/")
+    config.add_route("accounts.reset_password", "/account/reset-password/")
 
     # A user's own account
     config.add_route("manage.account", "/manage/account/")

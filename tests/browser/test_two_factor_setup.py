@@ -35,5 +35,7 @@ def test_set_up_two_factor_and_keep_the_recovery_codes(page: Page, live_server: 
         page.get_by_role("heading", name="Two-factor authentication", exact=True)
     ).to_be_visible()
     expect(
-        page.get_by_text("On, with an authenticator app. You have 8 unused recovery codes.")
+        page.get_by_text(
+            "You have 8 unused recovery codes, for logging in without your authenticator app."
+        )
     ).to_be_visible()

@@ -60,7 +60,7 @@ from tests.common.sessions import log_in
 from tests.common.table_snapshots import TableSnapshot, table_snapshot
 from warehouse_orgs import pagination
 from warehouse_orgs.accounts.models import User
-from warehouse_orgs.accounts.services import TokenService
+from warehouse_orgs.accounts.services import PASSWORD_RESET_ACTION, TokenService, password_state
 from warehouse_orgs.accounts.views import EMAIL_VERIFY_ACTION
 from warehouse_orgs.email.services import CapturedEmailSender
 from warehouse_orgs.organizations.models import (
@@ -160,6 +160,7 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
     admin = UserFactory.create(is_superuser=True)
     half_logged_in = UserFactory.create()
     without_two_factor = UserFactory.create(without_two_factor=True)
+    forgetful = UserFactory.create()
     db_session.flush()
 
     mail = email.message.EmailMessage()
@@ -171,6 +172,13 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
 
     email_token = TokenService(app_registry.settings["token.secret"], "email", 3600).dumps(
         {"action": EMAIL_VERIFY_ACTION, "email.id": str(unverified.id), "email": unverified.email}
+    )
+    reset_token = TokenService(app_registry.settings["token.secret"], "password", 3600).dumps(
+        {
+            "action": PASSWORD_RESET_ACTION,
+            "user.id": str(forgetful.id),
+            "state": password_state(forgetful),
+        }
     )
     return World(
         placeholders={
@@ -185,6 +193,7 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
         queries={
             "accounts.verify_email": {"token": email_token},
             "accounts.verify_organization_role": {"token": invitation_token},
+            "accounts.reset_password": {"token": reset_token},
         },
         users={
             "owner": owner,

@@ -50,7 +50,13 @@ from tests.common.permission_world import (
 )
 from tests.common.table_snapshots import TableSnapshot, table_snapshot
 from warehouse_orgs.accounts.models import User
-from warehouse_orgs.accounts.services import TokenService, new_totp_secret, totp_for
+from warehouse_orgs.accounts.services import (
+    PASSWORD_RESET_ACTION,
+    TokenService,
+    new_totp_secret,
+    password_state,
+    totp_for,
+)
 from warehouse_orgs.authnz import Permissions, Principals
 from warehouse_orgs.organizations.models import OrganizationProject
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS as ORGANIZATION_ROLES
@@ -178,6 +184,8 @@ class Visit:
     session: dict[str, Any] = field(default_factory=dict)
     # Why this request, though allowed, changes nothing here (None: it must change something).
     unchanged_because: str | None = None
+    # Why this request, once done, rightly sends the browser to log in (None: it must not).
+    logs_in_after_because: str | None = None
 
 
 Builder = Callable[[Seat], Visit]
@@ -234,6 +242,27 @@ def unverified_email_token(w: Seat) -> Visit:
     tokens = TokenService(w.world.settings["token.secret"], EMAIL_TOKEN_SALT, EMAIL_TOKEN_MAX_AGE)
     data = {"action": EMAIL_VERIFY_ACTION, "email.id": str(email.id), "email": email.email}
     return Visit({"token": tokens.dumps(data)})
+
+
+def ask_for_password_reset(w: Seat) -> Visit:
+    return Visit({"username_or_email": w.world.password_only.username})
+
+
+def password_reset_token(w: Seat) -> str:
+    # The password token's salt and lifetime, as accounts/__init__.py registers the service.
+    tokens = TokenService(w.world.settings["token.secret"], "password", 6 * 60 * 60)
+    user = w.world.password_only
+    return tokens.dumps(
+        {"action": PASSWORD_RESET_ACTION, "user.id": str(user.id), "state": password_state(user)}
+    )
+
+
+def reset_password(w: Seat) -> Visit:
+    fields = {"new_password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    return Visit(
+        {"token": password_reset_token(w), **fields},
+        logs_in_after_because="a new password is used by logging in with it",
+    )
 
 
 def password(w: Seat) -> Visit:
@@ -372,6 +401,15 @@ ROUTES: dict[str, Route] = {
     "accounts.logout": Route(PUBLIC, posts={"logout": (PUBLIC, log_out)}),
     "accounts.verify_email": Route(
         PUBLIC, unverified_email_token, posts={"verify": (PUBLIC, unverified_email_token)}
+    ),
+    # Forgotten passwords: the emailed link is the proof, so anyone may use the pages.
+    "accounts.request_password_reset": Route(
+        PUBLIC, posts={"send_link": (PUBLIC, ask_for_password_reset)}
+    ),
+    "accounts.reset_password": Route(
+        PUBLIC,
+        lambda w: Visit({"token": password_reset_token(w)}),
+        posts={"reset": (PUBLIC, reset_password)},
     ),
     # One's own account.
     "accounts.reauthenticate": Route(ACCOUNT, posts={"confirm": (ACCOUNT, password)}),
@@ -698,6 +736,7 @@ def route_path(app_config: Any, name: str, seat: Seat) -> str:
     placeholders = re.findall(r"{(\w+)", route.pattern)
     return route.generate({key: seat.placeholder(key) for key in placeholders})
 
+    logs_in_after_because: str | None = None
 
 @dataclass
 class Seen:
@@ -766,7 +805,12 @@ class Asker:
                 response = self.app.post(path, fields, expect_errors=True)
             mails = mail_count(self.outbox) - mails_before
             return path, Seen(
-                response, before, table_snapshot(self.db), mails, visit.unchanged_because
+                response,
+                before,
+                table_snapshot(self.db),
+                mails,
+                visit.unchanged_because,
+                visit.logs_in_after_because,
             )
 
     def problem(self, case: "Case", principal: Principal) -> str | None:
@@ -789,8 +833,13 @@ def wrong_answer(seen: Seen, outcome: Outcome, method: str, path: str) -> str | 
         return "a server error"
     location = response.location or ""
     if outcome is Outcome.ALLOWED:
-        if status in (401, 403) or "/account/login/" in location:
-            return "refused or sent to log in"
+        if status in (401, 403):
+            return "refused"
+        if "/account/login/" in location and seen.logs_in_after_because is None:
+            return "sent to log in"
+        login_page = "http://localhost/account/login/"
+        if seen.logs_in_after_because is not None and location != login_page:
+            return "not sent to log in"
         if "/account/reauthenticate/" in location:
             return "asked for the password again right after logging in"
         if status >= 400:

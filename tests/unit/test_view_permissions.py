@@ -71,7 +71,8 @@ def test_no_view_turns_csrf_off_without_a_recorded_reason(app_config):
 
 
 def test_pages_that_change_things_need_a_login(app_config):
-    """Every POST view either has a permission or is one of the login pages themselves."""
+    """Every POST view either has a permission or is one of the login (or password reset)
+    pages themselves."""
     anonymous_posts = {
         v["route_name"]
         for v in _application_views(app_config)
@@ -84,6 +85,9 @@ def test_pages_that_change_things_need_a_login(app_config):
         "accounts.recovery_code",
         "accounts.logout",
         "accounts.verify_email",
+        # Forgotten passwords: the emailed link, not a login, is the proof.
+        "accounts.request_password_reset",
+        "accounts.reset_password",
     }
 
 

@@ -105,6 +105,23 @@ class RecoveryCodeForm(Form):
     )
 
 
+class RequestPasswordResetForm(Form):
+    # A username or any address on the account; an address is the longer of the two.
+    username_or_email = wtforms.StringField(
+        "Username or email address",
+        validators=[
+            validators.InputRequired(message="Enter your username or email address."),
+            bounded(max(USERNAME_MAX_LENGTH, EMAIL_MAX_LENGTH)),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+class ResetPasswordForm(Form):
+    new_password = new_password_field()
+    password_confirm = password_confirm_field()
+
+
 class ReauthenticateForm(Form):
     password = password_field()
 

@@ -40,6 +40,16 @@ class IUserService(Interface):
     def update_password(user: "User", password: str) -> None:
         """Set a new password and end every other session of the user."""
 
+    def password_reset_token(user: "User") -> str:
+        """A signed link token to reset the user's password; it stops working once used."""
+
+    def user_for_password_reset(token: str, *, lock: bool = False) -> "User":
+        """The user a reset token is for; raises TokenExpired, TokenInvalid or TokenUsed. With
+        ``lock``, the user's row stays locked until the transaction ends."""
+
+    def reset_password(user: "User", password: str) -> None:
+        """Set a password from a reset link, end every session and record the reset."""
+
     def update_name(user: "User", name: str) -> None:
         """Change the user's full name."""
 

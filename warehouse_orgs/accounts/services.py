@@ -3,6 +3,7 @@
 import base64
 import datetime
 import functools
+import hashlib
 import hmac
 import secrets
 import uuid
@@ -65,6 +66,26 @@ class TokenInvalid(TokenError):
     pass
 
 
+class TokenUsed(TokenError):
+    """The link was good, but what it was for has happened since (the password changed)."""
+
+
+PASSWORD_RESET_ACTION = "password-reset"  # noqa: S105 (a token's purpose, not a secret)
+
+
+def password_state(user: User) -> str:
+    """A fingerprint of everything a password reset or a login changes.
+
+    A reset link carries the fingerprint of the moment it was made, so it works once: setting
+    the new password changes the hash and the password date, and the link stops matching. A
+    login in between (the person remembered the password) ends it too. The token is signed but
+    not encrypted, so it carries a digest, never the hash itself.
+    """
+    last_login = user.last_login.isoformat() if user.last_login else ""
+    material = f"{user.password}|{user.password_date.isoformat()}|{last_login}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
 def hash_secret(value: str) -> str:
     return PASSWORD_HASHER.hash(value)
 
@@ -110,6 +131,11 @@ def normalize_recovery_code(code: str) -> str:
 # nobody else can leave them meanwhile.
 class DeletionCheck(Protocol):
     def __call__(self, request: Request, user: User, *, lock: bool) -> list[str]: ...
+
+
+# ``config.add_login_landing(landing)``: ``landing(request, user)`` returns the path a login
+# without ``next`` should end on, or None to leave it to the next feature (or the account page).
+LoginLanding = Callable[[Request, User], str | None]
 
 
 # ``config.add_account_deletion_hook(hook)``: ``hook(request, user)`` runs once the checks
@@ -165,6 +191,40 @@ class DatabaseUserService(RequestDatabaseService):
         self.request.find_service(ISessionStore).delete_for_user(
             user.id, keep_key=self.request.cookies.get(SESSION_COOKIE_NAME)
         )
+
+    def password_reset_token(self, user: User) -> str:
+        tokens = self.request.find_service(ITokenService, name="password")
+        return tokens.dumps(
+            {
+                "action": PASSWORD_RESET_ACTION,
+                "user.id": str(user.id),
+                "state": password_state(user),
+            }
+        )
+
+    def user_for_password_reset(self, token: str, *, lock: bool = False) -> User:
+        tokens = self.request.find_service(ITokenService, name="password")
+        data = tokens.loads(token)
+        if data.get("action") != PASSWORD_RESET_ACTION:
+            raise TokenInvalid()
+        user = self.get_user(data.get("user.id", ""))
+        if user is None or not user.is_active:
+            raise TokenInvalid()
+        if lock:
+            # Two posts of one link at the same moment: the second waits here, then finds the
+            # password changed, so the link is used once.
+            self.db.refresh(user, with_for_update=True)
+        if not hmac.compare_digest(password_state(user), str(data.get("state", ""))):
+            raise TokenUsed()
+        return user
+
+    def reset_password(self, user: User, password: str) -> None:
+        user.password = hash_secret(password)
+        user.password_date = datetime.datetime.now(datetime.UTC)
+        user.record_event(EventTag.AccountPasswordReset, self.request)
+        # Whoever knew the old password may still be logged in somewhere: every session ends,
+        # and the security policy refuses any that began before the new password date.
+        self.request.find_service(ISessionStore).delete_for_user(user.id)
 
     def update_name(self, user: User, name: str) -> None:
         user.name = name

@@ -19,12 +19,17 @@ from warehouse_orgs.accounts.forms import (
 from warehouse_orgs.accounts.interfaces import ITokenService, IUserService, NameOrAddressTaken
 from warehouse_orgs.accounts.models import Email, User
 from warehouse_orgs.accounts.security_policy import refresh_authentication
-from warehouse_orgs.accounts.services import TokenError, TokenExpired, spend_password_check
+from warehouse_orgs.accounts.services import (
+    LoginLanding,
+    TokenError,
+    TokenExpired,
+    spend_password_check,
+)
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
-from warehouse_orgs.redirects import safe_next_url
+from warehouse_orgs.redirects import is_same_site_path, safe_next_url
 
 # Between the password and the second factor, the session remembers who is half logged in.
 TWO_FACTOR_PENDING_KEY = "auth.two_factor_pending"
@@ -32,15 +37,52 @@ TWO_FACTOR_WINDOW = datetime.timedelta(minutes=5)
 EMAIL_VERIFY_ACTION = "email-verify"
 
 
-def rate_limited_message(request: Request, *limiters: tuple[IRateLimiter, str]) -> str | None:
-    """A message saying when to retry if any limiter refuses, else None."""
+def rate_limited_message(
+    request: Request,
+    *limiters: tuple[IRateLimiter, str],
+    too_many: str = "Too many failed attempts.",
+) -> str | None:
+    """A message saying when to retry if any limiter refuses, else None. It also sets the
+    response's Retry-After header, for clients that read it."""
     waits = [limiter.resets_in(key) for limiter, key in limiters]
     waits = [wait for wait in waits if wait is not None]
     if not waits:
         return None
-    minutes = max(1, math.ceil(max(waits).total_seconds() / 60))
+    seconds = max(1, math.ceil(max(waits).total_seconds()))
+    request.response.headers["Retry-After"] = str(seconds)
+    minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed attempts. Try again in {minutes} {unit}."
+    return f"{too_many} Try again in {minutes} {unit}."
+
+
+def requested_next(request: Request) -> str | None:
+    """The ``next`` the request asked for, when it is safe to go there; else None."""
+    if is_same_site_path(request.params.get("next")):
+        return safe_next_url(request)
+    return None
+
+
+def landing_path(request: Request, user: User) -> str:
+    """Where a login without ``next`` ends: the first page a feature offers (organizations
+    send their members to the list of their organizations), else the account page.
+
+    pypi.org lands people on their projects. Here the site is about organizations, so a member
+    lands where they came to work; anyone else on their account page, where setting up the
+    account goes on (verifying the address, two-factor authentication) and which links to
+    applying for an organization. Feature pages need a secure account, so until it is secure
+    the account page, which says what is missing, is where everyone lands.
+    """
+    if user.has_verified_primary_email and user.has_two_factor:
+        landings: list[LoginLanding] = request.registry.get("accounts.login_landings", [])
+        for landing in landings:
+            path = landing(request, user)
+            if path is not None:
+                return path
+    return request.route_path("manage.account")
+
+
+def _query_with_next(next_url: str | None) -> dict[str, str]:
+    return {"next": next_url} if next_url else {}
 
 
 def _login(request: Request, user: User, two_factor_method: str | None) -> None:
@@ -118,15 +160,16 @@ class LoginViews:
 
     @view_config(request_method="GET")
     def show(self) -> Any:
-        if self.request.user is not None:
-            return HTTPSeeOther(safe_next_url(self.request))
-        return {"form": LoginForm(), "next": safe_next_url(self.request)}
+        user = self.request.user
+        if user is not None:
+            return HTTPSeeOther(requested_next(self.request) or landing_path(self.request, user))
+        return {"form": LoginForm(), "next": requested_next(self.request)}
 
     @view_config(request_method="POST")
     def login(self) -> Any:
         request = self.request
         form = LoginForm(request.POST)
-        next_url = safe_next_url(request)
+        next_url = requested_next(request)
         if not form.validate():
             return _form_error(request, form=form, next=next_url)
 
@@ -163,10 +206,10 @@ class LoginViews:
                 "since": datetime.datetime.now(datetime.UTC).timestamp(),
             }
             return HTTPSeeOther(
-                request.route_path("accounts.two_factor", _query={"next": next_url})
+                request.route_path("accounts.two_factor", _query=_query_with_next(next_url))
             )
         _login(request, user, two_factor_method=None)
-        return HTTPSeeOther(next_url)
+        return HTTPSeeOther(next_url or landing_path(request, user))
 
 
 class SecondFactorViews:
@@ -196,7 +239,7 @@ class SecondFactorViews:
         return HTTPSeeOther(self.request.route_path("accounts.login"))
 
     def context(self, form: Any) -> dict[str, Any]:
-        return {"form": form, "next": safe_next_url(self.request)}
+        return {"form": form, "next": requested_next(self.request)}
 
     def show(self) -> Any:
         if self.pending_user() is None:
@@ -234,7 +277,7 @@ class SecondFactorViews:
         request.session.pop(TWO_FACTOR_PENDING_KEY, None)
         _login(request, user, two_factor_method=self.method)
         self.after_login(user)
-        return HTTPSeeOther(safe_next_url(request))
+        return HTTPSeeOther(requested_next(request) or landing_path(request, user))
 
     def after_login(self, user: User) -> None:
         pass
@@ -256,7 +299,10 @@ class TwoFactorViews(SecondFactorViews):
     def check(self, user: User, form: TwoFactorForm) -> bool:
         if self.user_service.check_totp_value(user, form.totp_value.data):
             return True
-        form.totp_value.errors = ["That code is not right, or was already used. Try the next one."]
+        form.totp_value.errors = [
+            "That code is not right or has been used. Enter the current 6-digit code from "
+            "your authenticator app."
+        ]
         return False
 
 
@@ -276,7 +322,10 @@ class RecoveryCodeViews(SecondFactorViews):
     def check(self, user: User, form: RecoveryCodeForm) -> bool:
         if self.user_service.use_recovery_code(user, form.recovery_code_value.data):
             return True
-        form.recovery_code_value.errors = ["That recovery code is not valid or was already used."]
+        form.recovery_code_value.errors = [
+            "That recovery code is not right or has been used. Each code works once: enter "
+            "another of the codes you saved."
+        ]
         return False
 
     def after_login(self, user: User) -> None:

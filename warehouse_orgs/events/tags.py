@@ -13,6 +13,8 @@ class EventTag(enum.StrEnum):
     AccountReauthenticate = "account:reauthenticate"
     AccountLogout = "account:logout"
     AccountPasswordChange = "account:password:change"
+    AccountPasswordResetRequest = "account:password:reset:request"
+    AccountPasswordReset = "account:password:reset"
     AccountTwoFactorAdd = "account:two_factor:add"
     AccountTwoFactorRemove = "account:two_factor:remove"
     AccountRecoveryCodesGenerate = "account:recovery_codes:generate"
@@ -73,6 +75,19 @@ def _who(details: Details, key: str = "actor") -> str:
     return details.get(key) or "someone"
 
 
+# The login views record which step refused; the history says it in words.
+_LOGIN_FAILURE_REASONS = {
+    "wrong password": "the password was not right",
+    "wrong totp value": "the authenticator app code was not right or had been used",
+    "wrong recovery_code value": "the recovery code was not right or had been used",
+}
+
+
+def _login_failure_reason(details: Details) -> str:
+    reason = details.get("reason")
+    return _LOGIN_FAILURE_REASONS.get(reason, reason or "the reason was not recorded")
+
+
 _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.AccountCreate: lambda d: f"Account {d.get('username', '')} created".strip(),
     EventTag.AccountLoginSuccess: lambda d: (
@@ -85,10 +100,18 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
             else ""
         )
     ),
-    EventTag.AccountLoginFailure: lambda d: f"Failed login: {d.get('reason', 'unknown reason')}",
+    EventTag.AccountLoginFailure: lambda d: f"Failed login: {_login_failure_reason(d)}",
     EventTag.AccountReauthenticate: lambda d: "Confirmed the password to continue",
     EventTag.AccountLogout: lambda d: "Logged out",
     EventTag.AccountPasswordChange: lambda d: "Password changed; other sessions were ended",
+    EventTag.AccountPasswordResetRequest: lambda d: (
+        f"A password reset link was sent to {d['email']}"
+        if d.get("email")
+        else "A password reset link was sent"
+    ),
+    EventTag.AccountPasswordReset: lambda d: (
+        "Password reset with an emailed link; every session was ended"
+    ),
     EventTag.AccountTwoFactorAdd: lambda d: "Two-factor authentication (authenticator app) added",
     EventTag.AccountTwoFactorRemove: lambda d: "Two-factor authentication removed",
     EventTag.AccountRecoveryCodesGenerate: lambda d: "New recovery codes generated",

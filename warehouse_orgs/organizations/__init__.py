@@ -5,6 +5,7 @@ import datetime
 from pyramid.authorization import Allow
 from pyramid.config import Configurator
 from pyramid.request import Request
+from sqlalchemy import exists, select
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import user_principal
@@ -13,6 +14,7 @@ from warehouse_orgs.organizations.interfaces import (
     IOrganizationMembershipService,
     IOrganizationService,
 )
+from warehouse_orgs.organizations.models import OrganizationRole
 from warehouse_orgs.organizations.services import (
     DatabaseOrganizationApplicationService,
     DatabaseOrganizationMembershipService,
@@ -39,6 +41,12 @@ def record_account_deletion(request: Request, user: User) -> None:
     request.find_service(IOrganizationMembershipService).record_account_deletion(user)
 
 
+def land_members_on_their_organizations(request: Request, user: User) -> str | None:
+    """After logging in, a member of any organization lands on the list of them."""
+    member = request.db.scalar(select(exists().where(OrganizationRole.user_id == user.id)))
+    return request.route_path("manage.organizations") if member else None
+
+
 def organization_owners_administer_its_projects(request: Request, project: Project) -> list[ACE]:
     """The Owners of the organization that owns a project administer it, as its own Owners
     do (ARCHITECTURE.md, Permissions)."""
@@ -62,5 +70,6 @@ def includeme(config: Configurator) -> None:
     )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
+    config.add_login_landing(land_members_on_their_organizations)
     config.add_project_access_source(organization_owners_administer_its_projects)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

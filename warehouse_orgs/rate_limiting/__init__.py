@@ -24,6 +24,9 @@ DEFAULT_LIMITS = {
     "two_factor.ip": "20 per 5 minutes",
     # Confirmation mails a user can ask to have re-sent.
     "email.verify": "5 per hour",
+    # Password reset links asked for, per account and per address: each one mails the account.
+    "password_reset.user": "3 per hour",
+    "password_reset.ip": "10 per hour",
 }
 
 

@@ -70,7 +70,10 @@ def test_wrong_code_is_refused_and_a_used_code_cannot_be_replayed(webtest_app, d
     form = two_factor.forms["two-factor-form"]
     form["totp_value"] = "000000" if totp_code(user) != "000000" else "111111"
     wrong = form.submit(status=400)
-    assert "not right, or was already used" in field_error(wrong, "totp_value")
+    assert field_error(wrong, "totp_value") == (
+        "That code is not right or has been used. Enter the current 6-digit code from your "
+        "authenticator app."
+    )
 
     code = totp_code(user)
     form = wrong.forms["two-factor-form"]
@@ -82,7 +85,7 @@ def test_wrong_code_is_refused_and_a_used_code_cannot_be_replayed(webtest_app, d
     form = again.forms["two-factor-form"]
     form["totp_value"] = code
     replay = form.submit(status=400)
-    assert "already used" in field_error(replay, "totp_value")
+    assert "has been used" in field_error(replay, "totp_value")
 
 
 def test_second_factor_page_without_a_password_first_sends_you_back(webtest_app):
