@@ -194,13 +194,13 @@ def includeme(config: Configurator) -> None:
         "admin.organization_application.detail",
         "/admin/organization_applications/{application_id}/",
     )
-    for action in ("approve", "decline", "defer", "requestmoreinfo", "addnote"):
-        add_action_route(
-            config,
-            f"admin.organization_application.{action}",
-            f"/admin/organization_applications/{{application_id}}/{action}/",
-            back_to="admin.organization_application.detail",
-        )
+    # One decision form on the application's page: approve, decline, ask, defer or note.
+    add_action_route(
+        config,
+        "admin.organization_application.decide",
+        "/admin/organization_applications/{application_id}/decide/",
+        back_to="admin.organization_application.detail",
+    )
     config.add_route("admin.organization.list", "/admin/organizations/")
     config.add_route("admin.organization.detail", "/admin/organizations/{organization_id}/")
     for name, path in [

@@ -47,7 +47,8 @@ def test_apply_approve_and_accept_an_invitation(
     log_in_browser(staff_page, live_server, staff)
     staff_page.goto(live_server + "/admin/organization_applications/")
     staff_page.get_by_role("link", name="browser-collective").click()
-    staff_page.locator("#approve-form").get_by_role("button", name="Approve").click()
+    staff_page.get_by_role("radio", name=re.compile(r"^Approve")).check()
+    staff_page.get_by_role("button", name="Submit decision").click()
     expect(staff_page.get_by_role("status").first).to_contain_text("browser-collective")
 
     # 3. Alice, now its Owner, invites Bob as a Manager.

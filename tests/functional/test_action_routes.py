@@ -105,7 +105,7 @@ def test_the_action_routes_are_found(app_config):
         "manage.project.roles.change",
         "manage.project.roles.delete",
         "manage.account.email.delete",
-        "admin.organization_application.approve",
+        "admin.organization_application.decide",
         "admin.organization.update_role",
         "admin.user.staff_flags",
     } <= names

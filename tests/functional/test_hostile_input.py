@@ -301,8 +301,7 @@ STAFF_FORMS = [
     ("/admin/organizations/{organization}/add_role/", "organization_roles"),
     ("/admin/organizations/{organization}/update_role/{role}/", "organization_roles"),
     ("/admin/organizations/{organization}/delete_role/{role}/", "organization_roles"),
-    ("/admin/organization_applications/{application}/requestmoreinfo/", MESSAGES),
-    ("/admin/organization_applications/{application}/addnote/", MESSAGES),
+    ("/admin/organization_applications/{application}/decide/", MESSAGES),
 ]
 
 

@@ -52,7 +52,9 @@ def test_apply_approve_invite_accept_change_leave_delete(webtest_app, db_session
     log_in(staffs, staff)
     queue = staffs.get("/admin/organization_applications/")
     review = queue.click("acme")
-    review.forms["approve-form"].submit(status=303)
+    decision = review.forms["decision-form"]
+    decision["decision"] = "approve"
+    decision.submit(status=303)
     organization = db_session.scalars(select(Organization)).one()
     assert organization.name == "acme"
     (owner,) = db_session.scalars(select(OrganizationRole)).all()

@@ -561,32 +561,22 @@ ROUTES: dict[str, Route] = {
     ),
     "admin.organization_application.list": Route(STAFF_ORGANIZATIONS_READ),
     "admin.organization_application.detail": Route(STAFF_ORGANIZATIONS_READ),
-    "admin.organization_application.approve": action(
-        STAFF_ORGANIZATIONS_WRITE,
-        lambda w: Visit({"message": "Welcome."}),
-        "approve",
-        "admin.organization_application.detail",
-    ),
-    "admin.organization_application.decline": action(
-        STAFF_ORGANIZATIONS_WRITE,
-        lambda w: Visit({"message": "Sorry."}),
-        "decline",
-        "admin.organization_application.detail",
-    ),
-    "admin.organization_application.defer": action(
-        STAFF_ORGANIZATIONS_WRITE, plain, "defer", "admin.organization_application.detail"
-    ),
-    "admin.organization_application.requestmoreinfo": action(
-        STAFF_ORGANIZATIONS_WRITE,
-        lambda w: Visit({"message": "Which projects?"}),
-        "request_more_information",
-        "admin.organization_application.detail",
-    ),
-    "admin.organization_application.addnote": action(
-        STAFF_ORGANIZATIONS_WRITE,
-        lambda w: Visit({"message": "Looks fine."}),
-        "add_note",
-        "admin.organization_application.detail",
+    # The application page's one decision form: each decision is a case of its own.
+    "admin.organization_application.decide": Route(
+        back_to="admin.organization_application.detail",
+        posts={
+            f"decide:{decision}": (
+                STAFF_ORGANIZATIONS_WRITE,
+                lambda w, fields=fields: Visit(fields),
+            )
+            for decision, fields in {
+                "approve": {"decision": "approve", "message": "Welcome."},
+                "decline": {"decision": "decline", "message": "Sorry.", "confirm_decline": "y"},
+                "defer": {"decision": "defer", "message": ""},
+                "requestmoreinfo": {"decision": "requestmoreinfo", "message": "Which projects?"},
+                "addnote": {"decision": "addnote", "message": "Looks fine."},
+            }.items()
+        },
     ),
     "admin.organization.list": Route(STAFF_ORGANIZATIONS_READ),
     "admin.organization.detail": Route(

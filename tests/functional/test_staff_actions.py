@@ -62,7 +62,9 @@ def journey(webtest_app, db_session, outbox, staff, owner):
     log_in(webtest_app, staff)
 
     page = webtest_app.get(f"/admin/organization_applications/{application.id}/")
-    page.forms["approve-form"].submit(status=303)
+    form = page.forms["decision-form"]
+    form["decision"] = "approve"
+    form.submit(status=303)
     organization = db_session.scalars(
         select(Organization).where(Organization.name == "acme-tools")
     ).one()

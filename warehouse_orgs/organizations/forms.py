@@ -145,8 +145,9 @@ class DecisionForm(Form):
 
 
 STATUS_FILTERS = {
-    "undecided": "Waiting for a decision",
-    **{status.value: status.value for status in OrganizationApplicationStatus},
+    # Waiting for review, for the applicant's answer, or deferred.
+    "undecided": "Not yet decided",
+    **{status.value: status.label for status in OrganizationApplicationStatus},
     "all": "All",
 }
 

@@ -15,11 +15,19 @@ from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
     OrganizationApplicationMessage,
+    OrganizationApplicationStatus,
     OrganizationRole,
 )
 
 LIST = "/admin/organization_applications/"
-ACTIONS = ["approve", "decline", "defer", "requestmoreinfo", "addnote"]
+# What each decision needs to succeed.
+VALID = {
+    "approve": {"message": ""},
+    "decline": {"message": "", "confirm_decline": "y"},
+    "defer": {"message": ""},
+    "requestmoreinfo": {"message": "Which projects?"},
+    "addnote": {"message": "Looks fine."},
+}
 NOW = datetime.datetime.now(datetime.UTC)
 
 
@@ -59,6 +67,23 @@ def _csrf(page):
 
 def _detail(application):
     return f"{LIST}{application.id}/"
+
+
+def _decide(page, decision, **fields):
+    """The page's one decision form, filled as a reviewer would."""
+    form = page.forms["decision-form"]
+    if decision is not None:
+        form["decision"] = decision
+    for name, value in fields.items():
+        form[name] = value
+    return form
+
+
+def _offered(page):
+    return [
+        radio["value"]
+        for radio in page.html.select("#decision-form input[type=radio][name=decision]")
+    ]
 
 
 def _reload(db_session, row):
@@ -126,10 +151,11 @@ def test_the_list_comes_in_pages_of_25(app, db_session):
     assert _names(second) == [f"app-{n:02}" for n in range(25, 30)]
 
 
-# The detail's 13: session, user and emails, the application, its applicant, the applicant's
-# emails, other applications, the similarity threshold, similar organizations, similar
-# applications, messages, the event count and events.
-@pytest.mark.parametrize(("path", "budget"), [("list", 5), ("detail", 13)])
+# The detail's 15: session, user and emails, the application, its applicant, the applicant's
+# emails, the name catalog (may it be approved?), the competing applications, other
+# applications, the similarity threshold, similar organizations, similar applications,
+# messages, the event count and events. (With messages, their authors make 16: below.)
+@pytest.mark.parametrize(("path", "budget"), [("list", 5), ("detail", 15)])
 def test_the_sql_statement_count_does_not_grow_with_the_applications(app, db_session, path, budget):
     applicant = UserFactory.create()
     first = OrganizationApplicationFactory.create(submitted_by=applicant, name="first-one")
@@ -150,6 +176,41 @@ def test_the_sql_statement_count_does_not_grow_with_the_applications(app, db_ses
 
 
 # The detail page
+
+
+def _add_message(db_session, application, kind, author):
+    db_session.add(
+        OrganizationApplicationMessage(
+            application_id=application.id, kind=kind, body=f"A {kind}.", author_id=author.id
+        )
+    )
+    db_session.flush()
+
+
+def test_the_detail_costs_the_same_however_many_messages_similar_names_and_competitors(
+    app, db_session, application, support
+):
+    _add_message(db_session, application, "note", support)
+    OrganizationFactory.create(name="science-tool")
+    OrganizationApplicationFactory.create(name="Science.Tools")
+    one = app.get(_detail(application))
+    for n in range(5):
+        _add_message(db_session, application, "question", UserFactory.create())
+        _add_message(db_session, application, "answer", application.submitted_by)
+        OrganizationFactory.create(name=f"science-tool{n}")
+        OrganizationApplicationFactory.create(
+            name=[
+                "Science_Tools",
+                "SCIENCE.TOOLS",
+                "science--tools",
+                "Science-Tools",
+                "science_.tools",
+            ][n]
+        )
+    many = app.get(_detail(application))
+    assert len(many.html.select("#competing-applications li")) == 6
+    assert len(many.html.select(".conversation li")) == 11
+    assert len(one.sql_statements) == len(many.sql_statements) == 16
 
 
 def test_the_detail_shows_the_applicant_and_similar_names(app, db_session, application):
@@ -271,7 +332,7 @@ def test_an_approved_application_does_not_list_its_own_organization_as_similar(
     app, db_session, application
 ):
     OrganizationFactory.create(name="science-tool")
-    app.get(_detail(application)).forms["approve-form"].submit(status=303)
+    _decide(app.get(_detail(application)), "approve").submit(status=303)
     page = app.get(_detail(application))
     assert [row[0] for row in _similar_rows(page, "similar-organizations-table")] == [
         "science-tool"
@@ -305,7 +366,108 @@ def test_an_unknown_application_is_404(app, db_session):
     app.get(f"{LIST}00000000-0000-0000-0000-000000000000/", status=404)
 
 
-# Actions
+# The decision panel
+
+
+def test_the_page_has_one_decision_form_offering_what_can_succeed(app, db_session, application):
+    page = app.get(_detail(application))
+    main = page.html.find("main")
+    forms = main.find_all("form")
+    assert [form.get("id") for form in forms] == ["decision-form"]
+    assert forms[0]["action"] == f"{_detail(application)}decide/"
+    assert _offered(page) == ["approve", "requestmoreinfo", "defer", "decline", "addnote"]
+    assert len(main.find_all("textarea")) == 1
+    assert len(main.find_all("button", attrs={"type": "submit"})) == 1
+    nexts = main.find_all("input", attrs={"name": "next"})
+    assert len(nexts) == 1
+    text = main_text(page)
+    assert "Who reads it: with Approve, Decline or Ask, the applicant, by email" in text
+    assert "staff only; the applicant never sees it" in text
+    assert "No other application is waiting for this name." in text
+
+
+def test_a_deferred_application_is_not_offered_defer_again(app, db_session):
+    deferred = OrganizationApplicationFactory.create(status="deferred")
+    assert _offered(app.get(_detail(deferred))) == [
+        "approve", "requestmoreinfo", "decline", "addnote"
+    ]  # fmt: skip
+
+
+def test_a_taken_name_is_not_offered_approve_and_says_why(app, db_session, application):
+    OrganizationFactory.create(name="Science_Tools")
+    page = app.get(_detail(application))
+    assert "approve" not in _offered(page)
+    reason = "Approve is not offered: an organization has, or once had, this name"
+    assert reason in main_text(page)
+    # Forced anyway: refused beside the decision, nothing changes.
+    form = _decide(page, None)
+    refused = app.post(
+        form.action,
+        {"decision": "approve", "message": "", "csrf_token": _csrf(page)},
+        status=400,
+    )
+    assert reason in field_error(refused, "decision")
+    assert _reload(db_session, application).status == "submitted"
+
+
+@pytest.mark.parametrize("status", ["approved", "declined", "withdrawn"])
+def test_a_decided_application_shows_its_outcome_and_takes_notes_only(
+    app, db_session, status, outbox
+):
+    decided = OrganizationApplicationFactory.create(status=status)
+    page = app.get(_detail(decided))
+    assert _offered(page) == []
+    outcome = " ".join(page.html.find(id="decision-outcome").get_text().split())
+    assert outcome.startswith(f"This application is {status.capitalize()}.")
+    assert "No further decision can be taken" in outcome
+    token = _csrf(page)
+    for decision in ("approve", "decline", "defer", "requestmoreinfo"):
+        app.post(
+            f"{_detail(decided)}decide/",
+            {"decision": decision, "message": "x", "confirm_decline": "y", "csrf_token": token},
+            status=400,
+        )
+    assert _reload(db_session, decided).status == status
+    form = page.forms["decision-form"]
+    form["message"] = "Looked again; still right."
+    form.submit(status=303)
+    (note,) = db_session.scalars(select(OrganizationApplicationMessage))
+    assert note.kind == "note"
+    assert outbox.messages() == []
+
+
+def test_choosing_nothing_is_refused_beside_the_decision(app, db_session, application, outbox):
+    refused = _decide(app.get(_detail(application)), None, message="Hello").submit(status=400)
+    assert field_error(refused, "decision") == "Choose what to do."
+    assert refused.html.title.get_text().startswith("Error: ")
+    assert "Choose what to do." in _text(refused.html.find(id="error-summary"))
+    # What was typed is kept.
+    assert refused.forms["decision-form"]["message"].value == "Hello"
+    assert _reload(db_session, application).status == "submitted"
+    assert outbox.messages() == []
+
+
+# Approve
+
+
+def test_approve_names_the_competing_applications_it_will_decline(app, db_session, application):
+    OrganizationApplicationFactory.create(name="Science.Tools", submitted_by__username="bob")
+    OrganizationApplicationFactory.create(name="science_tools", submitted_by__username="carol")
+    OrganizationApplicationFactory.create(
+        name="SCIENCE-TOOLS", submitted_by__username="dave", status="declined"
+    )
+    OrganizationApplicationFactory.create(name="science-toolz", submitted_by__username="erin")
+    page = app.get(_detail(application))
+    consequences = _text(page.html.find(id="approve-consequences"))
+    assert consequences.startswith("Approving also declines 2 other applications for this name")
+    competing = [_text(item) for item in page.html.select("#competing-applications li")]
+    # Oldest first; these two were submitted in the same transaction, so in either order.
+    assert sorted(competing) == [
+        "Science.Tools by bob (Waiting for review)",
+        "science_tools by carol (Waiting for review)",
+    ]
+    radio = page.html.find(id="decision-approve")
+    assert radio["aria-describedby"] == "approve-consequences"
 
 
 def test_approving_creates_the_organization_and_declines_the_competitor(
@@ -314,10 +476,14 @@ def test_approving_creates_the_organization_and_declines_the_competitor(
     competitor = OrganizationApplicationFactory.create(
         name="Science.Tools", submitted_by__username="bob"
     )
-    form = app.get(_detail(application)).forms["approve-form"]
-    form["message"] = "Welcome aboard."
-    page = form.submit(status=303).follow()
-    assert "science-tools is approved. 1 competing application(s) declined." in main_text(page)
+    page = _decide(app.get(_detail(application)), "approve", message="Welcome aboard.").submit(
+        status=303
+    )
+    page = page.follow()
+    assert (
+        "science-tools is approved; the applicant is emailed. Also declined, for the same name:"
+        " Science.Tools (bob)." in main_text(page)
+    )
     organization = db_session.scalars(
         select(Organization).where(Organization.name == "science-tools")
     ).one()
@@ -328,6 +494,7 @@ def test_approving_creates_the_organization_and_declines_the_competitor(
     assert _reload(db_session, application).status == "approved"
     assert _reload(db_session, competitor).status == "declined"
     assert EventTag.OrganizationApplicationApprove in event_tags(db_session, application)
+    assert EventTag.OrganizationApplicationDecline in event_tags(db_session, competitor)
     mail = {message.recipient: message for message in outbox.messages()}
     approved = mail["alice@example.com"]
     assert approved.subject == "Your organization science-tools is approved"
@@ -335,35 +502,72 @@ def test_approving_creates_the_organization_and_declines_the_competitor(
     declined = mail["bob@example.com"]
     assert declined.subject == "Your application for the organization Science.Tools was declined"
     assert "Another application for this name was approved." in declined.body("plain")
+    # The page now shows the outcome, and the competitor's row says Declined.
+    assert _text(page.html.find(id="application-status")) == "Approved"
+    assert "Science.Tools bob Declined" in _text(page.html.find(id="similar-applications-table"))
 
 
-def test_approving_a_taken_name_is_refused_and_changes_nothing(
+def test_approving_a_name_taken_meanwhile_is_refused_and_changes_nothing(
     app, db_session, application, outbox
 ):
     page = app.get(_detail(application))
     OrganizationFactory.create(name="science-tools")
-    refused = page.forms["approve-form"].submit(status=409)
-    assert "An organization already has this name" in main_text(refused)
+    refused = _decide(page, "approve").submit(status=400)
+    assert "Approve is not offered" in field_error(refused, "decision")
+    assert "approve" not in _offered(refused)
     assert _reload(db_session, application).status == "submitted"
+    assert EventTag.OrganizationApplicationApprove not in event_tags(db_session, application)
+    assert outbox.messages() == []
+
+
+# Decline
+
+
+def test_declining_needs_its_confirmation(app, db_session, application, outbox):
+    refused = _decide(
+        app.get(_detail(application)), "decline", message="Please use a project instead."
+    ).submit(status=400)
+    assert field_error(refused, "confirm_decline") == "Tick this box to confirm the decline."
+    assert refused.forms["decision-form"]["decision"].value == "decline"
+    assert _reload(db_session, application).status == "submitted"
+    assert EventTag.OrganizationApplicationDecline not in event_tags(db_session, application)
     assert outbox.messages() == []
 
 
 def test_declining_emails_the_optional_message(app, db_session, application, outbox):
-    form = app.get(_detail(application)).forms["decline-form"]
-    form["message"] = "Please use a project instead."
+    form = _decide(
+        app.get(_detail(application)),
+        "decline",
+        message="Please use a project instead.",
+        confirm_decline=True,
+    )
     form.submit(status=303)
     assert _reload(db_session, application).status == "declined"
+    assert EventTag.OrganizationApplicationDecline in event_tags(db_session, application)
     (message,) = outbox.messages()
     assert "Please use a project instead." in message.body("plain")
     # Decided: no more decisions, but notes still.
     page = app.get(_detail(application))
-    assert "approve-form" not in page.forms
-    assert "addnote-form" in page.forms
+    assert _offered(page) == []
+    assert "decision-form" in page.forms
+
+
+# Defer, ask, note
 
 
 def test_deferring(app, db_session, application, outbox):
-    app.get(_detail(application)).forms["defer-form"].submit(status=303)
+    _decide(app.get(_detail(application)), "defer").submit(status=303)
     assert _reload(db_session, application).status == "deferred"
+    assert EventTag.OrganizationApplicationDefer in event_tags(db_session, application)
+    assert outbox.messages() == []
+
+
+def test_a_message_with_a_deferral_is_kept_as_an_internal_note(
+    app, db_session, application, outbox
+):
+    _decide(app.get(_detail(application)), "defer", message="Waiting on legal.").submit(status=303)
+    (note,) = db_session.scalars(select(OrganizationApplicationMessage))
+    assert (note.kind, note.body) == ("note", "Waiting on legal.")
     assert outbox.messages() == []
 
 
@@ -371,69 +575,101 @@ def test_requesting_more_information_needs_a_message_and_emails_it(
     app, db_session, application, outbox
 ):
     page = app.get(_detail(application))
-    empty = page.forms["requestmoreinfo-form"].submit(status=400)
-    assert field_error(empty, "question-message") == "Write a message."
+    empty = _decide(page, "requestmoreinfo").submit(status=400)
+    assert field_error(empty, "message") == "Write the question to send to the applicant."
     assert _reload(db_session, application).status == "submitted"
-    form = page.forms["requestmoreinfo-form"]
-    form["message"] = "Who else maintains these?"
-    form.submit(status=303)
+    _decide(page, "requestmoreinfo", message="Who else maintains these?").submit(status=303)
     assert _reload(db_session, application).status == "moreinformationneeded"
+    assert EventTag.OrganizationApplicationRequestInformation in event_tags(db_session, application)
     (message,) = outbox.messages()
     assert "Who else maintains these?" in message.body("plain")
     assert f"/manage/organizations/application/{application.id}/" in message.body("plain")
 
 
 def test_a_note_is_internal_and_never_emailed(app, db_session, application, outbox):
-    form = app.get(_detail(application)).forms["addnote-form"]
-    form["message"] = "Checked their projects; fine."
-    page = form.submit(status=303).follow()
+    page = app.get(_detail(application))
+    empty = _decide(page, "addnote").submit(status=400)
+    assert field_error(empty, "message") == "Write the note."
+    page = _decide(page, "addnote", message="Checked their projects; fine.").submit(status=303)
+    page = page.follow()
     assert "Checked their projects; fine." in main_text(page)
     assert outbox.messages() == []
     (note,) = db_session.scalars(select(OrganizationApplicationMessage))
     assert note.kind == "note"
+    assert EventTag.OrganizationApplicationNote in event_tags(db_session, application)
     assert _reload(db_session, application).status == "submitted"
+
+
+def test_a_message_longer_than_the_limit_is_refused(app, db_session, application, outbox):
+    refused = _decide(app.get(_detail(application)), "addnote", message="x" * 1025).submit(
+        status=400
+    )
+    assert field_error(refused, "message") == "Use at most 1024 characters."
+    assert db_session.scalars(select(OrganizationApplicationMessage)).all() == []
 
 
 def test_review_next_goes_to_the_next_oldest_waiting_application(app, db_session, application):
     following = OrganizationApplicationFactory.create(name="next-up", submitted=days_ago(2))
     OrganizationApplicationFactory.create(name="later", submitted=days_ago(1))
-    form = app.get(_detail(application)).forms["defer-form"]
-    form["next"] = True
-    response = form.submit(status=303)
+    response = _decide(app.get(_detail(application)), "defer", next=True).submit(status=303)
     assert response.location == f"http://localhost{_detail(following)}"
-    form = app.get(_detail(following)).forms["addnote-form"]
-    form["message"] = "Noted."
+    form = _decide(app.get(_detail(following)), "addnote", message="Noted.")
     assert form.submit(status=303).location == f"http://localhost{_detail(following)}"
 
 
 def test_posting_without_the_csrf_token_changes_nothing(app, db_session, application, outbox):
-    for action in ACTIONS:
-        app.post(f"{_detail(application)}{action}/", {"message": "x"}, status=400)
+    for decision, fields in VALID.items():
+        app.post(f"{_detail(application)}decide/", {"decision": decision, **fields}, status=400)
     assert _reload(db_session, application).status == "submitted"
     assert db_session.scalars(select(OrganizationApplicationMessage)).all() == []
     assert db_session.scalars(select(Organization)).all() == []
     assert outbox.messages() == []
 
 
+# Labels
+
+
+def test_statuses_read_as_words_never_as_codes(app, db_session, application):
+    asked = OrganizationApplicationFactory.create(
+        name="science-toolz", status="moreinformationneeded", submitted_by=application.submitted_by
+    )
+    page = app.get(LIST)
+    table = _text(page.html.find(id="applications-table"))
+    assert "Waiting for review" in table
+    assert "More information needed" in table
+    options = [option.get_text() for option in page.html.select("#status option")]
+    assert "Waiting for review" in options
+    assert "More information needed" in options
+    codes = {status.value for status in OrganizationApplicationStatus if status.label != status}
+    for response in (page, app.get(_detail(application)), app.get(_detail(asked))):
+        assert "moreinformationneeded" not in main_text(response)
+        # No piece of text on the page is a bare status code.
+        pieces = {piece.strip() for piece in response.html.find("main").find_all(string=True)}
+        assert not pieces & codes
+    detail = app.get(_detail(asked))
+    assert _text(detail.html.find(id="application-status")) == "More information needed"
+
+
 # Who may do what
 
 
-@pytest.mark.parametrize("action", ACTIONS)
-def test_moderators_read_but_every_action_is_refused(webtest_app, db_session, application, action):
+@pytest.mark.parametrize("decision", VALID)
+def test_moderators_read_but_every_decision_is_refused(
+    webtest_app, db_session, application, decision
+):
     log_in(webtest_app, UserFactory.create(is_moderator=True))
     page = webtest_app.get(_detail(application))
-    assert "approve-form" not in page.forms
-    assert "addnote-form" not in page.forms
+    assert "decision-form" not in page.forms
     webtest_app.get(LIST)
     webtest_app.post(
-        f"{_detail(application)}{action}/",
-        {"message": "x", "csrf_token": _csrf(page)},
+        f"{_detail(application)}decide/",
+        {"decision": decision, **VALID[decision], "csrf_token": _csrf(page)},
         status=403,
     )
     assert _reload(db_session, application).status == "submitted"
 
 
-@pytest.mark.parametrize("path", ["list", "detail", *ACTIONS])
+@pytest.mark.parametrize("path", ["list", "detail", *VALID])
 def test_ordinary_users_are_refused_everywhere(webtest_app, db_session, application, path):
     log_in(webtest_app, UserFactory.create())
     token = _csrf(webtest_app.get("/"))
@@ -443,14 +679,16 @@ def test_ordinary_users_are_refused_everywhere(webtest_app, db_session, applicat
         webtest_app.get(_detail(application), status=403)
     else:
         webtest_app.post(
-            f"{_detail(application)}{path}/", {"message": "x", "csrf_token": token}, status=403
+            f"{_detail(application)}decide/",
+            {"decision": path, **VALID[path], "csrf_token": token},
+            status=403,
         )
     assert _reload(db_session, application).status == "submitted"
 
 
 def test_admins_act_too(webtest_app, db_session, application):
     log_in(webtest_app, UserFactory.create(is_superuser=True))
-    webtest_app.get(_detail(application)).forms["defer-form"].submit(status=303)
+    _decide(webtest_app.get(_detail(application)), "defer").submit(status=303)
     assert _reload(db_session, application).status == "deferred"
 
 
@@ -473,7 +711,7 @@ def test_apply_then_approve_then_the_applicant_is_owner(webtest_app, db_session,
     webtest_app.post("/account/logout/", {"csrf_token": _csrf(webtest_app.get("/"))})
 
     log_in(webtest_app, UserFactory.create(is_support=True), step_offset=0)
-    webtest_app.get(_detail(application)).forms["approve-form"].submit(status=303)
+    _decide(webtest_app.get(_detail(application)), "approve").submit(status=303)
     webtest_app.post("/account/logout/", {"csrf_token": _csrf(webtest_app.get("/"))})
 
     log_in(webtest_app, alice, step_offset=1)
@@ -481,6 +719,6 @@ def test_apply_then_approve_then_the_applicant_is_owner(webtest_app, db_session,
     row = page.html.select_one("#organizations-table tbody tr")
     assert "Journey Org" in _text(row)
     assert "Owner" in _text(row)
-    assert "approved" in _text(page.html.find(id="applications-table"))
+    assert "Approved" in _text(page.html.find(id="applications-table"))
     subjects = [message.subject for message in outbox.messages()]
     assert "Your organization journey-org is approved" in subjects

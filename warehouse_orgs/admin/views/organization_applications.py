@@ -1,5 +1,5 @@
 """/admin/organization_applications/...: the review queue, one application in depth, and the
-decisions staff take on it.
+one form with which staff decide on it.
 
 Reading needs AdminOrganizationsRead (moderators too); every action needs
 AdminOrganizationsWrite (support and admins).
@@ -7,19 +7,22 @@ AdminOrganizationsWrite (support and admins).
 
 import datetime
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from warehouse_orgs.accounts.models import User
+from warehouse_orgs.admin.forms import ApplicationDecisionForm, Decision
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.labels import label
 from warehouse_orgs.organizations.emails import email_applicant
-from warehouse_orgs.organizations.forms import ApplicationSearchForm, DecisionForm, MessageForm
+from warehouse_orgs.organizations.forms import ApplicationSearchForm
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationApplicationService,
     OrganizationError,
@@ -30,6 +33,7 @@ from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
     OrganizationApplicationStatus,
+    OrganizationNameCatalog,
 )
 from warehouse_orgs.pagination import page_number, paginate
 
@@ -38,6 +42,10 @@ WRITE = Permissions.AdminOrganizationsWrite
 SIMILARITY_THRESHOLD = 0.4
 SIMILAR_LIMIT = 10
 COMPETITOR_DECLINE_MESSAGE = "Another application for this name was approved."
+NAME_TAKEN_REASON = (
+    "Approve is not offered: an organization has, or once had, this name, and a name is "
+    "never given out twice. Decline, or ask the applicant to apply under another name."
+)
 
 Application = OrganizationApplication
 
@@ -110,11 +118,24 @@ class ApplicationListPage:
         }
 
 
+def decisions_for(application: OrganizationApplication, name_taken: bool) -> list[Decision]:
+    """What can succeed for this application as it stands: the page offers only these, and the
+    form refuses anything else. A decided application takes notes only."""
+    if not application.is_undecided:
+        return [Decision.Note]
+    offered = [Decision.Question, Decision.Decline, Decision.Note]
+    if application.status != OrganizationApplicationStatus.Deferred:
+        offered.insert(1, Decision.Defer)
+    if not name_taken:
+        offered.insert(0, Decision.Approve)
+    return offered
+
+
 @view_defaults(renderer="admin/organization_applications/detail.html")
 class ApplicationDetailPage:
-    """/admin/organization_applications/<id>/ and the action forms on it, each posting to its
-    own URL. With ``next=1`` an action goes on to the next oldest application waiting for
-    review; otherwise back to this page."""
+    """/admin/organization_applications/<id>/ and its one decision form, which posts to
+    .../decide/. With ``next`` ticked a decision goes on to the next oldest application waiting
+    for review; otherwise back to this page."""
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -154,6 +175,10 @@ class ApplicationDetailPage:
         )
         if application.organization_id is not None:
             organizations = organizations.where(Organization.id != application.organization_id)
+        if application.status == OrganizationApplicationStatus.Approved:
+            # A name is never given out twice, so an organization holding this name is the one
+            # approval created, even if its link to the application was lost.
+            organizations = organizations.where(Organization.normalized_name != name)
         return {
             "organizations": self.db.execute(organizations).all(),
             "applications": self.db.execute(
@@ -170,7 +195,62 @@ class ApplicationDetailPage:
             ).all(),
         }
 
-    def page(self, application: OrganizationApplication, status: int = 200, **forms: Any) -> Any:
+    def competing(self, application: OrganizationApplication) -> list[OrganizationApplication]:
+        """The undecided applications for the same name, which approving this one declines;
+        all of them (the similar-names list stops at ten), applicants loaded alongside."""
+        return list(
+            self.db.scalars(
+                select(Application)
+                .join(User, User.id == Application.submitted_by_id)
+                .options(contains_eager(Application.submitted_by))
+                .where(
+                    Application.normalized_name == application.normalized_name,
+                    Application.id != application.id,
+                    Application.status.in_(UNDECIDED_STATUSES),
+                )
+                .order_by(Application.submitted, Application.id)
+            )
+        )
+
+    def name_taken(self, application: OrganizationApplication) -> bool:
+        """Whether an organization has, or once had, this name: approval would be refused."""
+        return bool(
+            self.db.scalar(
+                select(
+                    exists().where(
+                        OrganizationNameCatalog.normalized_name == application.normalized_name
+                    )
+                )
+            )
+        )
+
+    def decision_form(
+        self, application: OrganizationApplication, formdata: Any = None
+    ) -> tuple[ApplicationDecisionForm, dict[str, Any]]:
+        """The decision form for the application as it stands, and what the page says about
+        the consequences of each decision."""
+        undecided = application.is_undecided
+        name_taken = undecided and self.name_taken(application)
+        consequences = {
+            "competing": self.competing(application) if undecided else [],
+            "name_taken": name_taken,
+        }
+        offered = decisions_for(application, name_taken)
+        if not undecided:
+            because = f"This application is already {label(application.status)}; add a note."
+        elif name_taken:
+            because = NAME_TAKEN_REASON
+        else:
+            because = ""
+        form = ApplicationDecisionForm(formdata, offered=offered, not_offered_because=because)
+        return form, consequences
+
+    def page(
+        self,
+        application: OrganizationApplication,
+        status: int = 200,
+        form: ApplicationDecisionForm | None = None,
+    ) -> dict[str, Any]:
         self.request.response.status = status
         applicant = application.submitted_by
         events = paginate(
@@ -181,6 +261,12 @@ class ApplicationDetailPage:
             page_number(self.request),
         )
         may_act = bool(self.request.has_permission(WRITE))
+        blank, consequences = self.decision_form(application)
+        if form is not None:
+            # A refused form keeps what was typed, against what is offered now.
+            form.offered = blank.offered
+            form.decision.choices = blank.decision.choices
+            form.not_offered_because = blank.not_offered_because
         return {
             "application": application,
             "applicant": applicant,
@@ -197,18 +283,14 @@ class ApplicationDetailPage:
             "conversation": self.service.messages(application, include_notes=True),
             "events": events,
             "may_act": may_act,
-            "may_decide": may_act and application.is_undecided,
-            "approve_form": forms.get("approve_form") or DecisionForm(),
-            "decline_form": forms.get("decline_form") or DecisionForm(),
-            "question_form": forms.get("question_form") or MessageForm(),
-            "note_form": forms.get("note_form") or MessageForm(),
-            "error": forms.get("error"),
+            "decision_form": (form or blank) if may_act else None,
+            **consequences,
             "admin_sections": sections_for(self.request),
         }
 
-    def done(self, application: OrganizationApplication, message: str) -> HTTPSeeOther:
+    def done(self, application: OrganizationApplication, message: str, go_on: bool) -> HTTPSeeOther:
         self.request.session.flash(message, queue="success")
-        if self.request.POST.get("next") == "1":
+        if go_on:
             following = self.db.scalars(
                 select(Application.id)
                 .where(
@@ -230,31 +312,39 @@ class ApplicationDetailPage:
             )
         )
 
-    def refused(self, application: OrganizationApplication, error: OrganizationError) -> Any:
-        self.request.tm.doom()
-        return self.page(application, 409, error=str(error))
-
     @view_config(route_name="admin.organization_application.detail", request_method="GET",
                  permission=READ)  # fmt: skip
     def show(self) -> dict[str, Any]:
         return self.page(self.target())
 
-    @view_config(route_name="admin.organization_application.approve", request_method="POST",
+    @view_config(route_name="admin.organization_application.decide", request_method="POST",
                  permission=WRITE, require_reauth=True)  # fmt: skip
-    def approve(self) -> Any:
+    def decide(self) -> Any:
         application = self.target()
-        form = DecisionForm(self.request.POST)
+        form, _ = self.decision_form(application, self.request.POST)
         if not form.validate():
-            return self.page(application, 400, approve_form=form)
+            return self.page(application, 400, form)
+        decision = form.chosen
         try:
-            organization, competing = self.service.approve_application(application)
+            message = DECISIONS[decision](self, application, form.message.data or "")
         except OrganizationError as error:
-            return self.refused(application, error)
+            # Another reviewer or the applicant got there first, or the name was taken since
+            # the page was shown: nothing of this request is kept.
+            self.request.tm.doom()
+            form.decision.errors = [str(error)]
+            return self.page(application, 409, form)
+        return self.done(application, message, go_on=bool(form.next.data))
+
+    # Each decision goes through the application service (which takes the application's lock
+    # and records the event); the emails are queued to go out after the commit.
+
+    def approve(self, application: OrganizationApplication, message: str) -> str:
+        organization, competing = self.service.approve_application(application)
         email_applicant(
             self.request,
             application,
             "organization-application-approved",
-            message=form.message.data or "",
+            message=message,
             organizations_url=self.request.route_url("manage.organizations"),
         )
         for other in competing:
@@ -264,64 +354,50 @@ class ApplicationDetailPage:
                 "organization-application-declined",
                 message=COMPETITOR_DECLINE_MESSAGE,
             )
-        declined = f" {len(competing)} competing application(s) declined." if competing else ""
-        return self.done(application, f"{organization.name} is approved.{declined}")
-
-    @view_config(route_name="admin.organization_application.decline", request_method="POST",
-                 permission=WRITE, require_reauth=True)  # fmt: skip
-    def decline(self) -> Any:
-        application = self.target()
-        form = DecisionForm(self.request.POST)
-        if not form.validate():
-            return self.page(application, 400, decline_form=form)
-        try:
-            self.service.decline_application(application)
-        except OrganizationError as error:
-            return self.refused(application, error)
-        email_applicant(
-            self.request,
-            application,
-            "organization-application-declined",
-            message=form.message.data or "",
+        declined = (
+            f" Also declined, for the same name: {describe_applications(competing)}."
+            if competing
+            else ""
         )
-        return self.done(application, f"The application for {application.name} is declined.")
+        return f"{organization.name} is approved; the applicant is emailed.{declined}"
 
-    @view_config(route_name="admin.organization_application.defer", request_method="POST",
-                 permission=WRITE, require_reauth=True)  # fmt: skip
-    def defer(self) -> Any:
-        application = self.target()
-        try:
-            self.service.defer_application(application)
-        except OrganizationError as error:
-            return self.refused(application, error)
-        return self.done(application, f"The application for {application.name} is deferred.")
+    def decline(self, application: OrganizationApplication, message: str) -> str:
+        self.service.decline_application(application)
+        email_applicant(
+            self.request, application, "organization-application-declined", message=message
+        )
+        return f"The application for {application.name} is declined; the applicant is emailed."
 
-    @view_config(route_name="admin.organization_application.requestmoreinfo",
-                 request_method="POST", permission=WRITE, require_reauth=True)  # fmt: skip
-    def request_more_information(self) -> Any:
-        application = self.target()
-        form = MessageForm(self.request.POST)
-        if not application.is_undecided:
-            return self.refused(
-                application, OrganizationError(f"This application is already {application.status}.")
-            )
-        if not form.validate():
-            return self.page(application, 400, question_form=form)
-        self.service.add_message(application, ApplicationMessageKind.Question, form.message.data)
+    def defer(self, application: OrganizationApplication, message: str) -> str:
+        self.service.defer_application(application)
+        if message:
+            # A message with a deferral is for staff: the applicant is not told of it.
+            self.service.add_message(application, ApplicationMessageKind.Note, message)
+        return f"The application for {application.name} is deferred."
+
+    def ask(self, application: OrganizationApplication, message: str) -> str:
+        self.service.add_message(application, ApplicationMessageKind.Question, message)
         email_applicant(
             self.request,
             application,
             "organization-application-more-information",
-            message=form.message.data,
+            message=message,
         )
-        return self.done(application, "Your question is sent to the applicant.")
+        return "Your question is sent to the applicant."
 
-    @view_config(route_name="admin.organization_application.addnote", request_method="POST",
-                 permission=WRITE, require_reauth=True)  # fmt: skip
-    def add_note(self) -> Any:
-        application = self.target()
-        form = MessageForm(self.request.POST)
-        if not form.validate():
-            return self.page(application, 400, note_form=form)
-        self.service.add_message(application, ApplicationMessageKind.Note, form.message.data)
-        return self.done(application, "Your note is added.")
+    def note(self, application: OrganizationApplication, message: str) -> str:
+        self.service.add_message(application, ApplicationMessageKind.Note, message)
+        return "Your note is added."
+
+
+def describe_applications(applications: list[OrganizationApplication]) -> str:
+    return ", ".join(f"{other.name} ({other.submitted_by.username})" for other in applications)
+
+
+DECISIONS: dict[Decision, Callable[[ApplicationDetailPage, OrganizationApplication, str], str]] = {
+    Decision.Approve: ApplicationDetailPage.approve,
+    Decision.Decline: ApplicationDetailPage.decline,
+    Decision.Defer: ApplicationDetailPage.defer,
+    Decision.Question: ApplicationDetailPage.ask,
+    Decision.Note: ApplicationDetailPage.note,
+}
