@@ -5,14 +5,16 @@ from typing import Any
 
 import wtforms
 from wtforms import validators
+from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.forms import Form, bounded
-from warehouse_orgs.organizations.forms import OrganizationDetailsFields
+from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
 from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
     NAME_PATTERN,
     NAME_RULE,
+    OrganizationType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
@@ -21,10 +23,22 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _role_field() -> wtforms.SelectField:
+ROLE_PLACEHOLDER = SelectChoice("", "Choose a role")
+
+
+def role_choices_for(orgtype: str, *, placeholder: bool) -> list[SelectChoice]:
+    """The roles an organization of this type can have; with ``placeholder`` first an empty
+    choice, so that nobody is made Owner because they did not look at the picker."""
+    roles = [SelectChoice(role) for role in role_choices(orgtype)]
+    return [ROLE_PLACEHOLDER, *roles] if placeholder else roles
+
+
+def _role_field(*, placeholder: bool = False) -> wtforms.SelectField:
+    roles = [SelectChoice(role.value) for role in OrganizationRoleType]
     return wtforms.SelectField(
         "Role",
-        choices=[role.value for role in OrganizationRoleType],
+        choices=[ROLE_PLACEHOLDER, *roles] if placeholder else roles,
+        default="",
         validators=[validators.DataRequired(message="Choose a role.")],
         validate_choice=True,
     )
@@ -38,8 +52,38 @@ def _username_field(label: str, message: str) -> wtforms.StringField:
     )
 
 
+COMPANY_CONSEQUENCES = (
+    "A Company organization is billed for every member (per seat), each month, and it can "
+    "never become a Community organization again."
+)
+
+
 class AdminOrganizationDetailsForm(OrganizationDetailsFields):
-    """Staff edit the same details; the service refuses Company to Community with a 409."""
+    """Staff edit the same details; the service refuses Company to Community with a 409.
+    Community to Company starts billing the organization, so it needs a tick as well."""
+
+    confirm_company = wtforms.BooleanField(
+        "Yes, make it a Company organization: it will be billed per seat"
+    )
+
+    def __init__(self, formdata: Any = None, *, current_orgtype: str, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.current_orgtype = current_orgtype
+
+    def validate_confirm_company(self, field: wtforms.Field) -> None:
+        becomes_company = (
+            self.current_orgtype == OrganizationType.Community
+            and self.orgtype.data == OrganizationType.Company
+        )
+        if becomes_company and not field.data:
+            raise validators.ValidationError(
+                "Tick this box to confirm the change to Company. " + COMPANY_CONSEQUENCES
+            )
+
+    def details(self) -> dict[str, Any]:
+        details = super().details()
+        del details["confirm_company"]
+        return details
 
 
 class RenameOrganizationForm(Form):
@@ -76,7 +120,7 @@ class RenameOrganizationForm(Form):
 
 class AddRoleForm(Form):
     username = _username_field("Username", "Enter a username.")
-    role_name = _role_field()
+    role_name = _role_field(placeholder=True)
 
 
 class UpdateRoleForm(Form):

@@ -268,7 +268,7 @@ def test_detail_shows_members_invitations_projects_applications_and_history(
     assert "accepted-al" not in text
     assert "rocket" in text
     assert "not-ours" not in text
-    assert "acme applicant approved" in text
+    assert "acme applicant Approved" in text
     assert "u0 left the organization" in text
 
 
@@ -310,8 +310,9 @@ def test_editing_details_saves_and_records_the_fields(app, db_session, org, admi
     form["display_name"] = "Acme Inc."
     form["link_url"] = "https://acme.example.org/"
     form["orgtype"] = "Company"
+    form["confirm_company"] = True
     page = form.submit(status=303).follow()
-    assert "acme: display_name, link_url, orgtype saved." in main_text(page)
+    assert "acme: Display name, Website, Type saved." in main_text(page)
     db_session.refresh(org)
     assert (org.display_name, org.link_url, org.orgtype) == (
         "Acme Inc.",
@@ -354,10 +355,31 @@ def test_bad_details_are_refused_beside_the_field(app, db_session, org, field, v
     assert (org.display_name, org.link_url) == ("Acme Widgets", "https://acme.example.com/")
 
 
-def test_a_company_cannot_become_a_community(app, db_session):
+def test_company_is_spelled_out_and_confirmed_before_the_change(app, db_session, org, outbox):
+    page = app.get(_detail(org))
+    warning = main_text(page)
+    assert "Before you choose Company: A Company organization is billed for every member" in (
+        warning
+    )
+    assert "it can never become a Community organization again" in warning
+    form = page.forms["organization-details-form"]
+    form["orgtype"] = "Company"
+    refused = form.submit(status=400)
+    assert field_error(refused, "confirm_company").startswith(
+        "Tick this box to confirm the change to Company."
+    )
+    db_session.refresh(org)
+    assert org.orgtype == "Community"
+    assert EventTag.OrganizationDetailsChange not in event_tags(db_session, org)
+
+
+def test_a_company_is_not_offered_community_and_a_forced_change_is_refused(app, db_session):
     company = OrganizationFactory.create(orgtype="Company")
-    form = app.get(_detail(company)).forms["organization-details-form"]
-    form["orgtype"] = "Community"
+    page = app.get(_detail(company))
+    assert not page.html.select("select#orgtype")
+    assert "Type: Company. A Company organization stays one." in main_text(page)
+    form = page.forms["organization-details-form"]
+    form["orgtype"].force_value("Community")
     form["display_name"] = "Renamed"
     page = form.submit(status=409)
     assert field_error(page, "orgtype") == "A Company organization cannot become a Community one."
@@ -490,6 +512,29 @@ def test_a_refused_addition_changes_nothing(
     assert EventTag.AdminOrganizationRoleAdd not in event_tags(db_session, org)
 
 
+def test_the_role_picker_starts_empty_and_adding_without_a_role_is_refused(
+    app, db_session, org, owner, outbox
+):
+    UserFactory.create(username="newcomer")
+    page = app.get(_detail(org))
+    picker = page.html.find(id="add-role-role_name")
+    options = [(option["value"], option.get_text()) for option in picker.find_all("option")]
+    assert options[0] == ("", "Choose a role")
+    chosen = [
+        option["value"] for option in picker.find_all("option") if option.has_attr("selected")
+    ]
+    assert chosen == [""]
+    form = page.forms["add-role-form"]
+    assert form["role_name"].value == ""
+    form["username"] = "newcomer"
+    refused = form.submit(status=400)
+    assert field_error(refused, "add-role-role_name") == "Choose a role."
+    assert refused.forms["add-role-form"]["username"].value == "newcomer"
+    assert _roles(db_session, org) == {"olivia": "Owner"}
+    assert EventTag.AdminOrganizationRoleAdd not in event_tags(db_session, org)
+    assert outbox.messages() == []
+
+
 def test_changing_a_role_records_a_staff_event(app, db_session, org, owner, admin):
     OrganizationRoleFactory.create(
         organization=org, user=UserFactory.create(username="mark"), role_name=Member
@@ -525,15 +570,28 @@ def test_deleting_a_role_needs_the_username_and_records_a_staff_event(app, db_se
 def test_staff_cannot_demote_or_remove_the_last_owner(app, db_session, org, owner):
     OrganizationRoleFactory.create(organization=org, role_name=Member)
     before = _roles(db_session, org)
-    form = app.get(_detail(org)).forms["update-role-form-olivia"]
-    form["role_name"] = "Manager"
-    page = form.submit(status=409)
+    page = app.get(_detail(org))
+    # Not offered, with the reason instead.
+    assert "update-role-form-olivia" not in page.forms
+    assert "delete-role-form-olivia" not in page.forms
+    row = " ".join(page.html.find(id="sole-owner-olivia").find_parent("tr").get_text(" ").split())
+    assert "The only Owner: make another member Owner before changing this role." in row
+    assert "Cannot be removed: an organization needs at least one Owner." in row
+    # Forced anyway: refused beside the field.
+    token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
+    page = app.post(
+        f"{_detail(org)}update_role/{owner.id}/",
+        {"role_name": "Manager", "csrf_token": token},
+        status=409,
+    )
     assert field_error(page, "update-role-olivia-role_name") == (
         "An organization needs at least one Owner; make someone else an Owner first."
     )
-    form = page.forms["delete-role-form-olivia"]
-    form["username"] = "olivia"
-    page = form.submit(status=409)
+    page = app.post(
+        f"{_detail(org)}delete_role/{owner.id}/",
+        {"username": "olivia", "csrf_token": token},
+        status=409,
+    )
     assert field_error(page, "delete-role-olivia-username") == (
         "An organization needs at least one Owner; make someone else an Owner first."
     )
@@ -573,9 +631,9 @@ def test_a_post_without_the_csrf_token_changes_nothing(app, db_session, org, own
 
 
 def test_a_change_asks_for_the_password_after_30_minutes(app, db_session, org, owner):
+    OrganizationRoleFactory.create(organization=org, role_name=Owner)
     form = app.get(_detail(org)).forms["update-role-form-olivia"]
     form["role_name"] = "Member"
-    OrganizationRoleFactory.create(organization=org, role_name=Owner)
     make_authentication_stale(db_session)
     step = form.submit(status=200)
     assert step.html.find("h1").text == "Confirm your password"
@@ -801,11 +859,17 @@ def test_a_refused_role_change_shows_the_page_with_that_member(app, db_session, 
         OrganizationRoleFactory.create(
             organization=org, user=UserFactory.create(username=f"a-member-{n:02}"), role_name=Member
         )
-    # olivia, the only Owner, sorts after the thirty: she is on the second page of members.
-    assert "update-role-form-olivia" not in app.get(_detail(org)).forms
-    form = app.get(_detail(org), {"members_page": "2"}).forms["update-role-form-olivia"]
-    form["role_name"] = "Member"
-    refused = form.submit(status=409)
+    # olivia, the only Owner, sorts after the thirty: she is on the second page of members,
+    # where the page offers no change of her role; a forced one is refused beside her row.
+    assert "sole-owner-olivia" not in app.get(_detail(org)).text
+    second = app.get(_detail(org), {"members_page": "2"})
+    assert second.html.find(id="sole-owner-olivia")
+    token = second.html.find("input", attrs={"name": "csrf_token"})["value"]
+    refused = app.post(
+        f"{_detail(org)}update_role/{owner.id}/",
+        {"role_name": "Member", "csrf_token": token},
+        status=409,
+    )
     assert field_error(refused, "update-role-olivia-role_name") == (
         "An organization needs at least one Owner; make someone else an Owner first."
     )

@@ -19,11 +19,13 @@ from sqlalchemy.orm import contains_eager
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.admin.organization_forms import (
+    COMPANY_CONSEQUENCES,
     AddRoleForm,
     AdminOrganizationDetailsForm,
     DeleteRoleForm,
     RenameOrganizationForm,
     UpdateRoleForm,
+    role_choices_for,
 )
 from warehouse_orgs.admin.organization_search import SEARCH_MAX_LENGTH, SearchError, parse
 from warehouse_orgs.admin.sections import sections_for
@@ -31,7 +33,6 @@ from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.events.history import actor_name
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.emails import email_owners, email_user
-from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import (
     MEMBERSHIP_REFUSALS,
     IOrganizationMembershipService,
@@ -108,10 +109,10 @@ def organization_list(request: Request) -> dict[str, Any]:
     }
 
 
-def offer_roles_for(form: Any, organization: Organization) -> Any:
+def offer_roles_for(form: Any, organization: Organization, *, placeholder: bool = False) -> Any:
     """Show only the roles this organization can have; a forced other value is still refused
     by the service, with its reason."""
-    form.role_name.choices = role_choices(organization.orgtype)
+    form.role_name.choices = role_choices_for(organization.orgtype, placeholder=placeholder)
     return form
 
 
@@ -257,12 +258,22 @@ class OrganizationDetailPage:
         """The whole page; ``forms`` replaces the blank forms with ones carrying errors."""
         self.request.response.status = status
         organization = self.organization
+        if "add_role_form" in forms:
+            # Posted against every role; shown again with only those this organization has.
+            offer_roles_for(forms["add_role_form"], organization, placeholder=True)
         if self._may(P.AdminOrganizationsWrite):
-            forms.setdefault("details_form", AdminOrganizationDetailsForm(obj=organization))
+            forms.setdefault(
+                "details_form",
+                AdminOrganizationDetailsForm(
+                    obj=organization, current_orgtype=organization.orgtype
+                ),
+            )
         if self._may(P.AdminOrganizationsNameWrite):
             forms.setdefault("rename_form", RenameOrganizationForm(current_name=organization.name))
         if self._may(P.AdminRoleAdd):
-            forms.setdefault("add_role_form", offer_roles_for(AddRoleForm(), organization))
+            forms.setdefault(
+                "add_role_form", offer_roles_for(AddRoleForm(), organization, placeholder=True)
+            )
         # Every page number is read first: a bad one is a 400 before any list is read.
         numbers = {name: page_number(self.request, f"{name}_page") for name in PAGED_LISTS}
         failed_role_id = forms.get("failed_role_id")
@@ -287,6 +298,7 @@ class OrganizationDetailPage:
             "organization": organization,
             "roles": roles,
             "owner_count": counts.owners,
+            "company_consequences": COMPANY_CONSEQUENCES,
             "invitations": self._invitations(numbers["invitations"], counts.invitations),
             "projects": self._projects(numbers["projects"], counts.projects),
             "applications": self._applications(numbers["applications"], counts.applications),
@@ -320,7 +332,9 @@ class OrganizationDetailPage:
         require_reauth=True,
     )
     def edit_details(self) -> Any:
-        form = AdminOrganizationDetailsForm(self.request.POST)
+        form = AdminOrganizationDetailsForm(
+            self.request.POST, current_orgtype=self.organization.orgtype
+        )
         if not form.validate():
             return self.page(400, details_form=form)
         try:
@@ -330,7 +344,9 @@ class OrganizationDetailPage:
             return self.page(409, details_form=form)
         if not changed:
             return self.done(f"Nothing changed for {self.organization.name}.")
-        return self.done(f"{self.organization.name}: {', '.join(changed)} saved.")
+        # The fields as the form names them, not the column names.
+        saved = ", ".join(str(form[name].label.text) for name in changed)
+        return self.done(f"{self.organization.name}: {saved} saved.")
 
     @view_config(
         route_name="admin.organization.rename",
