@@ -36,6 +36,11 @@ def test_every_tag_has_a_sentence(tag):
             "Support role removed from the command line",
         ),
         (
+            EventTag.OrganizationDetailsChange,
+            {"actor": "ada", "fields": ["display_name", "link_url", "orgtype"]},
+            "ada changed the display name, the website, the type",
+        ),
+        (
             EventTag.ProjectRoleChange,
             {"actor": "ada", "username": "bob", "old_role": "Owner", "role": "Maintainer"},
             "ada changed bob from Owner to Maintainer",

@@ -88,6 +88,19 @@ def _login_failure_reason(details: Details) -> str:
     return _LOGIN_FAILURE_REASONS.get(reason, reason or "the reason was not recorded")
 
 
+# The events store column names; the history names the fields as the settings form does.
+_DETAIL_FIELDS = {
+    "display_name": "the display name",
+    "link_url": "the website",
+    "description": "the description",
+    "orgtype": "the type",
+}
+
+
+def _detail_fields(fields: list[str]) -> str:
+    return ", ".join(_DETAIL_FIELDS.get(name, name.replace("_", " ")) for name in fields)
+
+
 _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.AccountCreate: lambda d: f"Account {d.get('username', '')} created".strip(),
     EventTag.AccountLoginSuccess: lambda d: (
@@ -148,7 +161,7 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         f"{_who(d)} renamed the organization from {d.get('old_name')} to {d.get('new_name')}"
     ),
     EventTag.OrganizationDetailsChange: lambda d: (
-        f"{_who(d)} changed {', '.join(d.get('fields', [])) or 'the details'}"
+        f"{_who(d)} changed {_detail_fields(d.get('fields', [])) or 'the details'}"
     ),
     EventTag.OrganizationDelete: lambda d: (
         f"{_who(d)} deleted the organization {d.get('organization')}"

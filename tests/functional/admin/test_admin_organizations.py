@@ -313,6 +313,7 @@ def test_editing_details_saves_and_records_the_fields(app, db_session, org, admi
     form["confirm_company"] = True
     page = form.submit(status=303).follow()
     assert "acme: Display name, Website, Type saved." in main_text(page)
+    assert "changed the display name, the website, the type" in main_text(page)
     db_session.refresh(org)
     assert (org.display_name, org.link_url, org.orgtype) == (
         "Acme Inc.",
