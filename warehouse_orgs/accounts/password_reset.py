@@ -116,6 +116,10 @@ class ResetPasswordViews:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.user_service = request.find_service(IUserService)
+        # The address holds the token: no cache keeps the page, and no request from it (a
+        # stylesheet, a link followed) carries the address along as its Referer.
+        request.response.cache_control.no_store = True
+        request.response.headers["Referrer-Policy"] = "no-referrer"
 
     def token(self) -> str:
         return self.request.params.get("token", "")

@@ -83,6 +83,8 @@ def test_a_reset_sets_the_password_ends_sessions_and_keeps_two_factor(
     link = reset_link(outbox, f"{user.username}@example.com")
 
     form_page = webtest_app.get(link)
+    assert form_page.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in form_page.headers["Cache-Control"]
     assert f"For the account {user.username} ." in main_text(form_page)
     done = set_password(webtest_app, link)
     assert done.location == "http://localhost/account/login/"
@@ -294,3 +296,14 @@ def test_the_history_says_what_happened_in_words(webtest_app, db_session, outbox
     assert f"A password reset link was sent to {user.username}@example.com" in page
     assert "Password reset with an emailed link; every session was ended" in page
     assert "Failed login: the password was not right" in page
+
+
+def test_the_pages_cost_a_fixed_number_of_statements(webtest_app, outbox):
+    user = UserFactory.create()
+    # Only the new session holding the form's CSRF token.
+    assert len(webtest_app.get("/account/request-password-reset/").sql_statements) == 1
+    ask_for_link(webtest_app, user.username)
+    webtest_app.reset()
+    # The account the link is for, its emails, and the new session holding the CSRF token.
+    link = reset_link(outbox, f"{user.username}@example.com")
+    assert len(webtest_app.get(link).sql_statements) == 3
