@@ -303,3 +303,14 @@ def test_the_pages_cost_a_fixed_number_of_statements(webtest_app, outbox):
     # The account the link is for, its emails, and the new session holding the CSRF token.
     link = reset_link(outbox, f"{user.username}@example.com")
     assert len(webtest_app.get(link).sql_statements) == 3
+
+
+def test_the_reset_page_does_not_pass_its_link_on_to_the_login_link(webtest_app, outbox):
+    UserFactory.create(username="alice")
+    ask_for_link(webtest_app, "alice")
+    page = webtest_app.get(reset_link(outbox, "alice@example.com"))
+    login_links = [
+        a["href"] for a in page.html.find_all("a") if a["href"].startswith("/account/login")
+    ]
+    assert login_links
+    assert all("token" not in href and "next" not in href for href in login_links)
