@@ -194,13 +194,16 @@ def includeme(config: Configurator) -> None:
         "admin.organization_application.detail",
         "/admin/organization_applications/{application_id}/",
     )
-    # One decision form on the application's page: approve, decline, ask, defer or note.
-    add_action_route(
-        config,
-        "admin.organization_application.decide",
-        "/admin/organization_applications/{application_id}/decide/",
-        back_to="admin.organization_application.detail",
-    )
+    # One decision form on the application's page (decide/, the decision in a radio group),
+    # and the contract's path for each decision (ARCHITECTURE.md), which takes the same form
+    # with the decision fixed by the path.
+    for decision in ("decide", "approve", "decline", "defer", "requestmoreinfo", "addnote"):
+        add_action_route(
+            config,
+            f"admin.organization_application.{decision}",
+            f"/admin/organization_applications/{{application_id}}/{decision}/",
+            back_to="admin.organization_application.detail",
+        )
     config.add_route("admin.organization.list", "/admin/organizations/")
     config.add_route("admin.organization.detail", "/admin/organizations/{organization_id}/")
     for name, path in [

@@ -16,6 +16,7 @@ Each example runs in a savepoint that is rolled back, and the cookies its answer
 kept, so an accepted form does not change what the next example sees.
 """
 
+import dataclasses
 import email.message
 import email.utils
 import inspect
@@ -482,6 +483,22 @@ def explained(failure: AssertionError) -> str:
     return "\n".join([str(failure), *getattr(failure, "__notes__", [])])
 
 
+# The contract's path for each staff decision (ARCHITECTURE.md) takes the form of the
+# application page's decision panel, which posts to decide/: each is fuzzed with that form, sent
+# to its own address.
+DECISION_PATHS = ("approve", "decline", "defer", "requestmoreinfo", "addnote")
+
+
+def with_same_form_routes(forms: list[HtmlForm]) -> list[HtmlForm]:
+    extra = []
+    for form in forms:
+        if form.method == "post" and form.action_path.endswith("/decide/"):
+            for decision in DECISION_PATHS:
+                action = form.action.replace("/decide/", f"/{decision}/")
+                extra.append(dataclasses.replace(form, action=action))
+    return forms + extra
+
+
 @pytest.mark.parametrize("route", GET_ROUTES, ids=[route.name for route in GET_ROUTES])
 def test_hostile_input_never_causes_a_server_error_and_refusals_change_nothing(
     route, world, wsgi_app, app_registry, harness
@@ -491,7 +508,7 @@ def test_hostile_input_never_causes_a_server_error_and_refusals_change_nothing(
     failures = []
     fuzzed_forms = set()
     for number, page in enumerate(open_pages(route, world, wsgi_app)):
-        forms = page_forms(page.html, page.url)
+        forms = with_same_form_routes(page_forms(page.html, page.url))
         # The query string and path do not depend on which row fills the address.
         if number == 0:
             search_fields = [
@@ -524,7 +541,7 @@ def test_every_route_that_takes_a_post_has_a_form_the_fuzzing_finds(world, wsgi_
         route_of(app_registry, form.action_path)
         for route in GET_ROUTES
         for page in open_pages(route, world, wsgi_app)
-        for form in page_forms(page.html, page.url)
+        for form in with_same_form_routes(page_forms(page.html, page.url))
         if form.method == "post"
     }
     takes_posts = {route.name for route in app_routes(app_registry) if route.answers_post}

@@ -383,6 +383,15 @@ APPLICATION_MANAGE = Need(Context.APPLICATION, P.OrganizationApplicationsManage)
 STAFF_ORGANIZATIONS_READ = root(P.AdminOrganizationsRead)
 STAFF_ORGANIZATIONS_WRITE = root(P.AdminOrganizationsWrite)
 
+
+DECISION_FIELDS = {
+    "approve": {"decision": "approve", "message": "Welcome."},
+    "decline": {"decision": "decline", "message": "Sorry.", "confirm_decline": "y"},
+    "defer": {"decision": "defer", "message": ""},
+    "requestmoreinfo": {"decision": "requestmoreinfo", "message": "Which projects?"},
+    "addnote": {"decision": "addnote", "message": "Looks fine."},
+}
+
 ROUTES: dict[str, Route] = {
     # Public pages.
     "index": Route(PUBLIC),
@@ -569,15 +578,24 @@ ROUTES: dict[str, Route] = {
                 STAFF_ORGANIZATIONS_WRITE,
                 lambda w, fields=fields: Visit(fields),
             )
-            for decision, fields in {
-                "approve": {"decision": "approve", "message": "Welcome."},
-                "decline": {"decision": "decline", "message": "Sorry.", "confirm_decline": "y"},
-                "defer": {"decision": "defer", "message": ""},
-                "requestmoreinfo": {"decision": "requestmoreinfo", "message": "Which projects?"},
-                "addnote": {"decision": "addnote", "message": "Looks fine."},
-            }.items()
+            for decision, fields in DECISION_FIELDS.items()
         },
     ),
+    # The contract's path for each decision takes the same form, the decision fixed by the path.
+    **{
+        f"admin.organization_application.{decision}": Route(
+            back_to="admin.organization_application.detail",
+            posts={
+                "decide_by_path": (
+                    STAFF_ORGANIZATIONS_WRITE,
+                    lambda w, fields=fields: Visit(
+                        {key: value for key, value in fields.items() if key != "decision"}
+                    ),
+                )
+            },
+        )
+        for decision, fields in DECISION_FIELDS.items()
+    },
     "admin.organization.list": Route(STAFF_ORGANIZATIONS_READ),
     "admin.organization.detail": Route(
         STAFF_ORGANIZATIONS_READ,
@@ -726,7 +744,6 @@ def route_path(app_config: Any, name: str, seat: Seat) -> str:
     placeholders = re.findall(r"{(\w+)", route.pattern)
     return route.generate({key: seat.placeholder(key) for key in placeholders})
 
-    logs_in_after_because: str | None = None
 
 @dataclass
 class Seen:
@@ -737,6 +754,7 @@ class Seen:
     after: TableSnapshot
     mails: int
     unchanged_because: str | None
+    logs_in_after_because: str | None = None
 
     @property
     def changed_tables(self) -> list[str]:

@@ -722,3 +722,44 @@ def test_apply_then_approve_then_the_applicant_is_owner(webtest_app, db_session,
     assert "Approved" in _text(page.html.find(id="applications-table"))
     subjects = [message.subject for message in outbox.messages()]
     assert "Your organization journey-org is approved" in subjects
+
+
+# The contract's path for each decision (ARCHITECTURE.md) takes the same form and rules.
+
+
+def test_each_decision_has_its_own_path_with_the_same_rules(app, db_session, outbox):
+    page_of = {}
+    for name in ("one", "two", "three"):
+        application = OrganizationApplicationFactory.create(name=f"path-{name}")
+        page_of[name] = (application, app.get(_detail(application)))
+
+    application, page = page_of["one"]
+    refused = app.post(
+        f"{_detail(application)}decline/",
+        {"csrf_token": _csrf(page), "message": "No."},
+        status=400,
+    )
+    assert field_error(refused, "confirm_decline") == "Tick this box to confirm the decline."
+    assert _reload(db_session, application).status == "submitted"
+    assert outbox.messages() == []
+
+    app.post(
+        f"{_detail(application)}decline/",
+        {"csrf_token": _csrf(page), "message": "No.", "confirm_decline": "y"},
+        status=303,
+    )
+    assert _reload(db_session, application).status == "declined"
+
+    # The path wins over a decision field sent with it.
+    application, page = page_of["two"]
+    app.post(
+        f"{_detail(application)}defer/",
+        {"csrf_token": _csrf(page), "message": "", "decision": "approve"},
+        status=303,
+    )
+    assert _reload(db_session, application).status == "deferred"
+
+    application, page = page_of["three"]
+    app.post(f"{_detail(application)}approve/", {"csrf_token": _csrf(page), "message": ""})
+    assert _reload(db_session, application).status == "approved"
+    assert db_session.scalars(select(Organization).where(Organization.name == "path-three")).one()

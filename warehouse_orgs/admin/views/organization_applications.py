@@ -15,6 +15,7 @@ from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
+from webob.multidict import MultiDict
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.admin.forms import ApplicationDecisionForm, Decision
@@ -320,8 +321,27 @@ class ApplicationDetailPage:
     @view_config(route_name="admin.organization_application.decide", request_method="POST",
                  permission=WRITE, require_reauth=True)  # fmt: skip
     def decide(self) -> Any:
+        return self.take_decision(self.request.POST)
+
+    @view_config(route_name="admin.organization_application.approve", request_method="POST",
+                 permission=WRITE, require_reauth=True)  # fmt: skip
+    @view_config(route_name="admin.organization_application.decline", request_method="POST",
+                 permission=WRITE, require_reauth=True)  # fmt: skip
+    @view_config(route_name="admin.organization_application.defer", request_method="POST",
+                 permission=WRITE, require_reauth=True)  # fmt: skip
+    @view_config(route_name="admin.organization_application.requestmoreinfo",
+                 request_method="POST", permission=WRITE, require_reauth=True)  # fmt: skip
+    @view_config(route_name="admin.organization_application.addnote", request_method="POST",
+                 permission=WRITE, require_reauth=True)  # fmt: skip
+    def decide_by_path(self) -> Any:
+        """The contract's .../approve/, .../decline/ and so on: the path says the decision."""
+        formdata = MultiDict(self.request.POST)
+        formdata["decision"] = self.request.matched_route.name.rsplit(".", 1)[1]
+        return self.take_decision(formdata)
+
+    def take_decision(self, formdata: Any) -> Any:
         application = self.target()
-        form, _ = self.decision_form(application, self.request.POST)
+        form, _ = self.decision_form(application, formdata)
         if not form.validate():
             return self.page(application, 400, form)
         decision = form.chosen
