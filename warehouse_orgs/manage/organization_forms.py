@@ -34,8 +34,17 @@ def _id_field(message: str) -> wtforms.StringField:
     )
 
 
+COMPANY_CONSEQUENCES = (
+    "A Company organization pays for each member every month, and it can never become a "
+    "Community organization again."
+)
+
+
 class OrganizationDetailsForm(OrganizationDetailsFields):
-    """Owners' form: a Company organization cannot turn back into a Community one."""
+    """Owners' form: a Company organization cannot turn back into a Community one, and turning
+    into one costs money, so that change needs a tick saying the owner knows."""
+
+    confirm_company = wtforms.BooleanField("I understand: this organization will be billed")
 
     def __init__(self, formdata: Any = None, *, current_orgtype: str, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
@@ -52,6 +61,21 @@ class OrganizationDetailsForm(OrganizationDetailsFields):
         ):
             raise validators.ValidationError(
                 "A Company organization cannot become a Community one."
+            )
+
+    def details(self) -> dict[str, Any]:
+        details = super().details()
+        del details["confirm_company"]
+        return details
+
+    def validate_confirm_company(self, field: wtforms.Field) -> None:
+        becomes_company = (
+            self.current_orgtype == OrganizationType.Community
+            and self.orgtype.data == OrganizationType.Company
+        )
+        if becomes_company and not field.data:
+            raise validators.ValidationError(
+                "Tick this box to confirm the change to Company. " + COMPANY_CONSEQUENCES
             )
 
 
