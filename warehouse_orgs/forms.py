@@ -70,14 +70,25 @@ class Form(wtforms.Form):
     # Filters read from a query string set this: a filter not given takes its default.
     fields_may_be_absent = False
 
-    def __init__(self, formdata: Any = None, *, html_id_prefix: str = "", **kwargs: Any) -> None:
-        """``html_id_prefix`` keeps element ids apart when one page shows two forms with a
-        field of the same name; the posted names stay the same."""
+    def __init__(
+        self,
+        formdata: Any = None,
+        *,
+        html_id_prefix: str = "",
+        html_ids: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``html_id_prefix`` (every field) or ``html_ids`` (by field name) keep element ids
+        apart when one page shows two forms with a field of the same name; the posted names
+        stay the same. Set here rather than in the template, so the error summary, rendered
+        before the fields, links to the ids the fields get."""
         super().__init__(formdata, **kwargs)
-        if html_id_prefix:
-            for field in self:
+        for field in self:
+            if field.name in (html_ids or {}):
+                field.id = html_ids[field.name]  # type: ignore[index]
+            elif html_id_prefix:
                 field.id = f"{html_id_prefix}-{field.name}"
-                field.label.field_id = field.id
+            field.label.field_id = field.id
 
     def validate(self, extra_validators: Any = None) -> bool:
         # These come before every other check: a validator that looks a value up must not meet

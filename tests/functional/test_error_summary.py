@@ -77,3 +77,15 @@ def test_an_id_prefix_keeps_two_forms_with_one_field_name_apart():
     assert 'id="remove-totp-password"' in first.password()
     assert 'name="password"' in first.password()
     assert second.password.id == "password"
+
+
+def test_on_a_page_of_several_password_forms_the_summary_links_to_the_one_refused(app):
+    form = app.get("/manage/account/").forms["change-password-form"]
+    form["password"] = "not my password"
+    form["new_password"] = "a new long password"
+    form["password_confirm"] = "a new long password"
+    response = form.submit(status=400)
+    links = _summary_links(response)
+    assert list(links) == ["#change-current-password"]
+    assert response.html.find(id="change-current-password")["name"] == "password"
+    assert response.html.find(id="change-current-password-error") is not None

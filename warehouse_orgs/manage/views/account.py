@@ -40,6 +40,13 @@ TOTP_ISSUER = "PyPI Organizations"
 MANAGE = Permissions.AccountManage
 
 
+# The account page asks for the password in four forms: each box has an id of its own.
+CHANGE_PASSWORD_IDS = {"password": "change-current-password"}
+DELETE_ACCOUNT_IDS = {"password": "delete-password"}
+TOTP_REMOVE_IDS = {"password": "totp-remove-password"}
+RECOVERY_CODES_IDS = {"password": "recovery-codes-password"}
+
+
 class RemoveEmailForm(EmailChoiceForm):
     """The second button of an address's removal sends the address back: a POST without it
     (one click on an old page, or a forged form) removes nothing."""
@@ -80,10 +87,14 @@ class AccountPage:
             "save_account_form": forms.get("save_account_form")
             or SaveAccountForm(name=self.user.name),
             "add_email_form": forms.get("add_email_form") or AddEmailForm(user_service=None),
-            "change_password_form": forms.get("change_password_form") or ChangePasswordForm(),
-            "delete_account_form": forms.get("delete_account_form") or DeleteAccountForm(),
-            "totp_remove_form": forms.get("totp_remove_form") or PasswordConfirmationForm(),
-            "recovery_codes_form": forms.get("recovery_codes_form") or PasswordConfirmationForm(),
+            "change_password_form": forms.get("change_password_form")
+            or ChangePasswordForm(html_ids=CHANGE_PASSWORD_IDS),
+            "delete_account_form": forms.get("delete_account_form")
+            or DeleteAccountForm(html_ids=DELETE_ACCOUNT_IDS),
+            "totp_remove_form": forms.get("totp_remove_form")
+            or PasswordConfirmationForm(html_ids=TOTP_REMOVE_IDS),
+            "recovery_codes_form": forms.get("recovery_codes_form")
+            or PasswordConfirmationForm(html_ids=RECOVERY_CODES_IDS),
             "recovery_codes_left": self.user_service.unused_recovery_code_count(self.user)
             if self.user.has_two_factor
             else 0,
@@ -137,7 +148,7 @@ class AccountPage:
 
     @view_config(route_name="manage.account.password", request_method="POST", permission=MANAGE)
     def change_password(self) -> Any:
-        form = ChangePasswordForm(self.request.POST)
+        form = ChangePasswordForm(self.request.POST, html_ids=CHANGE_PASSWORD_IDS)
         if not form.validate() or not self.password_ok(form):
             return self.page(400, change_password_form=form)
         self.user_service.update_password(self.user, form.new_password.data)
@@ -219,7 +230,7 @@ class AccountPage:
         renderer="manage/recovery_codes.html",
     )
     def regenerate_recovery_codes(self) -> Any:
-        form = PasswordConfirmationForm(self.request.POST)
+        form = PasswordConfirmationForm(self.request.POST, html_ids=RECOVERY_CODES_IDS)
         if not self.user.has_two_factor:
             return self.done("Set up two-factor authentication first.", "error")
         if not form.validate() or not self.password_ok(form):
@@ -231,7 +242,7 @@ class AccountPage:
 
     @view_config(route_name="manage.account.totp_remove", request_method="POST", permission=MANAGE)
     def remove_totp(self) -> Any:
-        form = PasswordConfirmationForm(self.request.POST)
+        form = PasswordConfirmationForm(self.request.POST, html_ids=TOTP_REMOVE_IDS)
         if not self.user.has_two_factor:
             return self.done("Two-factor authentication is not on.", "error")
         if not form.validate() or not self.password_ok(form):
@@ -251,7 +262,7 @@ class AccountPage:
 
     @view_config(route_name="manage.account.delete", request_method="POST", permission=MANAGE)
     def delete_account(self) -> Any:
-        form = DeleteAccountForm(self.request.POST)
+        form = DeleteAccountForm(self.request.POST, html_ids=DELETE_ACCOUNT_IDS)
         valid = form.validate()
         if valid and form.confirm_username.data != self.user.username:
             form.confirm_username.errors = [f"Type {self.user.username} exactly to confirm."]
