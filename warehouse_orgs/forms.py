@@ -155,6 +155,21 @@ class ErrorSummaryEntry:
     field_label: str | None = None
 
 
+def _refused_forms(values: Any, depth: int = 0) -> list[wtforms.Form]:
+    """Forms with errors among ``values``, also inside the dicts, lists and tuples a page keeps
+    its per-row forms in (two levels down), each once."""
+    found: dict[int, wtforms.Form] = {}
+    for value in values:
+        if isinstance(value, wtforms.Form):
+            if value.errors:
+                found.setdefault(id(value), value)
+        elif depth < 2 and isinstance(value, dict | list | tuple):
+            inner = value.values() if isinstance(value, dict) else value
+            for form in _refused_forms(inner, depth + 1):
+                found.setdefault(id(form), form)
+    return list(found.values())
+
+
 @jinja2.pass_context
 def error_summary(context: jinja2.runtime.Context) -> list[ErrorSummaryEntry]:
     """Every error of every refused form the page was given, in field order.
@@ -164,9 +179,7 @@ def error_summary(context: jinja2.runtime.Context) -> list[ErrorSummaryEntry]:
     than hand the refused form to the template, as they already do.
     """
     entries: list[ErrorSummaryEntry] = []
-    for value in context.get_all().values():
-        if not isinstance(value, wtforms.Form) or not value.errors:
-            continue
+    for value in _refused_forms(context.get_all().values()):
         for message in value.form_errors:
             entries.append(ErrorSummaryEntry(str(message)))
         for field in value:

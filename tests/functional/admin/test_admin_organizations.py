@@ -557,6 +557,10 @@ def test_deleting_a_role_needs_the_username_and_records_a_staff_event(app, db_se
     form["username"] = "Mark"
     page = form.submit(status=400)
     assert field_error(page, "delete-role-mark-username") == "Type mark exactly to confirm."
+    # The summary at the top links to that row's box, not to another row's.
+    summary = page.html.find(id="error-summary")
+    assert [a["href"] for a in summary.find_all("a")] == ["#delete-role-mark-username"]
+    assert page.html.title.get_text().startswith("Error: ")
     assert _roles(db_session, org) == {"olivia": "Owner", "mark": "Manager"}
 
     form = page.forms["delete-role-form-mark"]

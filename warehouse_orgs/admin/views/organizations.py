@@ -116,6 +116,15 @@ def offer_roles_for(form: Any, organization: Organization, *, placeholder: bool 
     return form
 
 
+def update_role_ids(username: str) -> str:
+    """Each member's row has its own forms: their ids carry the username."""
+    return f"update-role-{username}"
+
+
+def delete_role_ids(username: str) -> str:
+    return f"delete-role-{username}"
+
+
 @view_defaults(renderer="admin/organizations/detail.html")
 class OrganizationDetailPage:
     """/admin/organizations/<id>/ and the forms on it.
@@ -272,7 +281,10 @@ class OrganizationDetailPage:
             forms.setdefault("rename_form", RenameOrganizationForm(current_name=organization.name))
         if self._may(P.AdminRoleAdd):
             forms.setdefault(
-                "add_role_form", offer_roles_for(AddRoleForm(), organization, placeholder=True)
+                "add_role_form",
+                offer_roles_for(
+                    AddRoleForm(html_id_prefix="add-role"), organization, placeholder=True
+                ),
             )
         # Every page number is read first: a bad one is a 400 before any list is read.
         numbers = {name: page_number(self.request, f"{name}_page") for name in PAGED_LISTS}
@@ -286,11 +298,18 @@ class OrganizationDetailPage:
                 forms["update_role_form"]
                 if role.id == failed_role_id and "update_role_form" in forms
                 else offer_roles_for(
-                    UpdateRoleForm(data={"role_name": role.role_name}), organization
+                    UpdateRoleForm(
+                        data={"role_name": role.role_name},
+                        html_id_prefix=update_role_ids(role.user.username),
+                    ),
+                    organization,
                 ),
                 forms["delete_role_form"]
                 if role.id == failed_role_id and "delete_role_form" in forms
-                else DeleteRoleForm(expected_username=role.user.username),
+                else DeleteRoleForm(
+                    expected_username=role.user.username,
+                    html_id_prefix=delete_role_ids(role.user.username),
+                ),
             )
             for role in roles.items
         }
@@ -388,7 +407,7 @@ class OrganizationDetailPage:
         require_reauth=True,
     )
     def add_role(self) -> Any:
-        form = AddRoleForm(self.request.POST)
+        form = AddRoleForm(self.request.POST, html_id_prefix="add-role")
         if not form.validate():
             return self.page(400, add_role_form=form)
         user = self.request.find_service(IUserService).get_user_by_username(form.username.data)
@@ -424,7 +443,7 @@ class OrganizationDetailPage:
     )
     def update_role(self) -> Any:
         role = self._role()
-        form = UpdateRoleForm(self.request.POST)
+        form = UpdateRoleForm(self.request.POST, html_id_prefix=update_role_ids(role.user.username))
         failed = {"failed_role_id": role.id, "update_role_form": form}
         if not form.validate():
             return self.page(400, **failed)
@@ -463,7 +482,9 @@ class OrganizationDetailPage:
     def delete_role(self) -> Any:
         role = self._role()
         username = role.user.username
-        form = DeleteRoleForm(self.request.POST, expected_username=username)
+        form = DeleteRoleForm(
+            self.request.POST, expected_username=username, html_id_prefix=delete_role_ids(username)
+        )
         failed = {"failed_role_id": role.id, "delete_role_form": form}
         if not form.validate():
             return self.page(400, **failed)

@@ -37,6 +37,10 @@ from warehouse_orgs.organizations.services import MAX_UNDECIDED_APPLICATIONS
 MANAGE = Permissions.OrganizationApplicationsManage
 
 
+# The applicant's answer box is the page's "answer" (the edit form has fields of its own).
+ANSWER_IDS = {"message": "answer"}
+
+
 @view_defaults(route_name="manage.organizations", renderer="manage/organizations/list.html")
 class OrganizationListPage:
     """My organizations with my role, my pending invitations, my applications, and the form
@@ -143,7 +147,9 @@ class ApplicationPage:
             "application": application,
             "ahead": self.applications.queue_position(application),
             "conversation": self.applications.messages(application, include_notes=False),
-            "answer_form": (forms.get("answer_form") or MessageForm()) if may_answer else None,
+            "answer_form": (forms.get("answer_form") or MessageForm(html_ids=ANSWER_IDS))
+            if may_answer
+            else None,
             "edit_form": (
                 forms.get("edit_form")
                 or ApplicationForm(obj=application, organization_service=self.service)
@@ -179,7 +185,7 @@ class ApplicationPage:
             return self.page(409, error=str(error))
 
     def answer(self) -> Any:
-        form = MessageForm(self.request.POST)
+        form = MessageForm(self.request.POST, html_ids=ANSWER_IDS)
         if self.application.status != OrganizationApplicationStatus.MoreInformationNeeded:
             raise OrganizationError("There is no question waiting for an answer.")
         if not form.validate():
