@@ -43,7 +43,13 @@ def log_in_browser(page: Any, base_url: str, user: User, password: str = PASSWOR
     if user.totp_secret is not None:
         page.get_by_label("Authentication code").fill(totp_code(user))
         page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(base_url + "/manage/account/")
+    # Where a login lands depends on the person (their organizations, or their account):
+    # done once the browser has left the login steps.
+    page.wait_for_url(
+        lambda url: (
+            url.startswith(base_url) and not url.removeprefix(base_url).startswith("/account/")
+        )
+    )
 
 
 def make_authentication_stale(db_session: Any) -> None:
