@@ -29,6 +29,7 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.registry import Registry
 
 from tests.common.db.accounts import totp_code
+from tests.common.sessions import make_authentication_stale
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.email import send_email
 from warehouse_orgs.paths import PROJECT_ROOT
@@ -412,3 +413,62 @@ def test_the_header_keeps_every_link_on_it_at_any_width(
             "link => [getComputedStyle(link).outlineStyle, getComputedStyle(link).outlineWidth]"
         )
         assert outline == ["solid", "3px"], f"at {width}px the focused link shows {outline}"
+
+
+def test_steps_a_crawl_cannot_reach_pass_axe(
+    person_page: Page, live_server: str, demo_world, db_session
+):
+    """States behind a step: the recovery-code page (and its refusal), a removal's confirmation
+    open and then refused, the password step an idle owner meets, and a staff decision sent
+    without a choice."""
+    page = person_page
+    findings: list[Finding] = []
+    alice = demo_world["alice"]
+
+    page.goto(live_server + "/account/login/")
+    page.get_by_label("Username").fill(alice.username)
+    page.get_by_label("Password").fill(DEMO_DATA["DEMO_PASSWORD"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Use a recovery code").click()
+    findings += check_page(page)
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator('[aria-invalid="true"]').first).to_be_visible()
+    findings += check_page(page)
+    page.goto(live_server + "/account/two-factor/")
+    page.get_by_label("Authentication code").fill(totp_code(alice))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator(".site-header__account").get_by_role("link", name="alice")).to_be_visible()
+
+    # alice owns demo-community: open carol's removal, then send a wrong name.
+    page.goto(live_server + "/manage/organization/demo-community/people/")
+    removal = page.locator("details", has_text="carol loses")
+    removal.locator("summary").click()
+    findings += check_page(page)
+    removal.get_by_label("Their username").fill("not-carol")
+    removal.get_by_role("button", name="Remove carol").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    findings += check_page(page)
+
+    # The password step, met by an owner idle for an hour.
+    make_authentication_stale(db_session)
+    page.goto(live_server + "/manage/organization/demo-community/people/")
+    page.get_by_label("Username", exact=True).fill("newbie")
+    page.get_by_label("Role", exact=True).select_option("Member")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your password")
+    findings += check_page(page)
+
+    if findings:
+        pytest.fail(failure_text("alice, behind a step", findings), pytrace=False)
+
+
+def test_a_refused_staff_decision_passes_axe(person_page: Page, live_server: str, demo_world):
+    page = person_page
+    log_in(page, live_server, demo_world["support"])
+    page.goto(live_server + "/admin/organization_applications/")
+    page.locator("#applications-table tbody a").first.click()
+    page.locator("#decision-form [type=submit]").last.click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    findings = check_page(page)
+    if findings:
+        pytest.fail(failure_text("support, refused decision", findings), pytrace=False)
