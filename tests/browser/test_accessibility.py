@@ -136,6 +136,9 @@ WIDER_THAN_SCREEN = """() => {
     };
     const wide = [...document.body.querySelectorAll("*")].filter(
         element => element.getBoundingClientRect().right > width + 1 && !clipped(element));
+    // Something placed absolutely can stick out of a scrolling box it sits in (its containing
+    // block is outside it) and still widen the page; then the page itself is named.
+    if (!wide.length) return [["html"]];
     return wide.filter(element => !wide.includes(element.parentElement)).slice(0, 5).map(
         element => [element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
             + [...element.classList].map(name => "." + name).join("")]);
