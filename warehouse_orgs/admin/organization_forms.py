@@ -14,7 +14,6 @@ from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
     NAME_PATTERN,
     NAME_RULE,
-    OrganizationType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
@@ -52,38 +51,9 @@ def _username_field(label: str, message: str) -> wtforms.StringField:
     )
 
 
-COMPANY_CONSEQUENCES = (
-    "A Company organization is billed for every member (per seat), each month, and it can "
-    "never become a Community organization again."
-)
-
-
 class AdminOrganizationDetailsForm(OrganizationDetailsFields):
     """Staff edit the same details; the service refuses Company to Community with a 409.
     Community to Company starts billing the organization, so it needs a tick as well."""
-
-    confirm_company = wtforms.BooleanField(
-        "Yes, make it a Company organization: it will be billed per seat"
-    )
-
-    def __init__(self, formdata: Any = None, *, current_orgtype: str, **kwargs: Any) -> None:
-        super().__init__(formdata, **kwargs)
-        self.current_orgtype = current_orgtype
-
-    def validate_confirm_company(self, field: wtforms.Field) -> None:
-        becomes_company = (
-            self.current_orgtype == OrganizationType.Community
-            and self.orgtype.data == OrganizationType.Company
-        )
-        if becomes_company and not field.data:
-            raise validators.ValidationError(
-                "Tick this box to confirm the change to Company. " + COMPANY_CONSEQUENCES
-            )
-
-    def details(self) -> dict[str, Any]:
-        details = super().details()
-        del details["confirm_company"]
-        return details
 
 
 class RenameOrganizationForm(Form):

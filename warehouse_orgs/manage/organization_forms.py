@@ -34,21 +34,11 @@ def _id_field(message: str) -> wtforms.StringField:
     )
 
 
-COMPANY_CONSEQUENCES = (
-    "A Company organization pays for each member every month, and it can never become a "
-    "Community organization again."
-)
-
-
 class OrganizationDetailsForm(OrganizationDetailsFields):
-    """Owners' form: a Company organization cannot turn back into a Community one, and turning
-    into one costs money, so that change needs a tick saying the owner knows."""
-
-    confirm_company = wtforms.BooleanField("I understand: this organization will be billed")
+    """Owners' form: a Company organization cannot turn back into a Community one."""
 
     def __init__(self, formdata: Any = None, *, current_orgtype: str, **kwargs: Any) -> None:
-        super().__init__(formdata, **kwargs)
-        self.current_orgtype = current_orgtype
+        super().__init__(formdata, current_orgtype=current_orgtype, **kwargs)
         if current_orgtype == OrganizationType.Company:
             self.orgtype.choices = [OrganizationType.Company.value]
             # validate_orgtype says why; "Not a valid choice" would not.
@@ -61,21 +51,6 @@ class OrganizationDetailsForm(OrganizationDetailsFields):
         ):
             raise validators.ValidationError(
                 "A Company organization cannot become a Community one."
-            )
-
-    def details(self) -> dict[str, Any]:
-        details = super().details()
-        del details["confirm_company"]
-        return details
-
-    def validate_confirm_company(self, field: wtforms.Field) -> None:
-        becomes_company = (
-            self.current_orgtype == OrganizationType.Community
-            and self.orgtype.data == OrganizationType.Company
-        )
-        if becomes_company and not field.data:
-            raise validators.ValidationError(
-                "Tick this box to confirm the change to Company. " + COMPANY_CONSEQUENCES
             )
 
 

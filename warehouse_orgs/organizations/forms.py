@@ -182,8 +182,18 @@ class ApplicationSearchForm(Form):
     )
 
 
+COMPANY_CONSEQUENCES = (
+    "A Company organization is billed for every member (per seat), each month, and it can "
+    "never become a Community organization again."
+)
+
+
 class OrganizationDetailsFields(Form):
-    """The details owners and staff edit: display name, website, description, type."""
+    """The details owners and staff edit: display name, website, description, type.
+
+    Community to Company starts billing the organization and cannot be undone, so that change
+    also needs ``confirm_company`` ticked; ``current_orgtype`` is the type it has now.
+    """
 
     display_name = _text("Display name", DISPLAY_NAME_MAX_LENGTH, "Enter a display name.")
     link_url = _text(
@@ -202,10 +212,31 @@ class OrganizationDetailsFields(Form):
         validate_choice=True,
     )
 
+    confirm_company = wtforms.BooleanField(
+        "Yes, make it a Company organization: it will be billed per seat"
+    )
+
+    def __init__(self, formdata: Any = None, *, current_orgtype: str, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.current_orgtype = current_orgtype
+
     validate_link_url = validate_web_address
 
+    def validate_confirm_company(self, field: wtforms.Field) -> None:
+        becomes_company = (
+            self.current_orgtype == OrganizationType.Community
+            and self.orgtype.data == OrganizationType.Company
+        )
+        if becomes_company and not field.data:
+            raise validators.ValidationError(
+                "Tick this box to confirm the change to Company. " + COMPANY_CONSEQUENCES
+            )
+
     def details(self) -> dict[str, Any]:
-        return {name: field.data for name, field in self._fields.items()}
+        """What the organization service saves: the details, not the confirmation."""
+        return {
+            name: field.data for name, field in self._fields.items() if name != "confirm_company"
+        }
 
 
 def role_choices(orgtype: str) -> list[str]:

@@ -106,7 +106,7 @@ def test_becoming_a_company_spells_out_the_cost_and_needs_a_tick(
 ):
     page = app.get(SETTINGS)
     warning = page.html.find(id="company-consequences").get_text(" ", strip=True)
-    assert "pays for each member every month" in warning
+    assert "billed for every member (per seat), each month" in warning
     assert "never become a Community organization again" in warning
     form = page.forms["organization-details-form"]
     form["orgtype"] = "Company"

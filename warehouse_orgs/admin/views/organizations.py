@@ -19,7 +19,6 @@ from sqlalchemy.orm import contains_eager
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.admin.organization_forms import (
-    COMPANY_CONSEQUENCES,
     AddRoleForm,
     AdminOrganizationDetailsForm,
     DeleteRoleForm,
@@ -33,6 +32,7 @@ from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.events.history import actor_name
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.emails import email_owners, email_user
+from warehouse_orgs.organizations.forms import COMPANY_CONSEQUENCES
 from warehouse_orgs.organizations.interfaces import (
     MEMBERSHIP_REFUSALS,
     IOrganizationMembershipService,

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.manage.organization_forms import (
-    COMPANY_CONSEQUENCES,
     DeleteOrganizationForm,
     OrganizationDetailsForm,
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, owners_of
+from warehouse_orgs.organizations.forms import COMPANY_CONSEQUENCES
 from warehouse_orgs.organizations.interfaces import OrganizationError
 from warehouse_orgs.organizations.models import Organization, OrganizationProject
 
