@@ -110,3 +110,25 @@ def test_a_wrong_username_is_refused_and_the_summary_leads_back_to_the_box(
         "That does not match. Type kb-bob to confirm."
     )
     assert _still_a_member(db_session, role_id)
+
+
+def test_on_a_phone_the_rows_stack_and_an_opened_removal_fits_the_screen(
+    page: Page, live_server: str, db_session, member_role
+):
+    role_id = member_role.id
+    page.set_viewport_size({"width": 390, "height": 844})
+    _people(page, live_server, db_session)
+    disclosure = page.locator(f"#remove-role-{role_id}-disclosure")
+    disclosure.locator("summary").click()
+    for element in (
+        disclosure.get_by_label("Their username"),
+        disclosure.get_by_role("button", name="Remove kb-bob"),
+    ):
+        box = element.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    # Each cell says which column it is, as the headings row is out of sight.
+    row = page.locator("tr", has=disclosure)
+    expect(row.locator("td").first).to_have_attribute("data-label", "Username")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
