@@ -362,3 +362,17 @@ def test_the_last_administrator_cannot_delete_the_account(app, db_session, user)
     _delete_account(app, user)
     db_session.expunge_all()
     assert db_session.get(User, user_id) is None
+
+
+def _email_table_headings(page):
+    table = page.html.find("caption", string="Your email addresses").parent
+    return [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+
+
+def test_the_only_address_offers_no_actions_and_a_second_one_does(app, db_session, user):
+    # The verified primary address can be neither removed nor verified again.
+    assert _email_table_headings(app.get("/manage/account/")) == ["Address", "Status"]
+    EmailFactory.create(user=user, email="second@example.com", verified=False, primary=False)
+    page = app.get("/manage/account/")
+    assert _email_table_headings(page) == ["Address", "Status", "Actions"]
+    assert "Send verification link to second@example.com" in main_text(page)
