@@ -59,6 +59,28 @@ class EventTag(enum.StrEnum):
     AdminOrganizationRoleChange = "admin:organization:role:change"
     AdminOrganizationRoleRemove = "admin:organization:role:remove"
 
+    # Teams, recorded on the organization, the team, the member's account and the project.
+    OrganizationTeamCreate = "organization:team:create"
+    OrganizationTeamRename = "organization:team:rename"
+    OrganizationTeamDelete = "organization:team:delete"
+    OrganizationTeamRoleAdd = "organization:team_role:add"
+    OrganizationTeamRoleRemove = "organization:team_role:remove"
+    OrganizationTeamProjectRoleAdd = "organization:team_project_role:add"
+    OrganizationTeamProjectRoleChange = "organization:team_project_role:change"
+    OrganizationTeamProjectRoleRemove = "organization:team_project_role:remove"
+    TeamCreate = "team:create"
+    TeamRename = "team:rename"
+    TeamRoleAdd = "team:team_role:add"
+    TeamRoleRemove = "team:team_role:remove"
+    TeamProjectRoleAdd = "team:team_project_role:add"
+    TeamProjectRoleChange = "team:team_project_role:change"
+    TeamProjectRoleRemove = "team:team_project_role:remove"
+    AccountTeamRoleAdd = "account:team_role:add"
+    AccountTeamRoleRemove = "account:team_role:remove"
+    ProjectTeamProjectRoleAdd = "project:team_project_role:add"
+    ProjectTeamProjectRoleChange = "project:team_project_role:change"
+    ProjectTeamProjectRoleRemove = "project:team_project_role:remove"
+
     # Projects
     ProjectCreate = "project:create"
     ProjectRoleAdd = "project:role:add"
@@ -99,6 +121,28 @@ _DETAIL_FIELDS = {
 
 def _detail_fields(fields: list[str]) -> str:
     return ", ".join(_DETAIL_FIELDS.get(name, name.replace("_", " ")) for name in fields)
+
+
+# Why a membership or a grant ended when nobody removed it by hand; the services record the
+# key, the history says it in words.
+_ENDED_BECAUSE = {
+    "left_organization": "they are no longer a member of the organization",
+    "billing_manager": "Billing Managers cannot be on a team",
+    "team_deleted": "the team was deleted",
+}
+
+
+def _ended(details: Details, sentence: str) -> str:
+    reason = _ENDED_BECAUSE.get(details.get("reason", ""))
+    return f"{sentence}: {reason}" if reason else sentence
+
+
+def _team_member_removed(details: Details, where: str) -> str:
+    if details.get("reason"):
+        return _ended(details, f"{details.get('username')} left {where}")
+    if details.get("username") == details.get("actor"):
+        return f"{details.get('username')} left {where}"
+    return f"{_who(details)} removed {details.get('username')} from {where}"
 
 
 _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
@@ -208,6 +252,62 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     ),
     EventTag.AdminOrganizationRoleRemove: lambda d: (
         f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
+    ),
+    EventTag.OrganizationTeamCreate: lambda d: f"{_who(d)} created the team {d.get('team')}",
+    EventTag.OrganizationTeamRename: lambda d: (
+        f"{_who(d)} renamed the team {d.get('old_name')} to {d.get('team')}"
+    ),
+    EventTag.OrganizationTeamDelete: lambda d: f"{_who(d)} deleted the team {d.get('team')}",
+    EventTag.OrganizationTeamRoleAdd: lambda d: (
+        f"{_who(d)} added {d.get('username')} to the team {d.get('team')}"
+    ),
+    EventTag.OrganizationTeamRoleRemove: lambda d: _team_member_removed(
+        d, f"the team {d.get('team')}"
+    ),
+    EventTag.OrganizationTeamProjectRoleAdd: lambda d: (
+        f"{_who(d)} made the team {d.get('team')} {d.get('role')} of {d.get('project')}"
+    ),
+    EventTag.OrganizationTeamProjectRoleChange: lambda d: (
+        f"{_who(d)} changed the team {d.get('team')} on {d.get('project')} from "
+        f"{d.get('old_role')} to {d.get('role')}"
+    ),
+    EventTag.OrganizationTeamProjectRoleRemove: lambda d: _ended(
+        d, f"{_who(d)} removed the team {d.get('team')} ({d.get('role')}) from {d.get('project')}"
+    ),
+    EventTag.TeamCreate: lambda d: f"{_who(d)} created the team {d.get('team')}",
+    EventTag.TeamRename: lambda d: (
+        f"{_who(d)} renamed the team from {d.get('old_name')} to {d.get('team')}"
+    ),
+    EventTag.TeamRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} to the team",
+    EventTag.TeamRoleRemove: lambda d: _team_member_removed(d, "the team"),
+    EventTag.TeamProjectRoleAdd: lambda d: (
+        f"{_who(d)} made the team {d.get('role')} of {d.get('project')}"
+    ),
+    EventTag.TeamProjectRoleChange: lambda d: (
+        f"{_who(d)} changed the team on {d.get('project')} from {d.get('old_role')} to "
+        f"{d.get('role')}"
+    ),
+    EventTag.TeamProjectRoleRemove: lambda d: (
+        f"{_who(d)} removed the team ({d.get('role')}) from {d.get('project')}"
+    ),
+    EventTag.AccountTeamRoleAdd: lambda d: (
+        f"{_who(d)} added you to the team {d.get('team')} of {d.get('organization')}"
+    ),
+    EventTag.AccountTeamRoleRemove: lambda d: (
+        _ended(d, f"You left the team {d.get('team')} of {d.get('organization')}")
+        if d.get("reason") or d.get("actor") == d.get("username")
+        else f"{_who(d)} removed you from the team {d.get('team')} of {d.get('organization')}"
+    ),
+    EventTag.ProjectTeamProjectRoleAdd: lambda d: (
+        f"{_who(d)} made the team {d.get('team')} of {d.get('organization')} {d.get('role')}"
+    ),
+    EventTag.ProjectTeamProjectRoleChange: lambda d: (
+        f"{_who(d)} changed the team {d.get('team')} of {d.get('organization')} from "
+        f"{d.get('old_role')} to {d.get('role')}"
+    ),
+    EventTag.ProjectTeamProjectRoleRemove: lambda d: _ended(
+        d,
+        f"{_who(d)} removed the team {d.get('team')} of {d.get('organization')} ({d.get('role')})",
     ),
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",

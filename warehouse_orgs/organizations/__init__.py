@@ -13,12 +13,14 @@ from warehouse_orgs.organizations.interfaces import (
     IOrganizationApplicationService,
     IOrganizationMembershipService,
     IOrganizationService,
+    ITeamService,
 )
 from warehouse_orgs.organizations.models import OrganizationRole
 from warehouse_orgs.organizations.services import (
     DatabaseOrganizationApplicationService,
     DatabaseOrganizationMembershipService,
     DatabaseOrganizationService,
+    DatabaseTeamService,
 )
 from warehouse_orgs.organizations.tasks import expire_organization_invitations
 from warehouse_orgs.packaging.models import ACE, Project, ProjectRoleName
@@ -58,6 +60,20 @@ def organization_owners_administer_its_projects(request: Request, project: Proje
     ]
 
 
+def teams_reach_their_organizations_projects(request: Request, project: Project) -> list[ACE]:
+    """Members of a team with a role on a project hold that role's permissions, while the
+    project belongs to the team's organization (ARCHITECTURE.md, invariant 3)."""
+    teams = request.find_service(ITeamService)
+    return [
+        (
+            Allow,
+            user_principal(user_id),
+            [str(p) for p in PROJECT_ROLE_PERMISSIONS[ProjectRoleName(role_name)]],
+        )
+        for user_id, role_name in teams.project_access(project.id)
+    ]
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationService.create_service, IOrganizationService
@@ -68,8 +84,10 @@ def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationMembershipService.create_service, IOrganizationMembershipService
     )
+    config.register_service_factory(DatabaseTeamService.create_service, ITeamService)
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
     config.add_login_landing(land_members_on_their_organizations)
     config.add_project_access_source(organization_owners_administer_its_projects)
+    config.add_project_access_source(teams_reach_their_organizations_projects)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

@@ -4,12 +4,14 @@ they raise. Views, tasks and other features depend on these, never on the classe
 - ``IOrganizationService``: the organization itself (names, lookups, details, rename, delete).
 - ``IOrganizationApplicationService``: applying for an organization and the staff review.
 - ``IOrganizationMembershipService``: members, their roles, and invitations.
+- ``ITeamService``: teams, their members, and their roles on the organization's projects.
 
 Every method that changes an aggregate first takes that aggregate's lock (see the services), so
 two requests changing the same organization's members, or the same application, run one after
 the other and the second sees the first's result.
 """
 
+import dataclasses
 import datetime
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -28,8 +30,13 @@ if TYPE_CHECKING:
         OrganizationApplicationMessage,
         OrganizationInvitation,
         OrganizationRole,
+        Team,
+        TeamProjectRole,
+        TeamProjectRoleType,
+        TeamRole,
     )
     from warehouse_orgs.organizations.permissions import OrganizationRoleType
+    from warehouse_orgs.packaging.models import Project
 
 __all__ = [
     "MEMBERSHIP_REFUSALS",
@@ -37,11 +44,17 @@ __all__ = [
     "IOrganizationApplicationService",
     "IOrganizationMembershipService",
     "IOrganizationService",
+    "ITeamService",
     "InvitationRefused",
     "LastOwnerRefused",
     "MembershipRefused",
     "NameUnavailable",
     "OrganizationError",
+    "TeamGrantRefused",
+    "TeamMembershipRefused",
+    "TeamNameUnavailable",
+    "TeamRefused",
+    "TeamSummary",
     "TooManyApplications",
 ]
 
@@ -68,6 +81,34 @@ class MembershipRefused(OrganizationError):
 
 class InvitationRefused(OrganizationError):
     """The invitation cannot be sent, answered, revoked or resent as asked."""
+
+
+class TeamRefused(OrganizationError):
+    """A change to a team the rules do not allow (the team is gone, the name is not valid...)."""
+
+
+class TeamNameUnavailable(TeamRefused):
+    """Another team of the organization has this name (compared normalized)."""
+
+
+class TeamMembershipRefused(TeamRefused):
+    """The person cannot be put on, or taken off, the team (not a member of the organization,
+    a Billing Manager, already on it, no longer on it)."""
+
+
+class TeamGrantRefused(TeamRefused):
+    """The team cannot be given, or lose, this role on this project (the project is not the
+    organization's, the team already has a role, a member would demote their own team's
+    Owner role)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamSummary:
+    """A row of an organization's teams list."""
+
+    team: "Team"
+    member_count: int
+    project_count: int
 
 
 # What a change to an organization's members can be refused with.
@@ -240,3 +281,107 @@ class IOrganizationMembershipService(Interface):
 
     def expire_invitations(organization: "Organization | None" = None) -> int:
         """Mark overdue pending invitations expired, with an event each; returns how many."""
+
+
+class ITeamService(Interface):
+    """An organization's teams, who is on them, and their roles on the organization's projects.
+
+    Every change takes the organization's lock first (``locks.lock_organization``), the same
+    lock membership changes take, and judges by what is committed then: a person removed from
+    the organization while being added to a team is either refused or taken off the team with
+    the organization role, never left on the team. Nothing here sends email; the views do,
+    after commit, from what these methods return. Every change records events on the
+    organization, the team, the member's account and the project, as concerned.
+
+    A team's project role counts only while the project belongs to the team's organization.
+    Whatever moves a project out of an organization (a transfer, a removal) must lock that
+    organization and delete its teams' roles on the project with ``revoke_project_grants``.
+    """
+
+    # Reading
+
+    def get_team(organization: "Organization", name: str) -> "Team | None":
+        """The organization's team with this name, compared normalized, or None."""
+
+    def teams(organization: "Organization") -> list[TeamSummary]:
+        """Every team of the organization by name, with how many members it has and how many
+        of the organization's projects it reaches, in one query."""
+
+    def team_members(team: "Team") -> list["TeamRole"]:
+        """The team's memberships, each with its organization role and user loaded, by
+        username."""
+
+    def get_team_role(team: "Team", team_role_id: Any) -> "TeamRole | None":
+        """The team's membership with this id, or None (also for an id that is not a UUID)."""
+
+    def team_role_of(team: "Team", user: "User") -> "TeamRole | None":
+        """``user``'s membership of the team, or None."""
+
+    def team_projects(team: "Team") -> list["TeamProjectRole"]:
+        """The team's roles on projects the organization owns now, projects loaded, by
+        project name."""
+
+    def project_grants(project: "Project") -> list["TeamProjectRole"]:
+        """The roles teams of the project's current organization hold on it, teams loaded,
+        by team name."""
+
+    def get_grant(team: "Team", project: "Project") -> "TeamProjectRole | None":
+        """The team's role on the project, or None."""
+
+    def teams_of_user(user: "User", organization: "Organization | None" = None) -> list["Team"]:
+        """The teams ``user`` is on, organizations loaded, by organization then team name;
+        only those of ``organization`` when given."""
+
+    def project_access(project_id: uuid.UUID) -> list[tuple[uuid.UUID, "TeamProjectRoleType"]]:
+        """(user id, role) for every member of every team with a role on the project, counted
+        only while the project belongs to the team's (active) organization. One statement,
+        however many teams and members: a project's ACL loads it on every request."""
+
+    def may_change_grant(actor: "User", grant: "TeamProjectRole") -> bool:
+        """Whether ``actor`` may demote or remove this team role: a member of the team who is
+        not an Owner of the organization may not demote or remove their own team's Owner
+        role (they would cut the branch they sit on, and nobody else may have noticed)."""
+
+    # Changing
+
+    def create_team(organization: "Organization", name: str) -> "Team":
+        """A new team; refuses a name that is not valid or is taken in the organization."""
+
+    def rename_team(team: "Team", name: str) -> str | None:
+        """Rename the team; returns the old name, or None when the name did not change."""
+
+    def delete_team(team: "Team") -> list["TeamRole"]:
+        """Delete the team with its memberships and project roles; returns the memberships
+        it had (users loaded), so the view can tell them."""
+
+    def add_member(team: "Team", user: "User") -> "TeamRole":
+        """Put an organization member on the team; refuses a non-member, a Billing Manager
+        and someone already on it."""
+
+    def remove_member(team_role: "TeamRole") -> None:
+        """Take someone off the team (or let them leave it)."""
+
+    def end_team_memberships(organization_role: "OrganizationRole", reason: str) -> list["Team"]:
+        """Take the holder of this organization role off every team of the organization,
+        with events saying why (``reason``: "billing_manager"), before the role changes to one
+        that may not be on a team. The caller holds the organization's lock. Returns the
+        teams they were on."""
+
+    def grant_project(
+        team: "Team", project: "Project", role_name: "TeamProjectRoleType"
+    ) -> "TeamProjectRole":
+        """Give the team Owner or Maintainer on one of the organization's projects; refuses
+        another organization's project and a team that already has a role on it."""
+
+    def change_grant(grant: "TeamProjectRole", role_name: "TeamProjectRoleType") -> str | None:
+        """Change the team's role; returns the old role, or None when nothing changed.
+        Refuses what ``may_change_grant`` refuses the signed-in user."""
+
+    def revoke_grant(grant: "TeamProjectRole") -> None:
+        """Take the team's role on the project away. Refuses what ``may_change_grant``
+        refuses the signed-in user."""
+
+    def revoke_project_grants(organization: "Organization", project: "Project") -> int:
+        """Delete every role the organization's teams hold on the project, with events, as a
+        transfer or a removal moves the project out; returns how many. The caller holds the
+        organization's lock."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Computed,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -37,6 +38,7 @@ from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS, Organizat
 
 if TYPE_CHECKING:
     from warehouse_orgs.accounts.models import User
+    from warehouse_orgs.packaging.models import Project
 
 NAME_MAX_LENGTH = 50
 NAME_PATTERN = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"
@@ -280,6 +282,9 @@ class OrganizationRole(Model):
     __table_args__ = (
         UniqueConstraint("user_id", "organization_id"),
         CheckConstraint(_values_check("role_name", OrganizationRoleType), name="valid_role_name"),
+        # What a team membership's foreign key points at (see TeamRole): the role, its
+        # organization and its role name together.
+        UniqueConstraint("id", "organization_id", "role_name"),
     )
 
     role_name: Mapped[str] = mapped_column(String(20))
@@ -366,6 +371,149 @@ class OrganizationProject(Model):
     created: Mapped[datetime.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+TEAM_NAME_MAX_LENGTH = 50
+# Anything printable, but not starting or ending with a space or one of / . _ - (a team's name
+# is a path segment of its pages), as in Warehouse.
+TEAM_NAME_PATTERN = r"^([^\s/._-]|[^\s/._-].*[^\s/._-])$"
+TEAM_NAME_RULE = (
+    f"Use at most {TEAM_NAME_MAX_LENGTH} characters; do not start or end with a space or "
+    "one of / . _ -."
+)
+
+
+class TeamProjectRoleType(enum.StrEnum):
+    Owner = "Owner"
+    Maintainer = "Maintainer"
+
+
+class Team(HasEvents, Model):
+    """A named group of an organization's members, given Owner or Maintainer on some of the
+    organization's projects. Its name is unique in the organization by its normalized form
+    (``normalize_team_name``: case, and runs of spaces and . _ / -, do not count), computed
+    and enforced by the database."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        CheckConstraint(
+            f"length(name) <= {TEAM_NAME_MAX_LENGTH} AND name ~ '{TEAM_NAME_PATTERN}' "
+            "AND name !~ '[[:cntrl:]]'",
+            name="valid_name",
+        ),
+        # Also serves every lookup of an organization's teams (its leading column).
+        UniqueConstraint("organization_id", "normalized_name"),
+        # What a team membership's foreign key points at: the team and its organization
+        # together, so a membership cannot join a team to another organization's member.
+        UniqueConstraint("id", "organization_id"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(Text)
+    normalized_name: Mapped[str] = mapped_column(
+        Text, Computed("normalize_team_name(name)", persisted=True)
+    )
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    organization: Mapped[Organization] = relationship()
+
+    def record_event(self, tag: Any, request: Request, additional: dict | None = None) -> Any:
+        # Names copied in, so the team's history reads right after a rename.
+        return super().record_event(
+            tag,
+            request,
+            {"organization": self.organization.name, "team": self.name, **(additional or {})},
+        )
+
+
+class TeamRole(Model):
+    """One member of a team. It hangs off the member's organization role, not the user:
+    removing someone from the organization (or their leaving, or their account going)
+    deletes their organization role, and ON DELETE CASCADE takes every team membership with it
+    in the same statement. PyPI's April 2025 incident was team rights outliving the
+    organization membership because the row pointed at the user.
+
+    Both foreign keys are composite and share ``organization_id``, so the database itself
+    guarantees the team and the organization role belong to the same organization (a trigger
+    could check the same, but a key is declarative, cannot be forgotten on some path, and is
+    checked under the right row locks by PostgreSQL itself).
+
+    The organization role's ``role_name`` is part of its key too, copied here with ON UPDATE
+    CASCADE, and a CHECK refuses Billing Manager: a Billing Manager can never be on a team, and
+    making a team member a Billing Manager fails unless their memberships end first (the
+    membership service ends them, with events, before changing the role).
+    """
+
+    __tablename__ = "team_roles"
+    __table_args__ = (
+        UniqueConstraint("team_id", "organization_role_id"),
+        ForeignKeyConstraint(
+            ["team_id", "organization_id"],
+            ["teams.id", "teams.organization_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["organization_role_id", "organization_id", "organization_role_name"],
+            [
+                "organization_roles.id",
+                "organization_roles.organization_id",
+                "organization_roles.role_name",
+            ],
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        CheckConstraint(
+            f"organization_role_name <> '{OrganizationRoleType.BillingManager.value}'",
+            name="no_billing_managers",
+        ),
+    )
+
+    team_id: Mapped[uuid.UUID] = mapped_column()
+    # The cascade from organization_roles looks memberships up by this.
+    organization_role_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column()
+    organization_role_name: Mapped[str] = mapped_column(String(20))
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    # Read-only: rows are made by ids (the keys are composite and share organization_id).
+    team: Mapped[Team] = relationship(
+        primaryjoin="Team.id == foreign(TeamRole.team_id)", viewonly=True
+    )
+    organization_role: Mapped[OrganizationRole] = relationship(
+        primaryjoin="OrganizationRole.id == foreign(TeamRole.organization_role_id)",
+        viewonly=True,
+    )
+
+
+class TeamProjectRole(Model):
+    """A team's role on a project. It counts only while the project belongs to the team's
+    organization: the project's access joins organization_projects on the team's
+    organization, so a row left behind by a transfer grants nothing."""
+
+    __tablename__ = "team_project_roles"
+    __table_args__ = (
+        UniqueConstraint("team_id", "project_id"),
+        CheckConstraint(_values_check("role_name", TeamProjectRoleType), name="valid_role_name"),
+    )
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    # A project's access is looked up by this.
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    role_name: Mapped[str] = mapped_column(String(20))
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    team: Mapped[Team] = relationship()
+    project: Mapped["Project"] = relationship("Project")
 
 
 def select_organization_by_name(name: str) -> Any:

@@ -4,12 +4,18 @@ import factory
 
 from tests.common.db import ModelFactory
 from tests.common.db.accounts import UserFactory
+from tests.common.db.packaging import ProjectFactory
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
     OrganizationInvitation,
     OrganizationNameCatalog,
+    OrganizationProject,
     OrganizationRole,
+    Team,
+    TeamProjectRole,
+    TeamProjectRoleType,
+    TeamRole,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services import hash_token
@@ -76,3 +82,55 @@ class OrganizationInvitationFactory(ModelFactory):
     expires_at = factory.LazyFunction(
         lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7)
     )
+
+
+class TeamFactory(ModelFactory):
+    class Meta:
+        model = Team
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class TeamRoleFactory(ModelFactory):
+    """A membership of ``team`` for ``organization_role`` (by default a new Member of the
+    team's organization). The keys are composite, so the row is made by ids."""
+
+    class Meta:
+        model = TeamRole
+        exclude = ("team", "organization_role")
+
+    team = factory.SubFactory(TeamFactory)
+    organization_role = factory.SubFactory(
+        OrganizationRoleFactory,
+        organization=factory.SelfAttribute("..team.organization"),
+        role_name=OrganizationRoleType.Member,
+    )
+    team_id = factory.SelfAttribute("team.id")
+    organization_id = factory.SelfAttribute("team.organization_id")
+    organization_role_id = factory.SelfAttribute("organization_role.id")
+    organization_role_name = factory.SelfAttribute("organization_role.role_name")
+
+
+class TeamProjectRoleFactory(ModelFactory):
+    """A team's role on a project (Maintainer by default). It does not put the project in the
+    team's organization: ``OrganizationProjectFactory`` does."""
+
+    class Meta:
+        model = TeamProjectRole
+
+    team = factory.SubFactory(TeamFactory)
+    project = factory.SubFactory(ProjectFactory)
+    role_name = TeamProjectRoleType.Maintainer
+
+
+class OrganizationProjectFactory(ModelFactory):
+    class Meta:
+        model = OrganizationProject
+
+    organization_id = factory.LazyAttribute(lambda o: o.organization.id)
+    project_id = factory.LazyAttribute(lambda o: o.project.id)
+
+    class Params:
+        organization = factory.SubFactory(OrganizationFactory)
+        project = factory.SubFactory(ProjectFactory)

@@ -2,7 +2,8 @@
 
 - ``organizations``: the organization itself (names, details, rename, delete);
 - ``applications``: applying and the staff review;
-- ``membership``: roles and invitations.
+- ``membership``: roles and invitations;
+- ``teams``: teams, their members and their roles on the organization's projects.
 
 The refusals they raise are part of the contract, in ``organizations.interfaces``.
 """
@@ -20,6 +21,7 @@ from warehouse_orgs.organizations.services.organizations import (
     RESERVED_NAMES,
     DatabaseOrganizationService,
 )
+from warehouse_orgs.organizations.services.teams import DatabaseTeamService
 
 __all__ = [
     "INVITATION_LIFETIME",
@@ -28,5 +30,6 @@ __all__ = [
     "DatabaseOrganizationApplicationService",
     "DatabaseOrganizationMembershipService",
     "DatabaseOrganizationService",
+    "DatabaseTeamService",
     "hash_token",
 ]

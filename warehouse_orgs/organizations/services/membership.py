@@ -27,6 +27,7 @@ from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     InvitationRefused,
     IOrganizationMembershipService,
+    ITeamService,
     MembershipRefused,
 )
 from warehouse_orgs.organizations.locks import (
@@ -44,6 +45,10 @@ from warehouse_orgs.organizations.models import (
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services.organizations import as_uuid
+from warehouse_orgs.organizations.services.teams import (
+    REASON_BILLING_MANAGER,
+    REASON_LEFT_ORGANIZATION,
+)
 from warehouse_orgs.ownership import refuse_if_last_owner, reload_for_update
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
@@ -176,6 +181,13 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 self.db, role, scope="organization_id", owner=OrganizationRoleType.Owner,
                 message=LAST_OWNER,
             )  # fmt: skip
+        if role_name == OrganizationRoleType.BillingManager:
+            # Billing Managers are on no team (the database refuses it too). Ending the
+            # memberships, rather than refusing the change, never leaves someone with project
+            # access an Owner meant to take away; the team histories say why they ended.
+            self.request.find_service(ITeamService).end_team_memberships(
+                role, REASON_BILLING_MANAGER
+            )
         role.role_name = role_name
         self.db.flush()
         organization.record_event(
@@ -196,6 +208,9 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             message=LAST_OWNER,
         )  # fmt: skip
         username, old = role.user.username, role.role_name
+        # The database's cascade would take the team memberships with the role; ending them
+        # here first lets each team's history say why.
+        self.request.find_service(ITeamService).end_team_memberships(role, REASON_LEFT_ORGANIZATION)
         self.db.delete(role)
         self.db.flush()
         organization.record_event(tag, self.request, {"username": username, "role": old})
