@@ -78,3 +78,9 @@ def test_every_registered_service_implements_its_interface_and_nothing_more(
             )
 
     assert not problems, "\n".join(problems)
+
+
+def test_the_team_service_is_among_those_checked(app_registry):
+    from warehouse_orgs.organizations.interfaces import ITeamService
+
+    assert ITeamService in {interface for interface, _, _ in registered_services(app_registry)}

@@ -14,7 +14,7 @@ the other and the second sees the first's result.
 import dataclasses
 import datetime
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zope.interface import Interface
 
@@ -50,6 +50,7 @@ __all__ = [
     "MembershipRefused",
     "NameUnavailable",
     "OrganizationError",
+    "ProjectAccess",
     "TeamGrantRefused",
     "TeamMembershipRefused",
     "TeamNameUnavailable",
@@ -100,6 +101,16 @@ class TeamGrantRefused(TeamRefused):
     """The team cannot be given, or lose, this role on this project (the project is not the
     organization's, the team already has a role, a member would demote their own team's
     Owner role)."""
+
+
+class ProjectAccess(NamedTuple):
+    """One person's access to a project through its organization: as an Owner of the
+    organization (``team`` is None; they administer it) or as a member of ``team`` with the
+    team's role."""
+
+    user_id: uuid.UUID
+    role_name: str
+    team: str | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -332,10 +343,12 @@ class ITeamService(Interface):
         """The teams ``user`` is on, organizations loaded, by organization then team name;
         only those of ``organization`` when given."""
 
-    def project_access(project_id: uuid.UUID) -> list[tuple[uuid.UUID, "TeamProjectRoleType"]]:
-        """(user id, role) for every member of every team with a role on the project, counted
-        only while the project belongs to the team's (active) organization. One statement,
-        however many teams and members: a project's ACL loads it on every request."""
+    def project_access(project_id: uuid.UUID) -> list[ProjectAccess]:
+        """Everyone the project's organization gives access to it: the organization's Owners,
+        and the members of its teams with a role on the project. A team's role counts only
+        while the project belongs to the team's organization, and nothing counts while the
+        organization is not active. One statement, however many teams and members: a project's
+        ACL loads it on every request."""
 
     def may_change_grant(actor: "User", grant: "TeamProjectRole") -> bool:
         """Whether ``actor`` may demote or remove this team role: a member of the team who is

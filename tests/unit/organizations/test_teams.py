@@ -20,6 +20,7 @@ from tests.common.db.organizations import (
 )
 from tests.common.db.packaging import ProjectFactory
 from tests.common.events import event_tags, events_of
+from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.events.tags import EventTag, describe
 from warehouse_orgs.organizations.interfaces import (
@@ -603,8 +604,8 @@ def test_loading_a_projects_access_costs_the_same_statements_for_1_and_50_teams_
 
     # The actor is an organization Owner; the rest reach the project through their teams.
     assert entries == [1 + 1, 1 + 50 * 50]
-    # The project, its individual roles, the organization's Owners, its teams' members.
-    assert counts == [4, 4]
+    # The project, its individual roles, and what its organization grants (Owners and teams).
+    assert counts == [3, 3]
 
 
 def test_a_team_role_gives_the_permissions_of_the_same_individual_role(
@@ -623,6 +624,15 @@ def test_a_team_role_gives_the_permissions_of_the_same_individual_role(
     assert _permissions(app_registry, db_session, project, carol.user) == READ_UPLOAD
     # Being in the organization gives a Member nothing on its projects.
     assert _permissions(app_registry, db_session, project, outsider.user) == set()
+    # Who reaches it through what, as the organization's projects page will say.
+    assert sorted(
+        (db_session.get(User, a.user_id).username, a.role_name, a.team)
+        for a in teams.project_access(project.id)
+    ) == [
+        ("actor", "Owner", None),
+        ("bob", "Owner", "owners"),
+        ("carol", "Maintainer", "maintainers"),
+    ]
 
 
 def test_an_inactive_organizations_teams_reach_nothing(

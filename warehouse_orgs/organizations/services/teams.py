@@ -16,7 +16,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import String, Text, and_, delete, func, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from zope.interface import implementer
@@ -27,6 +27,7 @@ from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     ITeamService,
+    ProjectAccess,
     TeamGrantRefused,
     TeamMembershipRefused,
     TeamNameUnavailable,
@@ -234,9 +235,26 @@ class DatabaseTeamService(RequestDatabaseService):
             query = query.where(Team.organization_id == organization.id)
         return list(self.db.scalars(query))
 
-    def project_access(self, project_id: uuid.UUID) -> list[tuple[uuid.UUID, TeamProjectRoleType]]:
-        rows = self.db.execute(
-            select(OrganizationRole.user_id, TeamProjectRole.role_name)
+    def project_access(self, project_id: uuid.UUID) -> list[ProjectAccess]:
+        owners = (
+            select(
+                OrganizationRole.user_id,
+                literal(str(OrganizationRoleType.Owner), String).label("role_name"),
+                null().cast(Text).label("team"),
+            )
+            .join(
+                OrganizationProject,
+                OrganizationProject.organization_id == OrganizationRole.organization_id,
+            )
+            .join(Organization, Organization.id == OrganizationRole.organization_id)
+            .where(
+                OrganizationProject.project_id == project_id,
+                OrganizationRole.role_name == OrganizationRoleType.Owner,
+                Organization.is_active,
+            )
+        )
+        team_members = (
+            select(OrganizationRole.user_id, TeamProjectRole.role_name, Team.name)
             .select_from(TeamProjectRole)
             .join(Team, Team.id == TeamProjectRole.team_id)
             # The guard against a grant outliving a transfer (Trail of Bits, TOB-PYPI26-13):
@@ -252,8 +270,8 @@ class DatabaseTeamService(RequestDatabaseService):
             .join(TeamRole, TeamRole.team_id == Team.id)
             .join(OrganizationRole, OrganizationRole.id == TeamRole.organization_role_id)
             .where(TeamProjectRole.project_id == project_id, Organization.is_active)
-        ).all()
-        return [(user_id, TeamProjectRoleType(role_name)) for user_id, role_name in rows]
+        )
+        return [ProjectAccess(*row) for row in self.db.execute(union_all(owners, team_members))]
 
     def may_change_grant(self, actor: User, grant: TeamProjectRole) -> bool:
         if grant.role_name != TeamProjectRoleType.Owner:
