@@ -20,12 +20,17 @@ from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationMembershipService,
     IOrganizationService,
+    ITeamService,
+    TeamMembershipRefused,
 )
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
     OrganizationInvitationStatus,
     OrganizationNameCatalog,
+    OrganizationProject,
+    OrganizationRole,
+    TeamProjectRoleType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.interfaces import IProjectService
@@ -55,6 +60,8 @@ DEMO_PROJECTS: dict[str, tuple[str, str, dict[str, ProjectRoleName]]] = {
         {"bob": ProjectRoleName.Maintainer},
     ),
     "carol-utils": ("carol", "Small utilities Carol keeps to herself.", {}),
+    "community-cookbook": ("alice", "Recipes the Demo Community writes together.", {}),
+    "company-sdk": ("bob", "The client library of Demo Company Inc.", {}),
 }
 
 
@@ -80,6 +87,8 @@ def build_demo_data(request: Request) -> list[str]:
     project_lines = build_demo_projects(request)
     project_lines += build_demo_applications(request)
     project_lines += build_demo_organizations(request)
+    project_lines += build_demo_organization_projects(request)
+    project_lines += build_demo_teams(request)
     if not created:
         return project_lines or ["Demo data is already there."]
     request.db.flush()
@@ -169,18 +178,23 @@ def _describe(user: User) -> str:
     return user.username + (f" ({'; '.join(extra)})" if extra else "")
 
 
-# name: (display name, type, {username: role}); newbie is invited to each (one invitation
-# pending, an older one expired) and carol joined by accepting an invitation.
-DEMO_ORGANIZATIONS: dict[str, tuple[str, str, dict[str, OrganizationRoleType]]] = {
+# name: (display name, type, {username: role}, the role carol accepted an invitation to);
+# newbie is invited to each (one invitation pending, an older one expired). alice is a Manager,
+# not an Owner, of demo-company, so that a team is her only way to its projects.
+DEMO_ORGANIZATIONS: dict[
+    str, tuple[str, str, dict[str, OrganizationRoleType], OrganizationRoleType]
+] = {
     "demo-community": (
         "Demo Community",
         "Community",
         {"alice": OrganizationRoleType.Owner, "bob": OrganizationRoleType.Manager},
+        OrganizationRoleType.Member,
     ),
     "demo-company": (
         "Demo Company Inc.",
         "Company",
-        {"bob": OrganizationRoleType.Owner, "alice": OrganizationRoleType.BillingManager},
+        {"bob": OrganizationRoleType.Owner, "alice": OrganizationRoleType.Manager},
+        OrganizationRoleType.BillingManager,
     ),
 }
 
@@ -192,7 +206,7 @@ def build_demo_organizations(request: Request) -> list[str]:
     organizations = request.find_service(IOrganizationService)
     membership = request.find_service(IOrganizationMembershipService)
     created = []
-    for name, (display_name, orgtype, members) in DEMO_ORGANIZATIONS.items():
+    for name, (display_name, orgtype, members, carols_role) in DEMO_ORGANIZATIONS.items():
         if organizations.get_organization_by_name(name) is not None:
             continue
         organization = Organization(
@@ -216,7 +230,7 @@ def build_demo_organizations(request: Request) -> list[str]:
         for username, role_name in members.items():
             membership.add_role(organization, users.get_user_by_username(username), role_name)
         carol, newbie = users.get_user_by_username("carol"), users.get_user_by_username("newbie")
-        accepted, _ = membership.invite(organization, carol, OrganizationRoleType.Member)
+        accepted, _ = membership.invite(organization, carol, carols_role)
         membership.accept_invitation(accepted)
         expired, _ = membership.invite(organization, newbie, OrganizationRoleType.Manager)
         expired.status = OrganizationInvitationStatus.Expired
@@ -229,3 +243,114 @@ def build_demo_organizations(request: Request) -> list[str]:
     return [
         "Demo organizations: " + ", ".join(created) + "; newbie has a pending invitation to each."
     ]
+
+
+# organization: the demo projects it holds. Organization Owners administer an organization's
+# projects, so their own Owner roles on these go, as when an Owner adds a project of theirs.
+DEMO_ORGANIZATION_PROJECTS: dict[str, tuple[str, ...]] = {
+    "demo-community": ("community-cookbook", "requests-toolbelt-demo"),
+    "demo-company": ("company-sdk",),
+}
+
+
+def build_demo_organization_projects(request: Request) -> list[str]:
+    """Puts the demo projects that are in no organization yet into theirs."""
+    organizations = request.find_service(IOrganizationService)
+    projects = request.find_service(IProjectService)
+    added = []
+    for name, project_names in DEMO_ORGANIZATION_PROJECTS.items():
+        organization = organizations.get_organization_by_name(name)
+        owner_ids = set(
+            request.db.scalars(
+                select(OrganizationRole.user_id).where(
+                    OrganizationRole.organization_id == organization.id,
+                    OrganizationRole.role_name == OrganizationRoleType.Owner,
+                )
+            )
+        )
+        for project_name in project_names:
+            project = projects.get_project_by_name(project_name)
+            in_one = request.db.scalar(
+                select(OrganizationProject.id).where(OrganizationProject.project_id == project.id)
+            )
+            if in_one is not None:
+                continue
+            request.db.add(
+                OrganizationProject(organization_id=organization.id, project_id=project.id)
+            )
+            # The project is in the organization before its Owners' own roles go, so it is
+            # never without someone to administer it (the database checks this too).
+            request.db.flush()
+            for role in [r for r in project.roles if r.user_id in owner_ids]:
+                role_name, user = role.role_name, role.user
+                project.roles.remove(role)
+                request.db.flush()
+                project.record_event(
+                    EventTag.ProjectRoleRemove,
+                    request,
+                    {"project": project.name, "username": user.username, "role": role_name},
+                )
+            added.append(f"{project.name} in {name}")
+    if not added:
+        return []
+    return ["Demo organization projects: " + ", ".join(added)]
+
+
+# organization: {team: (members, {project: the team's role})}. Each of alice, bob and carol
+# reaches a project through a team alone: alice company-sdk, bob community-cookbook, carol
+# community-cookbook and requests-toolbelt-demo.
+DEMO_TEAMS: dict[str, dict[str, tuple[tuple[str, ...], dict[str, TeamProjectRoleType]]]] = {
+    "demo-community": {
+        "Documentation": (
+            ("bob", "carol"),
+            {
+                "community-cookbook": TeamProjectRoleType.Owner,
+                "requests-toolbelt-demo": TeamProjectRoleType.Maintainer,
+            },
+        ),
+    },
+    "demo-company": {
+        "Platform": (("alice",), {"company-sdk": TeamProjectRoleType.Maintainer}),
+    },
+}
+
+
+def build_demo_teams(request: Request) -> list[str]:
+    """The demo teams, memberships and team roles on projects that are missing."""
+    users = request.find_service(IUserService)
+    organizations = request.find_service(IOrganizationService)
+    projects = request.find_service(IProjectService)
+    teams = request.find_service(ITeamService)
+    changed, refused = [], []
+    for name, organization_teams in DEMO_TEAMS.items():
+        organization = organizations.get_organization_by_name(name)
+        for team_name, (members, grants) in organization_teams.items():
+            team = teams.get_team(organization, team_name)
+            news = []
+            if team is None:
+                team = teams.create_team(organization, team_name)
+                news.append("created")
+            for username in members:
+                user = users.get_user_by_username(username)
+                if teams.team_role_of(team, user) is not None:
+                    continue
+                try:
+                    teams.add_member(team, user)
+                except TeamMembershipRefused as refusal:
+                    # A database built before the teams may hold older demo roles (alice was
+                    # demo-company's Billing Manager); `make resetdb` builds the current ones.
+                    refused.append(str(refusal))
+                    continue
+                news.append(username)
+            for project_name, role_name in grants.items():
+                project = projects.get_project_by_name(project_name)
+                if teams.get_grant(team, project) is not None:
+                    continue
+                teams.grant_project(team, project, role_name)
+                news.append(f"{role_name} of {project_name}")
+            if news:
+                changed.append(f"{team_name} in {name} ({', '.join(news)})")
+    lines = ["Demo teams: " + "; ".join(changed)] if changed else []
+    if refused:
+        lines.append("Left out (run `make resetdb` for the current demo): " + " ".join(refused))
+    return lines

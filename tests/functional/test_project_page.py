@@ -3,6 +3,7 @@
 import pytest
 
 from tests.common.db.accounts import UserFactory
+from tests.common.db.organizations import OrganizationFactory, OrganizationProjectFactory
 from tests.common.db.packaging import ProjectFactory, RoleFactory
 from tests.common.pages import main_text
 from tests.common.sessions import log_in
@@ -64,6 +65,34 @@ def test_the_page_takes_three_queries_however_many_maintainers(webtest_app, proj
         RoleFactory.create(project=project, role_name=ProjectRoleName.Maintainer)
     many = webtest_app.get("/project/Sample_Project/")
     assert len(many.html.select(".maintainers li")) == 15
-    # The project, the Owners of an organization that owns it (they administer it), then its
-    # roles joined with their users.
-    assert len(few.sql_statements) == len(many.sql_statements) == 3
+    # The project, what its organization grants (its Owners and teams), its roles joined with
+    # their users, then the organization it is in, for "Part of" (the one statement the page
+    # grew by when it began to name the organization).
+    assert len(few.sql_statements) == len(many.sql_statements) == 4
+
+
+def test_a_project_in_an_organization_says_so_with_a_link(webtest_app, project):
+    organization = OrganizationFactory.create(name="sample-org", display_name="Sample Org Ltd")
+    OrganizationProjectFactory.create(organization=organization, project=project)
+    page = webtest_app.get("/project/Sample_Project/")
+    (part_of,) = page.html.select(".project-owner")
+    assert " ".join(part_of.get_text(" ").split()) == "Part of Sample Org Ltd"
+    assert part_of.find("a")["href"] == "/org/sample-org/"
+    webtest_app.get(part_of.find("a")["href"], status=200)
+    assert len(page.sql_statements) == 4
+
+
+def test_a_personal_project_names_no_organization(webtest_app, project):
+    # Another organization, with projects of its own, changes nothing here.
+    OrganizationProjectFactory.create(organization=OrganizationFactory.create())
+    page = webtest_app.get("/project/Sample_Project/")
+    assert not page.html.select(".project-owner")
+    assert "Part of" not in main_text(page)
+
+
+def test_an_inactive_organization_is_not_named(webtest_app, project):
+    organization = OrganizationFactory.create(display_name="Closed Org", is_active=False)
+    OrganizationProjectFactory.create(organization=organization, project=project)
+    page = webtest_app.get("/project/Sample_Project/")
+    assert not page.html.select(".project-owner")
+    assert "Closed Org" not in page.text

@@ -42,9 +42,9 @@ def test_demo_organizations_are_built_once_and_overdue_invitations_expire(cli_en
         ("demo-community", "alice", "Owner"),
         ("demo-community", "bob", "Manager"),
         ("demo-community", "carol", "Member"),
-        ("demo-company", "alice", "Billing Manager"),
+        ("demo-company", "alice", "Manager"),
         ("demo-company", "bob", "Owner"),
-        ("demo-company", "carol", "Member"),
+        ("demo-company", "carol", "Billing Manager"),
     ]
     assert statuses == [("accepted", 2), ("expired", 2), ("pending", 2)]
 

@@ -17,6 +17,7 @@ from warehouse_orgs.organizations.interfaces import (
     ProjectAccess,
 )
 from warehouse_orgs.organizations.models import OrganizationRole
+from warehouse_orgs.organizations.project_owner import owning_organization
 from warehouse_orgs.organizations.services import (
     DatabaseOrganizationApplicationService,
     DatabaseOrganizationMembershipService,
@@ -93,4 +94,5 @@ def includeme(config: Configurator) -> None:
     config.add_account_deletion_hook(record_account_deletion)
     config.add_login_landing(land_members_on_their_organizations)
     config.add_project_access_source(organization_access_to_project)
+    config.add_project_owner_lookup(owning_organization)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

@@ -1,5 +1,6 @@
 """Packaging: projects and the individual roles people hold on them."""
 
+import dataclasses
 from collections.abc import Callable
 
 from pyramid.config import Configurator
@@ -13,6 +14,30 @@ from warehouse_orgs.packaging.services import DatabaseProjectService
 # ``config.add_project_access_source(source)``: ``source(request, project)`` returns ACL
 # entries a feature grants on the project besides its individual roles.
 ProjectAccessSource = Callable[[Request, Project], list[ACE]]
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectOwner:
+    """Who a project belongs to besides its people, as its public page names it."""
+
+    name: str
+    display_name: str
+    url: str
+
+
+# ``config.add_project_owner_lookup(lookup)``: ``lookup(request, project)`` returns the
+# ``ProjectOwner`` a feature knows of (the organization the project is in), or None. Packaging
+# only shows it: it knows nothing of organizations.
+ProjectOwnerLookup = Callable[[Request, Project], ProjectOwner | None]
+
+
+def project_owner(request: Request, project: Project) -> ProjectOwner | None:
+    """The first owner a registered lookup names, or None."""
+    for lookup in request.registry.get("packaging.project_owner_lookups", []):
+        owner = lookup(request, project)
+        if owner is not None:
+            return owner
+    return None
 
 
 def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> list[str]:
@@ -35,8 +60,13 @@ def _add_project_access_source(config: Configurator, source: ProjectAccessSource
     config.registry.setdefault("packaging.project_access_sources", []).append(source)
 
 
+def _add_project_owner_lookup(config: Configurator, lookup: ProjectOwnerLookup) -> None:
+    config.registry.setdefault("packaging.project_owner_lookups", []).append(lookup)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(DatabaseProjectService.create_service, IProjectService)
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
     config.add_directive("add_project_access_source", _add_project_access_source)
+    config.add_directive("add_project_owner_lookup", _add_project_owner_lookup)
