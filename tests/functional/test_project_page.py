@@ -59,7 +59,7 @@ def test_a_signed_in_visitors_copy_is_not_shared(webtest_app, project):
     assert SESSION_COOKIE_NAME in webtest_app.cookies
 
 
-def test_the_page_takes_three_queries_however_many_maintainers(webtest_app, project):
+def test_the_page_takes_four_queries_however_many_maintainers(webtest_app, project):
     few = webtest_app.get("/project/Sample_Project/")
     for _ in range(13):
         RoleFactory.create(project=project, role_name=ProjectRoleName.Maintainer)
