@@ -188,6 +188,30 @@ def includeme(config: Configurator) -> None:
             **organization_traversal,
         )
 
+    # Teams. A team's name may hold a "/" (only not at its ends), so its placeholder takes
+    # one or more segments; each page's fixed ending still tells the routes apart.
+    config.add_route(
+        "manage.organization.teams",
+        "/manage/organization/{organization_name}/teams/",
+        **organization_traversal,
+    )
+    team_path = "/manage/organization/{organization_name}/team/{team_name:.+}/"
+    team_factory = {"factory": "warehouse_orgs.organizations.traversal.team_factory"}
+    for name, suffix in [
+        ("manage.team.settings", "settings/"),
+        ("manage.team.roles", "members/"),
+        ("manage.team.projects", "projects/"),
+        ("manage.team.history", "history/"),
+    ]:
+        config.add_route(name, team_path + suffix, **team_factory)
+    add_action_route(
+        config,
+        "manage.team.delete_role",
+        team_path + "members/delete/",
+        back_to="manage.team.roles",
+        **team_factory,
+    )
+
     # Staff: applications and organizations
     config.add_route("admin.organization_application.list", "/admin/organization_applications/")
     config.add_route(

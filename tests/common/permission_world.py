@@ -22,6 +22,7 @@ from tests.common.db.organizations import (
     OrganizationFactory,
     OrganizationInvitationFactory,
     OrganizationRoleFactory,
+    TeamFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
 from warehouse_orgs.accounts.models import RecoveryCode, User
@@ -32,6 +33,8 @@ from warehouse_orgs.organizations.models import (
     OrganizationProject,
     OrganizationRole,
     OrganizationType,
+    Team,
+    TeamRole,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import Project, ProjectRoleName
@@ -170,6 +173,9 @@ class World:
         self.projects: dict[OrganizationType, Project] = {}
         self.collaborators: dict[OrganizationType, Any] = {}
         self.own_roles: dict[str, OrganizationRole] = {}
+        self.teams: dict[OrganizationType, Team] = {}
+        self.team_members: dict[OrganizationType, TeamRole] = {}
+        self.own_team_roles: dict[str, TeamRole] = {}
         for kind in (COMMUNITY, COMPANY):
             rows.extend(self._organization_and_project(kind))
         self.applications = {
@@ -206,7 +212,25 @@ class World:
                 ),
             ]
         )
+        # Each organization's team: the other Member and every principal whose role may be on
+        # a team (not Billing Managers), so that principals can leave it.
+        for kind, team in self.teams.items():
+            self.team_members[kind] = self._team_role(team, self.members[kind])
+            db.add(self.team_members[kind])
+            for label, role in self.own_roles.items():
+                if role.organization is team.organization and role.role_name != Org.BillingManager:
+                    self.own_team_roles[label] = self._team_role(team, role)
+                    db.add(self.own_team_roles[label])
         db.flush()
+
+    @staticmethod
+    def _team_role(team: Team, role: OrganizationRole) -> TeamRole:
+        return TeamRole(
+            team_id=team.id,
+            organization_id=team.organization_id,
+            organization_role_id=role.id,
+            organization_role_name=role.role_name,
+        )
 
     def _organization(self, **kwargs: Any) -> Organization:
         organization = OrganizationFactory.build(**kwargs)
@@ -237,7 +261,8 @@ class World:
         self.collaborators[kind] = RoleFactory.build(
             project=project, user=_user(), role_name=ProjectRoleName.Maintainer
         )
-        return [organization, project]
+        self.teams[kind] = TeamFactory.build(organization=organization, name=fresh("Team "))
+        return [organization, project, self.teams[kind]]
 
     @contextmanager
     def seat(self, principal: Principal) -> Iterator["Seat"]:
@@ -265,6 +290,9 @@ class Seat:
         self.invitation = world.invitations[kind]
         self.project = world.projects[kind]
         self.collaborator = world.collaborators[kind]
+        self.team = world.teams[kind]
+        self.team_member = world.team_members[kind]
+        self.own_team_role = world.own_team_roles.get(principal.label)
         self.application = world.applications.get(principal.label, world.applications["non-member"])
         self.own_invitation_token = world.invitation_tokens.get(principal.label, "no-invitation")
 
@@ -277,5 +305,6 @@ class Seat:
             "project_name": lambda: self.project.name,
             "application_id": lambda: self.application.id,
             "user_id": lambda: self.world.other_user.id,
+            "team_name": lambda: self.team.name,
         }
         return str(values[name]())

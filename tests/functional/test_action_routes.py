@@ -19,6 +19,7 @@ from tests.common.db.organizations import (
     OrganizationApplicationFactory,
     OrganizationFactory,
     OrganizationRoleFactory,
+    TeamFactory,
 )
 from tests.common.db.packaging import RoleFactory
 from tests.common.sessions import log_in
@@ -70,6 +71,7 @@ def url_values(db_session, staff_owner):
     )
     project = RoleFactory.create(user=staff_owner, project__name="sampleproject").project
     application = OrganizationApplicationFactory.create(submitted_by=staff_owner)
+    TeamFactory.create(organization=organization, name="maintainers")
     return {
         "organization_name": organization.name,
         "organization_id": str(organization.id),
@@ -77,6 +79,7 @@ def url_values(db_session, staff_owner):
         "project_name": project.name,
         "user_id": str(staff_owner.id),
         "application_id": str(application.id),
+        "team_name": "maintainers",
     }
 
 
@@ -156,8 +159,9 @@ def test_an_anonymous_visitor_is_asked_to_log_in_and_comes_back(webtest_app, app
         "project_name": "sampleproject",
         "user_id": "00000000-0000-0000-0000-000000000000",
         "application_id": "00000000-0000-0000-0000-000000000000",
+        "team_name": "maintainers",
     }
-    OrganizationFactory.create(name="acme")
+    TeamFactory.create(organization=OrganizationFactory.create(name="acme"), name="maintainers")
     RoleFactory.create(project__name="sampleproject")
     for name, pattern in action_routes(app_config.registry):
         path = _path(pattern, values)

@@ -44,6 +44,8 @@ from tests.common.db.organizations import (
     OrganizationFactory,
     OrganizationInvitationFactory,
     OrganizationRoleFactory,
+    TeamFactory,
+    TeamRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
 from tests.common.hostile_input import (
@@ -146,6 +148,11 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
     member = OrganizationRoleFactory.create(
         organization=community, role_name=OrganizationRoleType.Member
     )
+    # A team of the same name in both, with someone on it to take off (and members to add).
+    for organization in (company, community):
+        TeamRoleFactory.create(
+            team=TeamFactory.create(organization=organization, name="maintainers")
+        )
     OrganizationInvitationFactory.create(organization=company)
     invitation_token = "an-invitation-token-for-the-owner"
     OrganizationInvitationFactory.create(organization=inviting, user=owner, token=invitation_token)
@@ -189,6 +196,7 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
             "user_id": [str(owner.id)],
             "organization_id": [str(company.id), str(community.id)],
             "role_id": [str(member.id)],
+            "team_name": ["maintainers"],
             "message_id": [message.id for message in outbox.messages()],
         },
         queries={

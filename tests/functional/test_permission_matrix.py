@@ -360,6 +360,18 @@ def invite(w: Seat) -> Visit:
     return Visit({"username": w.world.spare.username, "role_name": "Member"})
 
 
+def own_team_role_or_someone_elses(w: Seat) -> Visit:
+    """Leaving a team: one's own membership; a person on no team asks to remove someone."""
+    if w.own_team_role is not None:
+        return Visit({"role_id": str(w.own_team_role.id), "confirm_team_name": w.team.name})
+    return remove_team_member(w)
+
+
+def remove_team_member(w: Seat) -> Visit:
+    username = w.member.user.username
+    return Visit({"role_id": str(w.team_member.id), "confirm_username": username})
+
+
 @dataclass(frozen=True)
 class Route:
     """What a route needs: for GET, and for each of its POST views (by the view's method name;
@@ -378,6 +390,9 @@ def action(need: Need | None, builder: Builder, attr: str, back_to: str) -> Rout
 
 
 ORGANIZATION_MANAGE = org(P.OrganizationsManage)
+# A team's pages ask its organization's ACL (the team's is the organization's).
+TEAMS_READ = org(P.OrganizationTeamsRead)
+TEAMS_MANAGE = org(P.OrganizationTeamsManage)
 PROJECT_WRITE = project(P.ProjectsWrite)
 APPLICATION_MANAGE = Need(Context.APPLICATION, P.OrganizationApplicationsManage)
 STAFF_ORGANIZATIONS_READ = root(P.AdminOrganizationsRead)
@@ -558,6 +573,33 @@ ROUTES: dict[str, Route] = {
         },
     ),
     "manage.organization.history": Route(ORGANIZATION_MANAGE),
+    # Teams (ARCHITECTURE.md: teams/ and team/<team_name>/...).
+    "manage.organization.teams": Route(
+        TEAMS_READ,
+        posts={"create": (TEAMS_MANAGE, lambda w: Visit({"name": fresh("New team ")}))},
+    ),
+    "manage.team.settings": Route(
+        TEAMS_READ,
+        posts={
+            "rename": (TEAMS_MANAGE, lambda w: Visit({"name": fresh("Renamed team ")})),
+            "delete": (TEAMS_MANAGE, lambda w: Visit({"confirm_team_name": w.team.name})),
+        },
+    ),
+    "manage.team.roles": Route(
+        TEAMS_READ,
+        # The co-owner is in the organization and on no team.
+        posts={"add": (TEAMS_MANAGE, lambda w: Visit({"username": w.world.co_owner.username}))},
+    ),
+    "manage.team.delete_role": Route(
+        back_to="manage.team.roles",
+        posts={
+            # Leaving needs OrganizationsRoleRemove; removing someone else the teams' manage.
+            "remove": (org(P.OrganizationsRoleRemove), own_team_role_or_someone_elses),
+            "remove:someone else": (TEAMS_MANAGE, remove_team_member),
+        },
+    ),
+    "manage.team.projects": Route(TEAMS_READ),
+    "manage.team.history": Route(TEAMS_READ),
     # Staff (ARCHITECTURE.md, "Staff:", and the README's demo logins).
     "admin.dashboard": Route(root(P.AdminDashboardRead)),
     "admin.user.list": Route(root(P.AdminUsersRead)),

@@ -421,6 +421,11 @@ class Team(HasEvents, Model):
 
     organization: Mapped[Organization] = relationship()
 
+    def __acl__(self) -> list[tuple[str, str, list[str]]]:
+        # A team's pages are its organization's: the same roles decide who may see and change
+        # them (OrganizationTeamsRead, OrganizationTeamsManage, OrganizationsRoleRemove).
+        return self.organization.__acl__()
+
     def record_event(self, tag: Any, request: Request, additional: dict | None = None) -> Any:
         # Names copied in, so the team's history reads right after a rename.
         return super().record_event(

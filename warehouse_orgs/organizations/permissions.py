@@ -53,9 +53,10 @@ ROLE_PERMISSIONS: dict[OrganizationRoleType, tuple[Permissions, ...]] = {
 # How the people page names each permission, in the order it lists them.
 PERMISSION_LABELS: dict[Permissions, str] = {
     P.OrganizationsRead: "See the organization's settings and people",
+    P.OrganizationTeamsRead: "See the teams and who is on them",
     P.OrganizationsRoleRemove: "Leave the organization",
     P.OrganizationsManage: "Invite and remove people, change settings, delete",
-    P.OrganizationTeamsManage: "Create and manage teams",
+    P.OrganizationTeamsManage: "Create, rename and delete teams, choose who is on them",
     P.OrganizationsBillingManage: "Manage billing",
     P.OrganizationProjectsAdd: "Add projects",
     P.OrganizationProjectsRemove: "Remove projects",
@@ -65,7 +66,13 @@ PERMISSION_LABELS: dict[Permissions, str] = {
 # billing add their permissions here when their pages land; until then a row saying "Yes"
 # would send people looking for a page that is not there.
 PERMISSIONS_WITH_PAGES: frozenset[Permissions] = frozenset(
-    {P.OrganizationsRead, P.OrganizationsRoleRemove, P.OrganizationsManage}
+    {
+        P.OrganizationsRead,
+        P.OrganizationTeamsRead,
+        P.OrganizationsRoleRemove,
+        P.OrganizationsManage,
+        P.OrganizationTeamsManage,
+    }
 )
 # Only a Company organization pays, so a Community one never shows billing.
 COMPANY_ONLY_PERMISSIONS: frozenset[Permissions] = frozenset({P.OrganizationsBillingManage})

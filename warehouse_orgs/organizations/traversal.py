@@ -3,15 +3,19 @@
 import uuid
 from typing import Any
 
-from pyramid.httpexceptions import HTTPPermanentRedirect
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPPermanentRedirect
 from pyramid.request import Request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.organizations.interfaces import ITeamService
 from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
     Organization,
     OrganizationApplication,
+    Team,
     select_organization_by_name,
 )
 
@@ -56,3 +60,39 @@ class ApplicationFactory:
         if application is None:
             raise KeyError(application_id)
         return application
+
+
+def team_factory(request: Request) -> Team:
+    """``/manage/organization/{organization_name}/team/{team_name}/...``: the organization as
+    ``OrganizationFactory`` resolves it, then its team by the team's normalized name (as the
+    database compares them); another spelling answers 308 to the team's current name. The team
+    is the context, and its ACL is its organization's.
+
+    A route factory rather than a traversal path, because a team's name may hold a "/", which
+    traversal would split in two; the route's pattern takes the name whole."""
+    matchdict = request.matchdict or {}
+    try:
+        organization = OrganizationFactory(request)[matchdict.get("organization_name", "")]
+    except KeyError:
+        raise HTTPNotFound() from None
+    # Whoever may not see the organization's teams is refused alike for every name, so a
+    # team's existence tells an outsider nothing.
+    allowed = request.has_permission(Permissions.OrganizationTeamsRead, organization)
+    if not allowed:
+        raise HTTPForbidden(result=allowed)
+    name = matchdict.get("team_name", "")
+    team = request.find_service(ITeamService).get_team(organization, name)
+    if team is None:
+        raise HTTPNotFound()
+    # The organization as loaded above, with the roles its ACL (and so the team's) reads: the
+    # session holds it only weakly, and a lazy load would come without them.
+    set_committed_value(team, "organization", organization)
+    if name != team.name:
+        raise HTTPPermanentRedirect(
+            request.route_path(
+                request.matched_route.name,
+                _query=request.GET,
+                **{**matchdict, "team_name": team.name},
+            )
+        )
+    return team

@@ -7,19 +7,29 @@ import pytest
 from sqlalchemy import delete
 
 from tests.common.db.accounts import UserFactory
-from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
+from tests.common.db.organizations import (
+    OrganizationFactory,
+    OrganizationRoleFactory,
+    TeamFactory,
+)
 from tests.common.sessions import log_in
 from warehouse_orgs.organizations.models import OrganizationRole
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 
 START = "/manage/organizations/"
 PREFIX = "/manage/organization/acme/"
-ALL_TABS = {f"{PREFIX}settings/", f"{PREFIX}people/", f"{PREFIX}history/"}
+TEAM_PAGES = {
+    f"{PREFIX}team/core/{page}/" for page in ("members", "projects", "settings", "history")
+}
+ALL_TABS = {f"{PREFIX}settings/", f"{PREFIX}people/", f"{PREFIX}teams/", f"{PREFIX}history/"}
+ALL_TABS |= TEAM_PAGES
 
 
 @pytest.fixture
 def organization(db_session):
-    return OrganizationFactory.create(name="acme", display_name="Acme Tools")
+    organization = OrganizationFactory.create(name="acme", display_name="Acme Tools")
+    TeamFactory.create(organization=organization, name="core")
+    return organization
 
 
 def _member(organization, role_name, username):

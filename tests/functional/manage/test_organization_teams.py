@@ -1,0 +1,416 @@
+"""/manage/organization/<name>/teams/ and /manage/organization/<name>/team/<team>/...: creating,
+renaming and deleting teams, who is on them, what they reach and their history."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.common.db.accounts import UserFactory
+from tests.common.db.organizations import (
+    OrganizationFactory,
+    OrganizationProjectFactory,
+    OrganizationRoleFactory,
+    TeamFactory,
+    TeamProjectRoleFactory,
+    TeamRoleFactory,
+)
+from tests.common.db.packaging import ProjectFactory
+from tests.common.events import event_tags
+from tests.common.pages import field_error, main_text
+from tests.common.sessions import log_in
+from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.models import (
+    OrganizationRole,
+    Team,
+    TeamProjectRoleType,
+    TeamRole,
+)
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+
+OWNER = OrganizationRoleType.Owner
+MANAGER = OrganizationRoleType.Manager
+MEMBER = OrganizationRoleType.Member
+BILLING_MANAGER = OrganizationRoleType.BillingManager
+TEAMS = "/manage/organization/acme/teams/"
+
+
+def team_url(team_name, page):
+    return f"/manage/organization/acme/team/{team_name}/{page}/"
+
+
+@pytest.fixture
+def owner(db_session):
+    return UserFactory.create(username="alice")
+
+
+@pytest.fixture
+def organization(owner):
+    organization = OrganizationFactory.create(name="acme", orgtype="Company")
+    OrganizationRoleFactory.create(organization=organization, user=owner, role_name=OWNER)
+    return organization
+
+
+@pytest.fixture
+def team(organization):
+    return TeamFactory.create(organization=organization, name="Core Devs")
+
+
+@pytest.fixture
+def app(webtest_app, owner, organization):
+    log_in(webtest_app, owner)
+    return webtest_app
+
+
+def member(organization, username, role_name=MEMBER):
+    user = UserFactory.create(username=username)
+    return OrganizationRoleFactory.create(organization=organization, user=user, role_name=role_name)
+
+
+def on_team(team, organization_role):
+    return TeamRoleFactory.create(team=team, organization_role=organization_role)
+
+
+def team_names(db_session, organization):
+    db_session.expire_all()
+    return sorted(
+        db_session.scalars(select(Team.name).where(Team.organization_id == organization.id))
+    )
+
+
+def team_usernames(db_session, team):
+    db_session.expire_all()
+    return sorted(
+        role.organization_role.user.username
+        for role in db_session.scalars(select(TeamRole).where(TeamRole.team_id == team.id))
+    )
+
+
+def flash(page):
+    return " ".join(alert.get_text(" ", strip=True) for alert in page.html.select(".alert"))
+
+
+def csrf(page):
+    return page.html.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+# The list, and creating
+
+
+def test_the_teams_tab_lists_teams_with_their_counts(app, db_session, organization, team):
+    on_team(team, member(organization, "bob"))
+    project = ProjectFactory.create(name="widget")
+    OrganizationProjectFactory.create(organization=organization, project=project)
+    TeamProjectRoleFactory.create(team=team, project=project)
+    # A grant on a project the organization does not own reaches nothing, so is not counted.
+    TeamProjectRoleFactory.create(team=team, project=ProjectFactory.create())
+    TeamFactory.create(organization=organization, name="Docs")
+    page = app.get("/manage/organization/acme/people/")
+    assert page.html.find("a", string="Teams")["href"] == TEAMS
+    page = app.get(TEAMS)
+    rows = [
+        [cell.get_text(strip=True) for cell in row.find_all("td")]
+        for row in page.html.find(id="teams").find("tbody").find_all("tr")
+    ]
+    assert rows == [["Core Devs", "1", "1"], ["Docs", "0", "0"]]
+    assert page.html.find("a", string="Core Devs")["href"] == team_url("Core%20Devs", "members")
+
+
+def test_an_owner_creates_a_team(app, db_session, organization):
+    form = app.get(TEAMS).forms["create-team-form"]
+    form["name"] = "Release Managers"
+    response = form.submit(status=303)
+    assert response.location.endswith(team_url("Release%20Managers", "members"))
+    assert "The team Release Managers is created." in flash(response.follow())
+    assert team_names(db_session, organization) == ["Release Managers"]
+    assert event_tags(db_session, organization)[-1] == EventTag.OrganizationTeamCreate
+    team = db_session.scalars(select(Team)).one()
+    assert event_tags(db_session, team) == [EventTag.TeamCreate]
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "message"),
+    [
+        ("Core Devs", 409, "The organization already has a team named Core Devs."),
+        ("core--devs", 409, "The organization already has a team named core--devs."),
+        ("CORE_DEVS", 409, "The organization already has a team named CORE_DEVS."),
+        ("-leading", 400, "do not start or end with a space or one of / . _ -"),
+        ("x" * 51, 400, "Use at most 50 characters."),
+        ("", 400, "Enter a name for the team."),
+    ],
+)
+def test_a_refused_team_name_is_explained_beside_the_field(
+    app, db_session, organization, team, name, status, message
+):
+    form = app.get(TEAMS).forms["create-team-form"]
+    form["name"] = name
+    response = form.submit(status=status)
+    assert message in field_error(response, "create-team-name")
+    assert response.html.title.get_text().startswith("Error: ")
+    assert team_names(db_session, organization) == ["Core Devs"]
+
+
+def test_a_member_sees_the_teams_but_is_offered_no_changes(
+    webtest_app, db_session, organization, team
+):
+    bob = member(organization, "bob")
+    on_team(team, bob)
+    log_in(webtest_app, bob.user)
+    page = webtest_app.get(TEAMS)
+    assert "create-team-form" not in page.forms
+    assert "Owners and Managers create teams" in main_text(page)
+    members = webtest_app.get(team_url("Core%20Devs", "members"))
+    assert "add-team-member-form" not in members.forms
+    settings = webtest_app.get(team_url("Core%20Devs", "settings"))
+    assert "rename-team-form" not in settings.forms
+    assert "delete-team" not in settings.forms
+    webtest_app.post(TEAMS, {"name": "Mine", "csrf_token": csrf(page)}, status=403)
+    assert team_names(db_session, organization) == ["Core Devs"]
+
+
+def test_a_manager_creates_a_team(webtest_app, db_session, organization):
+    carol = member(organization, "carol", MANAGER)
+    log_in(webtest_app, carol.user)
+    form = webtest_app.get(TEAMS).forms["create-team-form"]
+    form["name"] = "Packaging"
+    form.submit(status=303)
+    assert team_names(db_session, organization) == ["Packaging"]
+
+
+# Finding a team by its name
+
+
+def test_a_team_is_found_by_any_spelling_of_its_name(app, team):
+    response = app.get(team_url("core-devs", "projects"), status=308)
+    assert response.location.endswith(team_url("Core%20Devs", "projects"))
+    app.get(team_url("nobody", "members"), status=404)
+    app.get("/manage/organization/nowhere/team/Core%20Devs/members/", status=404)
+
+
+def test_a_team_whose_name_holds_a_slash_has_pages(app, db_session, organization):
+    TeamFactory.create(organization=organization, name="web/api")
+    page = app.get(TEAMS)
+    href = page.html.find("a", string="web/api")["href"]
+    assert href == team_url("web/api", "members")
+    assert "Team web/api" in main_text(app.get(href))
+    assert "Team web/api" in main_text(app.get(team_url("web/api", "settings")))
+
+
+def test_another_organizations_team_is_not_found(app, db_session):
+    other = OrganizationFactory.create(name="other")
+    TeamFactory.create(organization=other, name="Theirs")
+    app.get(team_url("Theirs", "members"), status=404)
+    # An outsider is refused alike whether or not the team exists.
+    app.get("/manage/organization/other/team/Theirs/members/", status=403)
+    app.get("/manage/organization/other/team/Nobody/members/", status=403)
+
+
+# Settings
+
+
+def test_renaming_moves_the_pages_to_the_new_name(app, db_session, organization, team):
+    form = app.get(team_url("Core%20Devs", "settings")).forms["rename-team-form"]
+    form["name"] = "Maintainers"
+    response = form.submit(status=303)
+    assert response.location.endswith(team_url("Maintainers", "settings"))
+    assert "The team Core Devs is now called Maintainers." in flash(response.follow())
+    assert team_names(db_session, organization) == ["Maintainers"]
+    assert event_tags(db_session, team)[-1] == EventTag.TeamRename
+    app.get(team_url("Core%20Devs", "settings"), status=404)
+
+
+def test_renaming_to_another_teams_name_is_refused(app, db_session, organization, team):
+    TeamFactory.create(organization=organization, name="Docs")
+    form = app.get(team_url("Core%20Devs", "settings")).forms["rename-team-form"]
+    form["name"] = "DOCS"
+    response = form.submit(status=409)
+    assert "already has a team named Docs" in field_error(response, "rename-team-name")
+    assert team_names(db_session, organization) == ["Core Devs", "Docs"]
+
+
+def test_deleting_asks_for_the_name_typed(app, db_session, outbox, organization, team):
+    bob = member(organization, "bob")
+    on_team(team, bob)
+    page = app.get(team_url("Core%20Devs", "settings"))
+    form = page.forms["delete-team"]
+    form["confirm_team_name"] = "Core"
+    response = form.submit(status=400)
+    assert "That does not match. Type Core Devs to confirm." in field_error(
+        response, "delete-team-confirm_team_name"
+    )
+    assert team_names(db_session, organization) == ["Core Devs"]
+    assert outbox.messages() == []
+
+    form = app.get(team_url("Core%20Devs", "settings")).forms["delete-team"]
+    form["confirm_team_name"] = "core devs"
+    response = form.submit(status=303)
+    assert response.location.endswith(TEAMS)
+    assert "The team Core Devs is deleted." in flash(response.follow())
+    assert team_names(db_session, organization) == []
+    assert event_tags(db_session, organization)[-1] == EventTag.OrganizationTeamDelete
+    (message,) = outbox.messages()
+    assert message.recipient.endswith(bob.user.primary_email.email)
+    assert message.subject == "The team Core Devs of acme was deleted"
+
+
+# Members
+
+
+def test_the_picker_offers_only_members_who_may_be_on_the_team(app, organization, team):
+    on_team(team, member(organization, "bob"))
+    member(organization, "carol", MANAGER)
+    member(organization, "dave", BILLING_MANAGER)
+    UserFactory.create(username="erin")  # not in the organization
+    picker = app.get(team_url("Core%20Devs", "members")).html.find(
+        "select", attrs={"name": "username"}
+    )
+    options = [(o["value"], o.get_text(strip=True)) for o in picker.find_all("option")]
+    assert options == [("", "Choose a member"), ("alice", "alice"), ("carol", "carol")]
+    assert not any(o.has_attr("selected") for o in picker.find_all("option"))
+
+
+def test_adding_a_member_tells_them(app, db_session, outbox, organization, team):
+    carol = member(organization, "carol")
+    form = app.get(team_url("Core%20Devs", "members")).forms["add-team-member-form"]
+    form["username"] = "carol"
+    response = form.submit(status=303)
+    assert "carol is on the team Core Devs." in flash(response.follow())
+    assert team_usernames(db_session, team) == ["carol"]
+    assert event_tags(db_session, team)[-1] == EventTag.TeamRoleAdd
+    assert event_tags(db_session, carol.user)[-1] == EventTag.AccountTeamRoleAdd
+    (message,) = outbox.messages()
+    assert message.subject == "You are on the team Core Devs of acme"
+    assert "alice added you to the team Core Devs" in message.body("plain")
+
+
+def test_a_billing_manager_cannot_be_added(app, db_session, outbox, organization, team):
+    member(organization, "dave", BILLING_MANAGER)
+    page = app.get(team_url("Core%20Devs", "members"))
+    response = app.post(
+        team_url("Core%20Devs", "members"),
+        {"username": "dave", "csrf_token": csrf(page)},
+        status=400,
+    )
+    assert "Billing Managers" in field_error(response, "add-member-username")
+    assert team_usernames(db_session, team) == []
+    assert outbox.messages() == []
+
+
+def test_nobody_left_to_add_is_said_instead_of_an_empty_picker(
+    app, db_session, owner, organization, team
+):
+    member(organization, "dave", BILLING_MANAGER)
+    own_role = db_session.scalars(
+        select(OrganizationRole).where(OrganizationRole.user_id == owner.id)
+    ).one()
+    on_team(team, own_role)
+    page = app.get(team_url("Core%20Devs", "members"))
+    assert "add-team-member-form" not in page.forms
+    assert "Every member of acme who may be on a team is on it already." in main_text(page)
+
+
+def test_removing_a_member_asks_for_their_username(app, db_session, outbox, organization, team):
+    bob = on_team(team, member(organization, "bob"))
+    form_id = f"remove-team-role-{bob.id}"
+    form = app.get(team_url("Core%20Devs", "members")).forms[form_id]
+    form["confirm_username"] = "bobby"
+    response = form.submit(status=400)
+    assert "Type bob to confirm." in field_error(response, f"{form_id}-confirm_username")
+    assert team_usernames(db_session, team) == ["bob"]
+
+    form = app.get(team_url("Core%20Devs", "members")).forms[form_id]
+    form["confirm_username"] = "bob"
+    response = form.submit(status=303)
+    assert "bob is off the team Core Devs." in flash(response.follow())
+    assert team_usernames(db_session, team) == []
+    assert event_tags(db_session, team)[-1] == EventTag.TeamRoleRemove
+    (message,) = outbox.messages()
+    assert message.subject == "You were taken off the team Core Devs of acme"
+
+
+def test_a_member_leaves_a_team_but_cannot_remove_others(
+    webtest_app, db_session, outbox, organization, team
+):
+    bob = on_team(team, member(organization, "bob"))
+    carol = on_team(team, member(organization, "carol"))
+    log_in(webtest_app, bob.organization_role.user)
+    page = webtest_app.get(team_url("Core%20Devs", "members"))
+    assert f"remove-team-role-{carol.id}" not in page.forms
+    webtest_app.post(
+        team_url("Core%20Devs", "members/delete"),
+        {"role_id": str(carol.id), "confirm_username": "carol", "csrf_token": csrf(page)},
+        status=403,
+    )
+    form = page.forms[f"remove-team-role-{bob.id}"]
+    form["confirm_team_name"] = "Core Devs"
+    response = form.submit(status=303)
+    assert "You left the team Core Devs." in flash(response.follow())
+    assert team_usernames(db_session, team) == ["carol"]
+    assert event_tags(db_session, team)[-1] == EventTag.TeamRoleRemove
+    assert "bob left the team" in main_text(webtest_app.get(team_url("Core%20Devs", "history")))
+    # Nobody else did anything to bob, so nobody is emailed.
+    assert outbox.messages() == []
+
+
+# Projects and history
+
+
+def test_the_projects_page_lists_what_the_team_reaches(app, db_session, organization, team):
+    for name, role in (("widget", TeamProjectRoleType.Owner), ("gadget", None)):
+        project = ProjectFactory.create(name=name)
+        OrganizationProjectFactory.create(organization=organization, project=project)
+        if role:
+            TeamProjectRoleFactory.create(team=team, project=project, role_name=role)
+    TeamProjectRoleFactory.create(team=team, project=ProjectFactory.create(name="elsewhere"))
+    page = app.get(team_url("Core%20Devs", "projects"))
+    rows = [
+        [cell.get_text(strip=True) for cell in row.find_all("td")]
+        for row in page.html.find(id="team-projects").find("tbody").find_all("tr")
+    ]
+    assert rows == [["widget", "Owner"]]
+
+
+def test_the_history_reads_as_sentences(app, db_session, organization):
+    member(organization, "carol")
+    form = app.get(TEAMS).forms["create-team-form"]
+    form["name"] = "Docs"
+    form.submit(status=303)
+    form = app.get(team_url("Docs", "members")).forms["add-team-member-form"]
+    form["username"] = "carol"
+    form.submit(status=303)
+    text = main_text(app.get(team_url("Docs", "history")))
+    assert "alice added carol to the team" in text
+    assert "alice created the team Docs" in text
+
+
+# Statement counts
+
+
+def test_the_teams_page_statement_count_is_fixed(app, db_session, organization):
+    TeamFactory.create(organization=organization)
+    small = len(app.get(TEAMS).sql_statements)
+    for _ in range(29):
+        team = TeamFactory.create(organization=organization)
+        on_team(team, member(organization, f"m{team.name.split()[-1]}"))
+    assert len(app.get(TEAMS).sql_statements) == small
+
+
+def test_the_team_members_page_statement_count_is_fixed(app, db_session, organization, team):
+    on_team(team, member(organization, "first"))
+    member(organization, "eligible")
+    small = len(app.get(team_url("Core%20Devs", "members")).sql_statements)
+    for number in range(29):
+        on_team(team, member(organization, f"member{number}"))
+        member(organization, f"eligible{number}")
+    assert len(app.get(team_url("Core%20Devs", "members")).sql_statements) == small
+
+
+def test_the_team_projects_page_statement_count_is_fixed(app, db_session, organization, team):
+    def grant():
+        project = ProjectFactory.create()
+        OrganizationProjectFactory.create(organization=organization, project=project)
+        TeamProjectRoleFactory.create(team=team, project=project)
+
+    grant()
+    small = len(app.get(team_url("Core%20Devs", "projects")).sql_statements)
+    for _ in range(29):
+        grant()
+    assert len(app.get(team_url("Core%20Devs", "projects")).sql_statements) == small
