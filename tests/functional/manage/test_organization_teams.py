@@ -21,6 +21,7 @@ from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.models import (
     OrganizationRole,
     Team,
+    TeamProjectRole,
     TeamProjectRoleType,
     TeamRole,
 )
@@ -229,7 +230,11 @@ def test_renaming_to_another_teams_name_is_refused(app, db_session, organization
 def test_deleting_asks_for_the_name_typed(app, db_session, outbox, organization, team):
     bob = member(organization, "bob")
     on_team(team, bob)
+    project = ProjectFactory.create(name="widget")
+    OrganizationProjectFactory.create(organization=organization, project=project)
+    TeamProjectRoleFactory.create(team=team, project=project)
     page = app.get(team_url("Core%20Devs", "settings"))
+    assert "1 member comes off the team, and it loses its role on 1 project" in main_text(page)
     form = page.forms["delete-team"]
     form["confirm_team_name"] = "Core"
     response = form.submit(status=400)
@@ -245,7 +250,10 @@ def test_deleting_asks_for_the_name_typed(app, db_session, outbox, organization,
     assert response.location.endswith(TEAMS)
     assert "The team Core Devs is deleted." in flash(response.follow())
     assert team_names(db_session, organization) == []
+    assert db_session.scalars(select(TeamProjectRole)).all() == []
     assert event_tags(db_session, organization)[-1] == EventTag.OrganizationTeamDelete
+    assert event_tags(db_session, project)[-1] == EventTag.ProjectTeamProjectRoleRemove
+    assert event_tags(db_session, bob.user)[-1] == EventTag.AccountTeamRoleRemove
     (message,) = outbox.messages()
     assert message.recipient.endswith(bob.user.primary_email.email)
     assert message.subject == "The team Core Devs of acme was deleted"
