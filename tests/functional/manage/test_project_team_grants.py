@@ -203,6 +203,55 @@ def test_a_team_member_cannot_demote_their_own_teams_owner_grant(
     assert EventTag.ProjectTeamProjectRoleRemove not in event_tags(db_session, project)
 
 
+def test_only_their_own_teams_owner_grant_is_withheld_from_a_team_member(
+    webtest_app, db_session, organization, project, team
+):
+    manager = OrganizationRoleFactory.create(organization=organization, role_name=MANAGER)
+    # Their Owner role on the project comes from being on Core Devs.
+    TeamRoleFactory.create(team=team, organization_role=manager)
+    own = TeamProjectRoleFactory.create(
+        team=team, project=project, role_name=TeamProjectRoleType.Owner
+    )
+    others = TeamProjectRoleFactory.create(
+        team=TeamFactory.create(organization=organization, name="Docs"),
+        project=project,
+        role_name=TeamProjectRoleType.Owner,
+    )
+    log_in(webtest_app, manager.user)
+    page = webtest_app.get(PAGE)
+    assert f"change-team-{own.id}" not in page.forms
+    assert f"change-team-{others.id}" in page.forms
+    form = page.forms[f"remove-team-{others.id}"]
+    form["confirm_team_name"] = "Docs"
+    form.submit(status=303)
+    assert grants(db_session, project) == [("Core Devs", "Owner")]
+
+
+def test_an_organization_without_teams_says_so(app, db_session, project):
+    page = app.get(PAGE)
+    assert "No team has a role on widget yet." in teams_section(page)
+    assert "acme has no teams yet." in teams_section(page)
+    assert "grant-team-form" not in page.forms
+
+
+def test_a_removal_naming_no_grant_of_the_project_changes_nothing(
+    app, db_session, organization, project, team
+):
+    TeamProjectRoleFactory.create(team=team, project=project)
+    elsewhere = ProjectFactory.create(name="gadget")
+    OrganizationProjectFactory.create(organization=organization, project=elsewhere)
+    foreign = TeamProjectRoleFactory.create(team=team, project=elsewhere)
+    token = app.get(PAGE).forms["add-role-form"]["csrf_token"].value
+    refused = app.post(
+        "/manage/project/widget/collaboration/team/delete/",
+        {"csrf_token": token, "grant_id": str(foreign.id), "confirm_team_name": "Core Devs"},
+        status=400,
+    )
+    assert "That team no longer has a role on this project." in main_text(refused)
+    assert grants(db_session, project) == [("Core Devs", "Maintainer")]
+    assert grants(db_session, elsewhere) == [("Core Devs", "Maintainer")]
+
+
 def test_an_organization_owner_on_the_team_may_demote_its_owner_grant(
     app, db_session, organization, owner, project, team
 ):
