@@ -81,6 +81,10 @@ class EventTag(enum.StrEnum):
     ProjectTeamProjectRoleChange = "project:team_project_role:change"
     ProjectTeamProjectRoleRemove = "project:team_project_role:remove"
 
+    # Organization projects, recorded on the organization and the project.
+    OrganizationProjectAdd = "organization:organization_project:add"
+    ProjectOrganizationProjectAdd = "project:organization_project:add"
+
     # Projects
     ProjectCreate = "project:create"
     ProjectRoleAdd = "project:role:add"
@@ -308,6 +312,13 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.ProjectTeamProjectRoleRemove: lambda d: _ended(
         d,
         f"{_who(d)} removed the team {d.get('team')} of {d.get('organization')} ({d.get('role')})",
+    ),
+    EventTag.OrganizationProjectAdd: lambda d: (
+        f"{_who(d)} {'created' if d.get('created') else 'added'} the project {d.get('project')}"
+    ),
+    EventTag.ProjectOrganizationProjectAdd: lambda d: (
+        f"{_who(d)} {'created the project in' if d.get('created') else 'added the project to'}"
+        f" the organization {d.get('organization')}"
     ),
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",

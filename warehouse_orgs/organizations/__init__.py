@@ -17,6 +17,7 @@ from warehouse_orgs.organizations.interfaces import (
     ProjectAccess,
 )
 from warehouse_orgs.organizations.models import OrganizationRole
+from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.organizations.project_owner import owning_organization
 from warehouse_orgs.organizations.services import (
     DatabaseOrganizationApplicationService,
@@ -24,6 +25,7 @@ from warehouse_orgs.organizations.services import (
     DatabaseOrganizationService,
     DatabaseTeamService,
 )
+from warehouse_orgs.organizations.services.projects import DatabaseOrganizationProjectService
 from warehouse_orgs.organizations.tasks import expire_organization_invitations
 from warehouse_orgs.packaging.models import ACE, Project, ProjectRoleName
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLE_PERMISSIONS
@@ -90,6 +92,9 @@ def includeme(config: Configurator) -> None:
         DatabaseOrganizationMembershipService.create_service, IOrganizationMembershipService
     )
     config.register_service_factory(DatabaseTeamService.create_service, ITeamService)
+    config.register_service_factory(
+        DatabaseOrganizationProjectService.create_service, IOrganizationProjectService
+    )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
     config.add_login_landing(land_members_on_their_organizations)

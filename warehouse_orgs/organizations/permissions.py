@@ -72,6 +72,7 @@ PERMISSIONS_WITH_PAGES: frozenset[Permissions] = frozenset(
         P.OrganizationsRoleRemove,
         P.OrganizationsManage,
         P.OrganizationTeamsManage,
+        P.OrganizationProjectsAdd,
     }
 )
 # Only a Company organization pays, so a Community one never shows billing.

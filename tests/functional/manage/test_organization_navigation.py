@@ -22,6 +22,7 @@ TEAM_PAGES = {
     f"{PREFIX}team/core/{page}/" for page in ("members", "projects", "settings", "history")
 }
 ALL_TABS = {f"{PREFIX}settings/", f"{PREFIX}people/", f"{PREFIX}teams/", f"{PREFIX}history/"}
+ALL_TABS.add(f"{PREFIX}projects/")
 ALL_TABS |= TEAM_PAGES
 
 
