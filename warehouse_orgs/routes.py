@@ -146,6 +146,19 @@ def includeme(config: Configurator) -> None:
             back_to="manage.project.roles",
             **project_traversal,
         )
+    # The teams of an organization project: give one a role, change it, take it away.
+    for name, suffix in [
+        ("manage.project.roles.team", "team/"),
+        ("manage.project.roles.team.change", "team/change/"),
+        ("manage.project.roles.team.delete", "team/delete/"),
+    ]:
+        add_action_route(
+            config,
+            name,
+            f"/manage/project/{{project_name}}/collaboration/{suffix}",
+            back_to="manage.project.roles",
+            **project_traversal,
+        )
     config.add_route(
         "manage.project.history", "/manage/project/{project_name}/history/", **project_traversal
     )

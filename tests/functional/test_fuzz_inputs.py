@@ -45,6 +45,7 @@ from tests.common.db.organizations import (
     OrganizationInvitationFactory,
     OrganizationRoleFactory,
     TeamFactory,
+    TeamProjectRoleFactory,
     TeamRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
@@ -161,6 +162,10 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
     RoleFactory.create(project=project, user=co_owner)
     RoleFactory.create(project=project, role_name=ProjectRoleName.Maintainer)
     db_session.add(OrganizationProject(organization_id=company.id, project_id=project.id))
+    # A team with a role on it, so its collaboration page offers changing and removing one.
+    TeamProjectRoleFactory.create(
+        team=TeamFactory.create(organization=company, name="releasers"), project=project
+    )
     submitted = OrganizationApplicationFactory.create(submitted_by=owner)
     asked = OrganizationApplicationFactory.create(
         submitted_by=owner, status=OrganizationApplicationStatus.MoreInformationNeeded

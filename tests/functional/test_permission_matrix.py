@@ -37,6 +37,7 @@ from pyramid.authorization import Authenticated
 from sqlalchemy import delete
 
 from tests.common.db.accounts import PASSWORD, EmailFactory, totp_code
+from tests.common.db.organizations import TeamFactory, TeamProjectRoleFactory
 from tests.common.db.packaging import ProjectFactory, RoleFactory
 from tests.common.instant_login import start_session
 from tests.common.pages import main_text
@@ -59,7 +60,7 @@ from warehouse_orgs.accounts.services import (
     totp_for,
 )
 from warehouse_orgs.authnz import Permissions, Principals
-from warehouse_orgs.organizations.models import OrganizationProject
+from warehouse_orgs.organizations.models import OrganizationProject, TeamProjectRole
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS as ORGANIZATION_ROLES
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLES
@@ -373,6 +374,18 @@ def remove_team_member(w: Seat) -> Visit:
     return Visit({"role_id": str(w.team_member.id), "confirm_username": username})
 
 
+def other_team_grant(w: Seat) -> TeamProjectRole:
+    """A Maintainer role on the project for a team of its organization nobody asking is on,
+    so the own-team Owner rule never decides the case."""
+    team = TeamFactory.create(organization=w.organization, name=fresh("Granted team "))
+    return TeamProjectRoleFactory.create(team=team, project=w.project)
+
+
+def remove_other_team_grant(w: Seat) -> Visit:
+    grant = other_team_grant(w)
+    return Visit({"grant_id": str(grant.id), "confirm_team_name": grant.team.name})
+
+
 def add_own_project(w: Seat) -> Visit:
     """A project outside any organization, whose individual Owner is the one asking (the
     co-owner's, for a visitor), confirmed: the add goes through for those who may add."""
@@ -524,6 +537,25 @@ ROUTES: dict[str, Route] = {
             }
         ),
         "remove",
+        "manage.project.roles",
+    ),
+    # The teams of the project's organization (the world's project belongs to one).
+    "manage.project.roles.team": action(
+        PROJECT_WRITE,
+        lambda w: Visit({"team_name": w.team.name, "role_name": "Maintainer"}),
+        "grant_team",
+        "manage.project.roles",
+    ),
+    "manage.project.roles.team.change": action(
+        PROJECT_WRITE,
+        lambda w: Visit({"grant_id": str(other_team_grant(w).id), "role_name": "Owner"}),
+        "change_team",
+        "manage.project.roles",
+    ),
+    "manage.project.roles.team.delete": action(
+        PROJECT_WRITE,
+        remove_other_team_grant,
+        "remove_team",
         "manage.project.roles",
     ),
     "manage.project.history": Route(project(P.ProjectsRead)),

@@ -350,6 +350,14 @@ class ITeamService(Interface):
         organization is not active. One statement, however many teams and members: a project's
         ACL loads it on every request."""
 
+    def project_organization(project: "Project") -> "Organization | None":
+        """The active organization the project belongs to, or None (also while the
+        organization is closed: its teams' roles count for nothing then)."""
+
+    def changeable_grants(actor: "User", grants: list["TeamProjectRole"]) -> set[uuid.UUID]:
+        """The ids of those of ``grants`` (all of one organization) that ``may_change_grant``
+        lets ``actor`` demote or remove, decided in at most one statement however many."""
+
     def may_change_grant(actor: "User", grant: "TeamProjectRole") -> bool:
         """Whether ``actor`` may demote or remove this team role: a member of the team who is
         not an Owner of the organization may not demote or remove their own team's Owner

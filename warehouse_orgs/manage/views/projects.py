@@ -14,6 +14,14 @@ from pyramid.view import view_config, view_defaults
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmed
+from warehouse_orgs.manage.project_team_forms import (
+    TEAM_ROLE_CHOICES,
+    ChangeTeamGrantForm,
+    GrantTeamForm,
+    RemoveTeamGrantForm,
+)
+from warehouse_orgs.organizations.interfaces import ITeamService, TeamRefused
+from warehouse_orgs.organizations.models import Organization, TeamProjectRole, TeamProjectRoleType
 from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.forms import (
     ROLE_CHOICES,
@@ -43,6 +51,8 @@ PERMISSION_LABELS: dict[Permissions, str] = {
     Permissions.ProjectsWrite: "manage collaborators and delete the project",
 }
 ROLE_GONE = "That collaborator is no longer on this project. Reload the page."
+GRANT_GONE = "That team no longer has a role on this project. Reload the page."
+NOT_IN_ORGANIZATION = "This project belongs to no organization, so no team can be given a role."
 ROLES = "manage.project.roles"
 
 
@@ -141,6 +151,17 @@ class ProjectRolesPage(ProjectPage):
     def __init__(self, project: Project, request: Request) -> None:
         super().__init__(project, request)
         self.user_service = request.find_service(IUserService)
+        self.team_service = request.find_service(ITeamService)
+        self._organization: Organization | None = None
+        self._organization_read = False
+
+    @property
+    def organization(self) -> Organization | None:
+        """The active organization the project belongs to: its teams may be given roles."""
+        if not self._organization_read:
+            self._organization = self.team_service.project_organization(self.project)
+            self._organization_read = True
+        return self._organization
 
     def page(
         self,
@@ -148,12 +169,16 @@ class ProjectRolesPage(ProjectPage):
         add_form: AddRoleForm | None = None,
         error: str | None = None,
         refused_removal: RemoveRoleForm | None = None,
+        grant_form: GrantTeamForm | None = None,
+        team_error: str | None = None,
+        refused_team_removal: RemoveTeamGrantForm | None = None,
     ) -> dict[str, Any]:
         refused_id = refused_removal.role_id.data if refused_removal else None
         return self.context(
             status,
             add_form=add_form or AddRoleForm(),
             error=error,
+            **self.teams_context(grant_form, team_error, refused_team_removal),
             # Each row's removal form; the refused one as it was sent, its disclosure open.
             removal_forms={
                 role.id: refused_removal
@@ -169,6 +194,60 @@ class ProjectRolesPage(ProjectPage):
                 for role, permissions in ROLE_PERMISSIONS.items()
             },
         )
+
+    def teams_context(
+        self,
+        grant_form: GrantTeamForm | None,
+        team_error: str | None,
+        refused_team_removal: RemoveTeamGrantForm | None,
+    ) -> dict[str, Any]:
+        """The Teams section, for a project of an organization: each team's role, and for
+        those who manage the project the teams that may still be given one."""
+        organization = self.organization
+        if organization is None:
+            return {"organization": None}
+        grants = self.team_service.project_grants(self.project)
+        refused_id = refused_team_removal.grant_id.data if refused_team_removal else None
+        context: dict[str, Any] = {
+            "organization": organization,
+            "grants": grants,
+            "team_error": team_error,
+            "team_role_choices": TEAM_ROLE_CHOICES,
+            "refused_team_removal": refused_team_removal,
+            "team_removal_forms": {
+                grant.id: refused_team_removal
+                if refused_team_removal is not None and str(grant.id) == refused_id
+                else RemoveTeamGrantForm(html_id_prefix=team_removal_form_id(grant))
+                for grant in grants
+            },
+        }
+        if self.request.has_permission(WRITE, self.project):
+            context["changeable_grants"] = self.team_service.changeable_grants(
+                self.request.user, grants
+            )
+            context["grant_form"] = grant_form or self.grant_form(grants=grants)
+        return context
+
+    def grant_form(
+        self, formdata: Any = None, grants: list[TeamProjectRole] | None = None
+    ) -> GrantTeamForm:
+        """The teams of the organization without a role on the project yet, to choose from."""
+        assert self.organization is not None
+        if grants is None:
+            grants = self.team_service.project_grants(self.project)
+        granted = {grant.team_id for grant in grants}
+        names = [
+            summary.team.name
+            for summary in self.team_service.teams(self.organization)
+            if summary.team.id not in granted
+        ]
+        return GrantTeamForm(formdata, team_names=names, html_id_prefix="grant-team")
+
+    def chosen_grant(self, grant_id: str) -> TeamProjectRole | None:
+        for grant in self.team_service.project_grants(self.project):
+            if str(grant.id) == grant_id:
+                return grant
+        return None
 
     def chosen_role(self, form: ChangeRoleForm | RemoveRoleForm) -> Role | None:
         if not form.validate():
@@ -263,9 +342,88 @@ class ProjectRolesPage(ProjectPage):
             return HTTPSeeOther(self.request.route_path("manage.projects"))
         return self.done(f"{user.username} is removed from {self.project.name}.", ROLES)
 
+    @view_config(
+        route_name="manage.project.roles.team",
+        request_method="POST",
+        permission=WRITE,
+        require_reauth=True,
+    )
+    def grant_team(self) -> Any:
+        if self.organization is None:
+            return self.page(400, error=NOT_IN_ORGANIZATION)
+        form = self.grant_form(self.request.POST)
+        if not form.validate():
+            return self.page(400, grant_form=form)
+        team = self.team_service.get_team(self.organization, form.team_name.data)
+        role_name = TeamProjectRoleType(form.role_name.data)
+        try:
+            if team is None:
+                raise TeamRefused(f"The team {form.team_name.data} no longer exists.")
+            self.team_service.grant_project(team, self.project, role_name)
+        except TeamRefused as refusal:
+            form.team_name.errors = [str(refusal)]
+            return self.page(409, grant_form=form)
+        return self.done(
+            f"The team {team.name} is now {role_name} of {self.project.name}: its members "
+            "have that role.",
+            ROLES,
+        )
+
+    @view_config(
+        route_name="manage.project.roles.team.change",
+        request_method="POST",
+        permission=WRITE,
+        require_reauth=True,
+    )
+    def change_team(self) -> Any:
+        form = ChangeTeamGrantForm(self.request.POST)
+        if not form.validate():
+            return self.page(400, team_error=form.first_error)
+        grant = self.chosen_grant(form.grant_id.data)
+        if grant is None:
+            return self.page(400, team_error=GRANT_GONE)
+        team_name, role_name = grant.team.name, TeamProjectRoleType(form.role_name.data)
+        try:
+            self.team_service.change_grant(grant, role_name)
+        except TeamRefused as refusal:
+            return self.page(409, team_error=str(refusal))
+        return self.done(
+            f"The team {team_name}'s role on {self.project.name} is now {role_name}.", ROLES
+        )
+
+    @view_config(
+        route_name="manage.project.roles.team.delete",
+        request_method="POST",
+        permission=WRITE,
+        require_reauth=True,
+    )
+    def remove_team(self) -> Any:
+        # A confirmation that is too long is refused beside its field, on the row it names.
+        probe = RemoveTeamGrantForm(self.request.POST)
+        probe.validate()
+        grant = None if probe.grant_id.errors else self.chosen_grant(probe.grant_id.data)
+        if grant is None:
+            return self.page(400, team_error=GRANT_GONE)
+        team_name = grant.team.name
+        form = RemoveTeamGrantForm(self.request.POST, html_id_prefix=team_removal_form_id(grant))
+        valid = form.validate()
+        if not (confirmed(form.confirm_team_name, team_name) and valid):
+            return self.page(400, refused_team_removal=form)
+        try:
+            self.team_service.revoke_grant(grant)
+        except TeamRefused as refusal:
+            return self.page(409, team_error=str(refusal))
+        return self.done(
+            f"The team {team_name} no longer has a role on {self.project.name}.", ROLES
+        )
+
 
 def removal_form_id(role: Role) -> str:
     return f"remove-role-{role.id}"
+
+
+def team_removal_form_id(grant: TeamProjectRole) -> str:
+    return f"remove-team-{grant.id}"
 
 
 def last_owner_message(username: str, action: str) -> str:

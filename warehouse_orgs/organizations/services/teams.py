@@ -273,19 +273,42 @@ class DatabaseTeamService(RequestDatabaseService):
         )
         return [ProjectAccess(*row) for row in self.db.execute(union_all(owners, team_members))]
 
-    def may_change_grant(self, actor: User, grant: TeamProjectRole) -> bool:
-        if grant.role_name != TeamProjectRoleType.Owner:
-            return True
-        team = grant.team
-        role = self.db.scalars(
-            select(OrganizationRole).where(
-                OrganizationRole.organization_id == team.organization_id,
-                OrganizationRole.user_id == actor.id,
-            )
+    def project_organization(self, project: Project) -> Organization | None:
+        return self.db.scalars(
+            select(Organization)
+            .join(OrganizationProject, OrganizationProject.organization_id == Organization.id)
+            .where(OrganizationProject.project_id == project.id, Organization.is_active)
         ).one_or_none()
-        if role is not None and role.role_name == OrganizationRoleType.Owner:
-            return True
-        return self.team_role_of(team, actor) is None
+
+    def changeable_grants(self, actor: User, grants: list[TeamProjectRole]) -> set[uuid.UUID]:
+        owner_grants = [g for g in grants if g.role_name == TeamProjectRoleType.Owner]
+        changeable = {g.id for g in grants if g.role_name != TeamProjectRoleType.Owner}
+        if not owner_grants:
+            return changeable
+        # The actor's role in the teams' organization, with each team of it they are on.
+        rows = self.db.execute(
+            select(OrganizationRole.role_name, TeamRole.team_id)
+            .join(Team, Team.organization_id == OrganizationRole.organization_id)
+            .outerjoin(
+                TeamRole,
+                and_(
+                    TeamRole.organization_role_id == OrganizationRole.id,
+                    TeamRole.team_id == Team.id,
+                ),
+            )
+            .where(
+                OrganizationRole.user_id == actor.id,
+                Team.id.in_({g.team_id for g in owner_grants}),
+            )
+        ).all()
+        if any(row.role_name == OrganizationRoleType.Owner for row in rows):
+            return changeable | {g.id for g in owner_grants}
+        on_teams = {row.team_id for row in rows if row.team_id is not None}
+        return changeable | {g.id for g in owner_grants if g.team_id not in on_teams}
+
+    def may_change_grant(self, actor: User, grant: TeamProjectRole) -> bool:
+        # One rule for a single grant and for a page of them.
+        return grant.id in self.changeable_grants(actor, [grant])
 
     # Teams
 
