@@ -9,17 +9,13 @@ so a missing or wrong confirmation ends as an error beside that field and change
 import wtforms
 from wtforms import validators
 
-from warehouse_orgs.forms import bounded
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+from warehouse_orgs.forms import bounded, strip
 
 
 def confirmation_field(label: str, max_length: int) -> wtforms.StringField:
     """Bounded, and left empty without complaint: ``confirmed`` says what was expected."""
     return wtforms.StringField(
-        label, validators=[validators.Optional(), bounded(max_length)], filters=[_strip]
+        label, validators=[validators.Optional(), bounded(max_length)], filters=[strip]
     )
 
 

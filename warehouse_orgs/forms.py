@@ -16,10 +16,32 @@ from typing import Any
 import jinja2
 import wtforms
 from wtforms import validators
+from wtforms.fields.choices import SelectChoice
 
 PASSWORD_MIN_LENGTH = 8
 # Long enough for any passphrase, short enough that hashing it cannot be used to load the server.
 PASSWORD_MAX_LENGTH = 1024
+
+
+def strip(value: object) -> object:
+    """A filter: surrounding spaces typed or pasted around a name are not part of it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def role_picker(
+    choices: list[str], *, chosen_by_default: bool = True, label: str = "Role"
+) -> wtforms.SelectField:
+    """A role select. For a new person or team (``chosen_by_default=False``) it starts on an
+    empty "Choose a role", so nobody gets a role because the first option was left as it was."""
+    options: list[Any] = list(choices)
+    if not chosen_by_default:
+        options.insert(0, SelectChoice("", "Choose a role"))
+    return wtforms.SelectField(
+        label,
+        choices=options,
+        validators=[validators.InputRequired(message="Choose a role.")],
+        validate_choice=True,
+    )
 
 
 def bounded(maximum: int) -> validators.Length:

@@ -8,7 +8,7 @@ from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, bounded, strip
 from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
 from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
@@ -16,11 +16,6 @@ from warehouse_orgs.organizations.models import (
     NAME_RULE,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
 
 ROLE_PLACEHOLDER = SelectChoice("", "Choose a role")
 
@@ -47,7 +42,7 @@ def _username_field(label: str, message: str) -> wtforms.StringField:
     return wtforms.StringField(
         label,
         validators=[validators.DataRequired(message=message), bounded(USERNAME_MAX_LENGTH)],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -68,7 +63,7 @@ class RenameOrganizationForm(Form):
                 message=NAME_RULE,
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     confirm_organization_name = wtforms.StringField(
         "Current name, to confirm",
@@ -76,7 +71,7 @@ class RenameOrganizationForm(Form):
             validators.DataRequired(message="Type the current name to confirm."),
             bounded(NAME_MAX_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
     def __init__(self, formdata: Any = None, *, current_name: str, **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from warehouse_orgs.accounts.forms import username_field
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.confirmation import confirmation_field
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, bounded, strip
 from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
 from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
@@ -23,14 +23,10 @@ DECLINE_MESSAGE_MAX_LENGTH = 400
 NO_ROLE_CHOICE = SelectChoice("", "Choose a role")
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _id_field(message: str) -> wtforms.StringField:
     return wtforms.StringField(
         validators=[validators.InputRequired(message=message), bounded(ID_LENGTH)],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -61,7 +57,7 @@ class DeleteOrganizationForm(Form):
             validators.InputRequired(message="Type the organization's name to confirm."),
             bounded(NAME_MAX_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -113,5 +109,5 @@ class DeclineInvitationForm(Form):
     message = wtforms.TextAreaField(
         "Message to the owners (optional)",
         validators=[validators.Optional(), bounded(DECLINE_MESSAGE_MAX_LENGTH)],
-        filters=[_strip],
+        filters=[strip],
     )

@@ -8,7 +8,7 @@ from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.confirmation import confirmation_field
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, bounded, role_picker, strip
 from warehouse_orgs.organizations.models import TEAM_NAME_MAX_LENGTH, TeamProjectRoleType
 
 TEAM_ROLE_CHOICES = [role.value for role in TeamProjectRoleType]
@@ -16,21 +16,8 @@ TEAM_ROLE_CHOICES = [role.value for role in TeamProjectRoleType]
 GRANT_ID_LENGTH = 36
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 def team_role_field(*, chosen_by_default: bool = True) -> wtforms.SelectField:
-    """A new grant's picker starts empty, so no team becomes Owner by a choice left as it was."""
-    choices: list[str | SelectChoice] = list(TEAM_ROLE_CHOICES)
-    if not chosen_by_default:
-        choices.insert(0, SelectChoice("", "Choose a role"))
-    return wtforms.SelectField(
-        "Role",
-        choices=choices,
-        validators=[validators.InputRequired(message="Choose a role.")],
-        validate_choice=True,
-    )
+    return role_picker(TEAM_ROLE_CHOICES, chosen_by_default=chosen_by_default)
 
 
 def grant_id_field() -> wtforms.StringField:
@@ -39,7 +26,7 @@ def grant_id_field() -> wtforms.StringField:
             validators.InputRequired(message="Choose a team."),
             bounded(GRANT_ID_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 

@@ -8,16 +8,12 @@ from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.confirmation import confirmation_field
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, bounded, strip
 from warehouse_orgs.manage.organization_forms import ID_LENGTH
 from warehouse_orgs.organizations.models import TEAM_NAME_MAX_LENGTH, TEAM_NAME_RULE
 
 # The empty first choice of the member picker: nobody is added until someone is chosen.
 NO_MEMBER_CHOICE = SelectChoice("", "Choose a member")
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 class TeamNameForm(Form):
@@ -30,7 +26,7 @@ class TeamNameForm(Form):
             validators.InputRequired(message="Enter a name for the team."),
             bounded(TEAM_NAME_MAX_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -65,7 +61,7 @@ class RemoveTeamMemberForm(Form):
 
     role_id = wtforms.StringField(
         validators=[validators.InputRequired(message="Choose a member."), bounded(ID_LENGTH)],
-        filters=[_strip],
+        filters=[strip],
     )
     confirm_username = confirmation_field("Their username", USERNAME_MAX_LENGTH)
     confirm_team_name = confirmation_field("Team name", TEAM_NAME_MAX_LENGTH)

@@ -7,7 +7,7 @@ import wtforms
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, bounded, strip
 from warehouse_orgs.organizations.models import (
     DESCRIPTION_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
@@ -29,10 +29,6 @@ MESSAGE_MAX_LENGTH = USAGE_MAX_LENGTH
 MAX_AGE_DAYS = 36_500
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _text(
     label: str,
     maximum: int,
@@ -49,7 +45,7 @@ def _text(
             validators.DataRequired(message=required),
             bounded(maximum),
         ],
-        filters=[_strip],
+        filters=[strip],
         **kwargs,
     )
 
@@ -90,7 +86,7 @@ class ApplicationForm(Form):
                 message=f"Use {USAGE_MIN_LENGTH} to {USAGE_MAX_LENGTH} characters.",
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     membership_size = wtforms.SelectField(
         "How many people will be members?",
@@ -130,7 +126,7 @@ class MessageForm(Form):
             validators.InputRequired(message="Write a message."),
             bounded(MESSAGE_MAX_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -140,7 +136,7 @@ class DecisionForm(Form):
     message = wtforms.TextAreaField(
         "Message to the applicant (optional)",
         validators=[validators.Optional(), bounded(MESSAGE_MAX_LENGTH)],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -157,7 +153,7 @@ class ApplicationSearchForm(Form):
     q = wtforms.StringField(
         "Name, display name or applicant",
         validators=[bounded(SEARCH_MAX_LENGTH)],
-        filters=[_strip],
+        filters=[strip],
     )
     status = wtforms.SelectField(
         "Status",

@@ -209,10 +209,6 @@ class IOrganizationMembershipService(Interface):
     def owners(organization: "Organization") -> list["User"]:
         """The organization's Owners, emails loaded, by username."""
 
-    def owner_ids_of_project_organization(project_id: uuid.UUID) -> list[uuid.UUID]:
-        """The Owners of the organization that owns this project (none if no organization
-        does): they administer the project."""
-
     def owner_count(organization: "Organization") -> int:
         """How many Owners the organization has."""
 

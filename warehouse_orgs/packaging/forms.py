@@ -4,12 +4,11 @@ import re
 
 import wtforms
 from wtforms import validators
-from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.forms import username_field
 from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
 from warehouse_orgs.confirmation import confirmation_field
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, bounded, role_picker, strip
 from warehouse_orgs.packaging.models import (
     PROJECT_NAME_MAX_LENGTH,
     PROJECT_NAME_PATTERN,
@@ -21,22 +20,8 @@ ROLE_CHOICES = [role.value for role in ProjectRoleName]
 ROLE_ID_LENGTH = 36
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 def role_name_field(*, chosen_by_default: bool = True) -> wtforms.SelectField:
-    """A new collaborator's picker starts empty (``chosen_by_default=False``), so nobody becomes
-    an Owner because the first option was left as it was."""
-    choices: list[str | SelectChoice] = list(ROLE_CHOICES)
-    if not chosen_by_default:
-        choices.insert(0, SelectChoice("", "Choose a role"))
-    return wtforms.SelectField(
-        "Role",
-        choices=choices,
-        validators=[validators.InputRequired(message="Choose a role.")],
-        validate_choice=True,
-    )
+    return role_picker(ROLE_CHOICES, chosen_by_default=chosen_by_default)
 
 
 def role_id_field() -> wtforms.StringField:
@@ -55,7 +40,7 @@ class CreateProjectForm(Form):
             validators.InputRequired(message="Enter a project name."),
             bounded(PROJECT_NAME_MAX_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
     def validate_name(self, field: wtforms.Field) -> None:
@@ -73,7 +58,7 @@ class DeleteProjectForm(Form):
             validators.InputRequired(message="Type the project's name to confirm."),
             bounded(PROJECT_NAME_MAX_LENGTH),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 

@@ -13,7 +13,6 @@ invitation, ``locks.lock_invitation``), then reads what it judges by again. So:
 import datetime
 import hashlib
 import secrets
-import uuid
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -39,7 +38,6 @@ from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationInvitationStatus,
-    OrganizationProject,
     OrganizationRole,
     OrganizationType,
 )
@@ -94,23 +92,6 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 )
                 .options(selectinload(User.emails))
                 .order_by(User.username)
-            )
-        )
-
-    def owner_ids_of_project_organization(self, project_id: uuid.UUID) -> list[uuid.UUID]:
-        return list(
-            self.db.scalars(
-                select(OrganizationRole.user_id)
-                .join(
-                    OrganizationProject,
-                    OrganizationProject.organization_id == OrganizationRole.organization_id,
-                )
-                .join(Organization, Organization.id == OrganizationRole.organization_id)
-                .where(
-                    OrganizationProject.project_id == project_id,
-                    OrganizationRole.role_name == OrganizationRoleType.Owner,
-                    Organization.is_active,
-                )
             )
         )
 
