@@ -1,11 +1,12 @@
 """Organizations: applications, review, roles, invitations and their history."""
 
 import datetime
+from typing import Any
 
 from pyramid.authorization import Allow
 from pyramid.config import Configurator
 from pyramid.request import Request
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import user_principal
@@ -81,6 +82,10 @@ def organization_access_to_project(request: Request, project: Project) -> list[A
     return [*organization_owner_entries(access), *team_entries(access)]
 
 
+def projects_reached_through_organizations(request: Request, user: User) -> Select[Any]:
+    return request.find_service(IOrganizationProjectService).reached_projects(user)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationService.create_service, IOrganizationService
@@ -100,4 +105,5 @@ def includeme(config: Configurator) -> None:
     config.add_login_landing(land_members_on_their_organizations)
     config.add_project_access_source(organization_access_to_project)
     config.add_project_owner_lookup(owning_organization)
+    config.add_user_project_source(projects_reached_through_organizations)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

@@ -5,13 +5,15 @@ aggregate: a project and the row that puts it in an organization."""
 
 import dataclasses
 import uuid
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zope.interface import Interface
 
 from warehouse_orgs.organizations.interfaces import OrganizationError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
+
     from warehouse_orgs.accounts.models import User
     from warehouse_orgs.organizations.models import Organization
     from warehouse_orgs.packaging.models import Project
@@ -82,6 +84,12 @@ class IOrganizationProjectService(Interface):
     ) -> dict[uuid.UUID, list[AccessSource]]:
         """Who reaches each of these projects of the organization and through what (its
         Owners, its teams' members, individual roles), in one statement however many."""
+
+    def reached_projects(user: "User") -> "Select[Any]":
+        """A SELECT, not yet run, of ``(project_id, role_name, via)`` for the projects ``user``
+        reaches as an Owner of an active organization or through one of its teams (only
+        projects the team's organization owns now). Packaging joins it into a user's list of
+        projects."""
 
     def addable_projects(user: "User") -> list[str]:
         """Names of the projects ``user`` is an individual Owner of and that belong to no

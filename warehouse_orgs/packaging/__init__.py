@@ -2,9 +2,11 @@
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from pyramid.config import Configurator
 from pyramid.request import Request
+from sqlalchemy import Select
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.packaging.interfaces import IProjectService
@@ -14,6 +16,12 @@ from warehouse_orgs.packaging.services import DatabaseProjectService
 # ``config.add_project_access_source(source)``: ``source(request, project)`` returns ACL
 # entries a feature grants on the project besides its individual roles.
 ProjectAccessSource = Callable[[Request, Project], list[ACE]]
+
+# ``config.add_user_project_source(source)``: ``source(request, user)`` returns a SELECT of
+# ``(project_id, role_name, via)`` rows, the projects a feature lets ``user`` reach besides
+# their individual roles and through what ("the team Docs of acme"). Their list of projects
+# joins it into its one statement, so it must not run anything itself.
+UserProjectSource = Callable[[Request, User], Select[Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +68,10 @@ def _add_project_access_source(config: Configurator, source: ProjectAccessSource
     config.registry.setdefault("packaging.project_access_sources", []).append(source)
 
 
+def _add_user_project_source(config: Configurator, source: UserProjectSource) -> None:
+    config.registry.setdefault("packaging.user_project_sources", []).append(source)
+
+
 def _add_project_owner_lookup(config: Configurator, lookup: ProjectOwnerLookup) -> None:
     config.registry.setdefault("packaging.project_owner_lookups", []).append(lookup)
 
@@ -70,3 +82,4 @@ def includeme(config: Configurator) -> None:
     config.add_account_deletion_hook(record_account_deletion)
     config.add_directive("add_project_access_source", _add_project_access_source)
     config.add_directive("add_project_owner_lookup", _add_project_owner_lookup)
+    config.add_directive("add_user_project_source", _add_user_project_source)

@@ -1,6 +1,19 @@
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zope.interface import Interface
+
+
+class ProjectAccessWay(NamedTuple):
+    """One way a person reaches a project: the role, and through what (None: their own)."""
+
+    role_name: str
+    via: str | None
+
+
+class ReachedProject(NamedTuple):
+    project: "Project"
+    ways: list[ProjectAccessWay]
+
 
 if TYPE_CHECKING:
     import uuid
@@ -33,8 +46,9 @@ class IProjectService(Interface):
     def remove_role(role: "Role") -> None:
         """Remove a role; raises LastOwnerRefused rather than remove the only Owner."""
 
-    def projects_for_user(user: "User", page: int) -> "Page[Any]":
-        """One page of (project, role name) rows for the projects ``user`` has a role on."""
+    def projects_for_user(user: "User", page: int) -> "Page[ReachedProject]":
+        """One page of the projects ``user`` reaches, by name: through their own role and
+        through what other features register (``config.add_user_project_source``)."""
 
     def record_account_deletion(user: "User") -> None:
         """Before ``user``'s account goes: each project's history records that they left."""

@@ -1,9 +1,11 @@
 """Projects and their individual roles, behind IProjectService."""
 
+import dataclasses
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, func, null, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased, selectinload
 from zope.interface import implementer
 
@@ -17,7 +19,7 @@ from warehouse_orgs.ownership import (
     refuse_if_last_owner,
     reload_for_update,
 )
-from warehouse_orgs.packaging.interfaces import IProjectService
+from warehouse_orgs.packaging.interfaces import IProjectService, ProjectAccessWay, ReachedProject
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role, select_project_by_name
 from warehouse_orgs.pagination import Page, paginate
 
@@ -112,14 +114,34 @@ class DatabaseProjectService(RequestDatabaseService):
         self.db.flush()
         self._record_role_event(EventTag.ProjectRoleRemove, project, user, old_role)
 
-    def projects_for_user(self, user: User, page: int) -> Page[Any]:
+    def projects_for_user(self, user: User, page: int) -> Page[ReachedProject]:
+        own = select(
+            Role.project_id,
+            Role.role_name.cast(Text).label("role_name"),
+            null().cast(Text).label("via"),
+        ).where(Role.user_id == user.id)
+        sources = self.request.registry.get("packaging.user_project_sources", [])
+        ways = union_all(own, *(source(self.request, user) for source in sources)).subquery()
+        # Owner before Maintainer, own role before the others; each list in one column.
+        order = (ways.c.role_name.desc(), ways.c.via.asc().nulls_first())
         query = (
-            select(Project, Role.role_name)
-            .join(Role, Role.project_id == Project.id)
-            .where(Role.user_id == user.id)
+            select(
+                Project,
+                func.array_agg(aggregate_order_by(ways.c.role_name, *order)),
+                func.array_agg(aggregate_order_by(ways.c.via, *order)),
+            )
+            .join(ways, ways.c.project_id == Project.id)
+            .group_by(Project.id)
             .order_by(Project.normalized_name)
         )
-        return paginate(self.db, query, page, scalars=False)
+        rows = paginate(self.db, query, page, scalars=False)
+        items = [
+            ReachedProject(
+                project, [ProjectAccessWay(*way) for way in zip(roles, vias, strict=True)]
+            )
+            for project, roles, vias in rows.items
+        ]
+        return dataclasses.replace(rows, items=items)
 
     def record_account_deletion(self, user: User) -> None:
         roles = self.db.scalars(

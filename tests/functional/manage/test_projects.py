@@ -86,7 +86,7 @@ def test_creating_a_project_makes_you_its_owner(app, db_session, owner):
 
     rows = app.get("/manage/projects/").html.select("main table tbody tr")
     cells = [[cell.get_text(" ", strip=True) for cell in row.find_all("td")] for row in rows]
-    assert [row[:2] for row in cells] == [["Sample_Project", "Owner"]]
+    assert [row[:2] for row in cells] == [["Sample_Project", "Owner your own role"]]
 
 
 @pytest.mark.parametrize(

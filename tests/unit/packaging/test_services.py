@@ -227,15 +227,15 @@ def test_projects_for_user_lists_only_their_projects_with_their_role(service, db
     )
 
     page = service.projects_for_user(actor, 1)
-    assert [(project.name, role) for project, role in page.items] == [
-        ("Alpha", OWNER),
-        ("mid", OWNER),
-        ("zeta", OWNER),
+    assert [(project.name, ways) for project, ways in page.items] == [
+        ("Alpha", [(OWNER, None)]),
+        ("mid", [(OWNER, None)]),
+        ("zeta", [(OWNER, None)]),
     ]
     page = service.projects_for_user(other.user, 1)
-    assert [(project.name, role) for project, role in page.items] == [
-        ("mid", MAINTAINER),
-        ("not-mine", OWNER),
+    assert [(project.name, ways) for project, ways in page.items] == [
+        ("mid", [(MAINTAINER, None)]),
+        ("not-mine", [(OWNER, None)]),
     ]
 
 

@@ -10,7 +10,7 @@ last individual Owner only once it belongs to an organization, whose Owners admi
 import uuid
 from typing import Any
 
-from sqlalchemy import String, literal, select, union_all
+from sqlalchemy import Select, String, Text, and_, literal, select, union_all
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -137,6 +137,43 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
         for sources in access.values():
             sources.sort(key=lambda s: (order[s.source], s.team or "", s.username))
         return access
+
+    def reached_projects(self, user: User) -> Select[Any]:
+        as_owner = (
+            select(
+                OrganizationProject.project_id,
+                literal(str(ProjectRoleName.Owner), Text).label("role_name"),
+                ("as an Owner of " + Organization.name).label("via"),
+            )
+            .join(Organization, Organization.id == OrganizationProject.organization_id)
+            .join(OrganizationRole, OrganizationRole.organization_id == Organization.id)
+            .where(
+                OrganizationRole.user_id == user.id,
+                OrganizationRole.role_name == OrganizationRoleType.Owner,
+                Organization.is_active,
+            )
+        )
+        through_team = (
+            select(
+                TeamProjectRole.project_id,
+                TeamProjectRole.role_name.cast(Text),
+                ("through the team " + Team.name + " of " + Organization.name),
+            )
+            .join(Team, Team.id == TeamProjectRole.team_id)
+            # Invariant 3: only while the project belongs to the team's organization.
+            .join(
+                OrganizationProject,
+                and_(
+                    OrganizationProject.project_id == TeamProjectRole.project_id,
+                    OrganizationProject.organization_id == Team.organization_id,
+                ),
+            )
+            .join(Organization, Organization.id == Team.organization_id)
+            .join(TeamRole, TeamRole.team_id == Team.id)
+            .join(OrganizationRole, OrganizationRole.id == TeamRole.organization_role_id)
+            .where(OrganizationRole.user_id == user.id, Organization.is_active)
+        )
+        return union_all(as_owner, through_team).subquery().select()
 
     def addable_projects(self, user: User) -> list[str]:
         in_an_organization = select(OrganizationProject.project_id)
