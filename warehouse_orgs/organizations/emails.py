@@ -4,6 +4,7 @@ Each function renders now and delivers after commit (see ``warehouse_orgs.email`
 without a verified primary address are skipped.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from pyramid.request import Request
@@ -11,11 +12,14 @@ from pyramid.request import Request
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.history import actor_name
-from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService
+from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService, ITeamService
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
+    Team,
 )
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.packaging.models import Project, ProjectRoleName
 
 
 def owners_of(request: Request, organization: Organization) -> list[User]:
@@ -67,3 +71,80 @@ def email_applicant(
         ),
         **context,
     )
+
+
+def email_team_created(request: Request, team: Team) -> None:
+    """Tell the organization's Owners and Managers, who run its teams, that one was made;
+    not whoever made it."""
+    organization = team.organization
+    for role in request.find_service(IOrganizationMembershipService).roles(organization):
+        if role.role_name not in (OrganizationRoleType.Owner, OrganizationRoleType.Manager):
+            continue
+        if role.user_id == request.user.id:
+            continue
+        email_user(
+            request,
+            "organization-team-created",
+            role.user,
+            organization_name=organization.name,
+            team_name=team.name,
+            initiator=actor_name(request),
+        )
+
+
+@dataclass(frozen=True)
+class TeamGrantAudience:
+    """Who hears about a change to a team's role on a project: the team's members, whose
+    access changes, and the Owners who are not on the team (the project's own and the
+    organization's), who answer for who reaches the project. Never the person who acted."""
+
+    members: list[User]
+    owners: list[User]
+
+
+def team_grant_audience(request: Request, team: Team, project: Project) -> TeamGrantAudience:
+    """Collect the audience now: once a role is removed, who it reached is no longer asked."""
+    actor_id = request.user.id
+    members = [
+        team_role.organization_role.user
+        for team_role in request.find_service(ITeamService).team_members(team)
+    ]
+    on_team = {user.id for user in members}
+    project_owners = [
+        role.user for role in project.roles if role.role_name == ProjectRoleName.Owner
+    ]
+    owners: dict[Any, User] = {}
+    for user in [*project_owners, *owners_of(request, team.organization)]:
+        if user.id not in on_team and user.id != actor_id:
+            owners.setdefault(user.id, user)
+    return TeamGrantAudience(
+        members=[user for user in members if user.id != actor_id],
+        owners=sorted(owners.values(), key=lambda user: user.username),
+    )
+
+
+def email_team_grant(
+    request: Request,
+    audience: TeamGrantAudience,
+    name_for_members: str,
+    name_for_owners: str,
+    *,
+    team: Team,
+    project: Project,
+    role: str,
+    old_role: str | None = None,
+) -> None:
+    """Tell a team's members and the project's Owners that the team was given a role on the
+    project, that the role changed (``old_role`` is what it was), or that it was taken away."""
+    context = {
+        "organization_name": team.organization.name,
+        "team_name": team.name,
+        "project_name": project.name,
+        "role": str(role),
+        "old_role": None if old_role is None else str(old_role),
+        "initiator": actor_name(request),
+    }
+    for user in audience.members:
+        email_user(request, name_for_members, user, **context)
+    for user in audience.owners:
+        email_user(request, name_for_owners, user, **context)

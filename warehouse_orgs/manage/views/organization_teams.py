@@ -26,7 +26,7 @@ from warehouse_orgs.manage.team_forms import (
     TeamNameForm,
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
-from warehouse_orgs.organizations.emails import email_user
+from warehouse_orgs.organizations.emails import email_team_created, email_user
 from warehouse_orgs.organizations.interfaces import (
     ITeamService,
     TeamNameUnavailable,
@@ -76,6 +76,7 @@ class OrganizationTeamsPage(OrganizationPage):
         except TeamRefused as refusal:
             form.name.errors = [str(refusal)]
             return self.page(refusal_status(refusal), create_form=form)
+        email_team_created(self.request, team)
         self.request.session.flash(
             f"The team {team.name} is created. Add its members here.", queue="success"
         )

@@ -20,6 +20,7 @@ from warehouse_orgs.manage.project_team_forms import (
     GrantTeamForm,
     RemoveTeamGrantForm,
 )
+from warehouse_orgs.organizations.emails import email_team_grant, team_grant_audience
 from warehouse_orgs.organizations.interfaces import ITeamService, TeamRefused
 from warehouse_orgs.organizations.models import Organization, TeamProjectRole, TeamProjectRoleType
 from warehouse_orgs.ownership import LastOwnerRefused
@@ -363,6 +364,15 @@ class ProjectRolesPage(ProjectPage):
         except TeamRefused as refusal:
             form.team_name.errors = [str(refusal)]
             return self.page(409, grant_form=form)
+        email_team_grant(
+            self.request,
+            team_grant_audience(self.request, team, self.project),
+            "organization-team-project-role-added-for-member",
+            "organization-team-project-role-added",
+            team=team,
+            project=self.project,
+            role=role_name,
+        )
         return self.done(
             f"The team {team.name} is now {role_name} of {self.project.name}: its members "
             "have that role.",
@@ -382,11 +392,23 @@ class ProjectRolesPage(ProjectPage):
         grant = self.chosen_grant(form.grant_id.data)
         if grant is None:
             return self.page(400, team_error=GRANT_GONE)
-        team_name, role_name = grant.team.name, TeamProjectRoleType(form.role_name.data)
+        team, role_name = grant.team, TeamProjectRoleType(form.role_name.data)
+        team_name = team.name
         try:
-            self.team_service.change_grant(grant, role_name)
+            old_role = self.team_service.change_grant(grant, role_name)
         except TeamRefused as refusal:
             return self.page(409, team_error=str(refusal))
+        if old_role is not None:
+            email_team_grant(
+                self.request,
+                team_grant_audience(self.request, team, self.project),
+                "organization-team-project-role-changed-for-member",
+                "organization-team-project-role-changed",
+                team=team,
+                project=self.project,
+                role=role_name,
+                old_role=old_role,
+            )
         return self.done(
             f"The team {team_name}'s role on {self.project.name} is now {role_name}.", ROLES
         )
@@ -409,10 +431,22 @@ class ProjectRolesPage(ProjectPage):
         valid = form.validate()
         if not (confirmed(form.confirm_team_name, team_name) and valid):
             return self.page(400, refused_team_removal=form)
+        team, role_name = grant.team, grant.role_name
+        # Who the role reached is read before it goes.
+        audience = team_grant_audience(self.request, team, self.project)
         try:
             self.team_service.revoke_grant(grant)
         except TeamRefused as refusal:
             return self.page(409, team_error=str(refusal))
+        email_team_grant(
+            self.request,
+            audience,
+            "organization-team-project-role-removed-for-member",
+            "organization-team-project-role-removed",
+            team=team,
+            project=self.project,
+            role=role_name,
+        )
         return self.done(
             f"The team {team_name} no longer has a role on {self.project.name}.", ROLES
         )
