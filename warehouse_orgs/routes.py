@@ -108,6 +108,7 @@ def includeme(config: Configurator) -> None:
         ("manage.account.email.resend", "emails/resend/"),
         ("manage.account.email.primary", "emails/primary/"),
         ("manage.account.email.delete", "emails/delete/"),
+        ("manage.account.public_team_projects", "team-projects/"),
         ("manage.account.totp_remove", "totp-remove/"),
         ("manage.account.recovery_codes", "recovery-codes/"),
         ("manage.account.delete", "delete/"),

@@ -482,6 +482,12 @@ ROUTES: dict[str, Route] = {
     "manage.account.email.delete": action(
         ACCOUNT, own_email_removal, "delete_email", "manage.account"
     ),
+    "manage.account.public_team_projects": action(
+        ACCOUNT,
+        lambda w: Visit({"public_team_projects": "y"}),
+        "save_public_team_projects",
+        "manage.account",
+    ),
     "manage.account.totp_provision": Route(ACCOUNT, posts={"confirm": (ACCOUNT, provision_totp)}),
     "manage.account.totp_remove": action(
         ACCOUNT, confirm_with_password_if_two_factor, "remove_totp", "manage.account"

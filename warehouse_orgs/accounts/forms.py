@@ -130,6 +130,12 @@ class SaveAccountForm(Form):
     name = wtforms.StringField("Full name", validators=[bounded(NAME_MAX_LENGTH)])
 
 
+class PublicTeamProjectsForm(Form):
+    public_team_projects = wtforms.BooleanField(
+        "List me on the public page of each project I maintain through a team"
+    )
+
+
 class ChangePasswordForm(Form):
     password = password_field("Current password")
     new_password = new_password_field()

@@ -67,6 +67,10 @@ class User(HasEvents, Model):
     is_moderator: Mapped[bool] = _false()
     is_psf_staff: Mapped[bool] = _false()
 
+    # Whether the public page of a project they reach through a team names them (the user's
+    # own choice on /manage/account/; a team role alone publishes nobody).
+    public_team_projects: Mapped[bool] = _false()
+
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary(20))
     # The time step of the last accepted code, so a code cannot be replayed within its window.
     last_totp_step: Mapped[int | None]

@@ -24,6 +24,7 @@ class EventTag(enum.StrEnum):
     AccountEmailPrimaryChange = "account:email:primary:change"
     AccountEmailRemove = "account:email:remove"
     AccountNameChange = "account:name:change"
+    AccountPublicTeamProjectsChange = "account:public_team_projects:change"
     AccountStaffFlagChange = "account:staff_flag:change"
     AccountRateLimited = "account:rate_limited"
 
@@ -184,6 +185,11 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     ),
     EventTag.AccountEmailRemove: lambda d: f"Email {d.get('email')} removed",
     EventTag.AccountNameChange: lambda d: f"Name changed to {d.get('name') or '(none)'}",
+    EventTag.AccountPublicTeamProjectsChange: lambda d: (
+        "Chose to be listed on the public pages of projects reached through a team"
+        if d.get("public")
+        else "Chose not to be listed on the public pages of projects reached through a team"
+    ),
     EventTag.AccountStaffFlagChange: lambda d: (
         f"{d.get('flag')} role {'granted' if d.get('value') else 'removed'}"
         + (f" by {d['actor']}" if d.get("actor") else " from the command line")

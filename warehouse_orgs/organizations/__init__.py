@@ -19,6 +19,7 @@ from warehouse_orgs.organizations.interfaces import (
 )
 from warehouse_orgs.organizations.models import OrganizationRole
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
+from warehouse_orgs.organizations.project_maintainers import opted_in_team_members
 from warehouse_orgs.organizations.project_owner import owning_organization
 from warehouse_orgs.organizations.services import (
     DatabaseOrganizationApplicationService,
@@ -105,5 +106,6 @@ def includeme(config: Configurator) -> None:
     config.add_login_landing(land_members_on_their_organizations)
     config.add_project_access_source(organization_access_to_project)
     config.add_project_owner_lookup(owning_organization)
+    config.add_project_maintainer_source(opted_in_team_members)
     config.add_user_project_source(projects_reached_through_organizations)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

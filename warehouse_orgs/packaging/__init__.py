@@ -39,6 +39,29 @@ class ProjectOwner:
 ProjectOwnerLookup = Callable[[Request, Project], ProjectOwner | None]
 
 
+@dataclasses.dataclass(frozen=True)
+class PublicMaintainer:
+    """Someone a project's public page lists besides its individual roles, because a feature
+    gives them a role on it and they chose to be named. ``through`` says, in words, how they
+    reach the project (a team of its organization, say)."""
+
+    username: str
+    role_name: str
+    through: str
+
+
+# ``config.add_project_maintainer_source(source)``: ``source(request, project)`` returns the
+# ``PublicMaintainer``s a feature names on the project's public page, in one statement however
+# many there are. Packaging only lists them: it knows nothing of teams.
+ProjectMaintainerSource = Callable[[Request, Project], list[PublicMaintainer]]
+
+
+def public_maintainers(request: Request, project: Project) -> list[PublicMaintainer]:
+    """Every registered source's maintainers, in the order the sources were added."""
+    sources = request.registry.get("packaging.project_maintainer_sources", [])
+    return [maintainer for source in sources for maintainer in source(request, project)]
+
+
 def project_owner(request: Request, project: Project) -> ProjectOwner | None:
     """The first owner a registered lookup names, or None."""
     for lookup in request.registry.get("packaging.project_owner_lookups", []):
@@ -76,10 +99,15 @@ def _add_project_owner_lookup(config: Configurator, lookup: ProjectOwnerLookup) 
     config.registry.setdefault("packaging.project_owner_lookups", []).append(lookup)
 
 
+def _add_project_maintainer_source(config: Configurator, source: ProjectMaintainerSource) -> None:
+    config.registry.setdefault("packaging.project_maintainer_sources", []).append(source)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(DatabaseProjectService.create_service, IProjectService)
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
     config.add_directive("add_project_access_source", _add_project_access_source)
     config.add_directive("add_project_owner_lookup", _add_project_owner_lookup)
+    config.add_directive("add_project_maintainer_source", _add_project_maintainer_source)
     config.add_directive("add_user_project_source", _add_user_project_source)

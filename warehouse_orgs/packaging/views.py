@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from warehouse_orgs.packaging import project_owner
+from warehouse_orgs.packaging import project_owner, public_maintainers
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
 
@@ -34,4 +34,9 @@ def project_detail(project: Project, request: Request) -> Any:
         request.response.cache_control = f"public, max-age={PUBLIC_MAX_AGE}"
     # Shared caches must not hand a signed-in visitor's copy to anyone else, nor the reverse.
     request.response.vary = ("Cookie",)
-    return {"project": project, "owner": project_owner(request, project)}
+    return {
+        "project": project,
+        "owner": project_owner(request, project),
+        # People a team reaches the project through, who chose to be named.
+        "public_maintainers": public_maintainers(request, project),
+    }

@@ -17,6 +17,7 @@ from warehouse_orgs.accounts.forms import (
     DeleteAccountForm,
     EmailChoiceForm,
     PasswordConfirmationForm,
+    PublicTeamProjectsForm,
     SaveAccountForm,
     TwoFactorForm,
 )
@@ -32,6 +33,7 @@ from warehouse_orgs.accounts.views import send_verification_email
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmation_field, confirmed
 from warehouse_orgs.email import send_email
+from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
 
 RECENT_EVENTS = 10
@@ -86,6 +88,8 @@ class AccountPage:
         return {
             "save_account_form": forms.get("save_account_form")
             or SaveAccountForm(name=self.user.name),
+            "public_team_projects_form": forms.get("public_team_projects_form")
+            or PublicTeamProjectsForm(public_team_projects=self.user.public_team_projects),
             "add_email_form": forms.get("add_email_form") or AddEmailForm(user_service=None),
             "change_password_form": forms.get("change_password_form")
             or ChangePasswordForm(html_ids=CHANGE_PASSWORD_IDS),
@@ -145,6 +149,32 @@ class AccountPage:
             return self.page(400, save_account_form=form)
         self.user_service.update_name(self.user, form.name.data.strip())
         return self.done("Your name is saved.")
+
+    @view_config(
+        route_name="manage.account.public_team_projects",
+        request_method="POST",
+        permission=MANAGE,
+        require_reauth=True,
+    )
+    def save_public_team_projects(self) -> Any:
+        form = PublicTeamProjectsForm(self.request.POST)
+        if not form.validate():
+            return self.page(400, public_team_projects_form=form)
+        public = bool(form.public_team_projects.data)
+        # Saving the same choice again is no change, and leaves no event.
+        if public != self.user.public_team_projects:
+            self.user.public_team_projects = public
+            self.user.record_event(
+                EventTag.AccountPublicTeamProjectsChange, self.request, {"public": public}
+            )
+        if public:
+            return self.done(
+                "The public page of each project you maintain through a team now lists you, "
+                "with the team's name."
+            )
+        return self.done(
+            "Projects you maintain only through a team no longer list you on their public pages."
+        )
 
     @view_config(route_name="manage.account.password", request_method="POST", permission=MANAGE)
     def change_password(self) -> Any:
