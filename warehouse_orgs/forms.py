@@ -49,6 +49,17 @@ def bounded(maximum: int) -> validators.Length:
     return validators.Length(max=maximum, message=f"Use at most {maximum} characters.")
 
 
+def judged_picker(label: str, *, required: str, maximum: int) -> wtforms.SelectField:
+    """A select of names (projects, organizations, people) whose choices the view fills in
+    from what a service offers. What is sent is judged by that service, which says why in words
+    ("it belongs to another organization") rather than "Not a valid choice"."""
+    return wtforms.SelectField(
+        label,
+        validators=[validators.InputRequired(message=required), bounded(maximum)],
+        validate_choice=False,
+    )
+
+
 NUL_MESSAGE = "Remove the NUL character."
 MISSING_MESSAGE = "This field was not sent. Reload the page and submit the form again."
 REPEATED_MESSAGE = "This field was sent more than once. Reload the page and submit the form again."

@@ -163,6 +163,15 @@ def includeme(config: Configurator) -> None:
     config.add_route(
         "manage.project.history", "/manage/project/{project_name}/history/", **project_traversal
     )
+    # A project's place in organizations: forms on its settings page.
+    for action in ("transfer_organization_project", "remove_organization_project"):
+        add_action_route(
+            config,
+            f"manage.project.{action}",
+            f"/manage/project/{{project_name}}/{action}/",
+            back_to="manage.project.settings",
+            **project_traversal,
+        )
 
     # Organizations
     organization_traversal = {

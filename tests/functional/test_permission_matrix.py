@@ -37,7 +37,12 @@ from pyramid.authorization import Authenticated
 from sqlalchemy import delete
 
 from tests.common.db.accounts import PASSWORD, EmailFactory, totp_code
-from tests.common.db.organizations import TeamFactory, TeamProjectRoleFactory
+from tests.common.db.organizations import (
+    OrganizationFactory,
+    OrganizationRoleFactory,
+    TeamFactory,
+    TeamProjectRoleFactory,
+)
 from tests.common.db.packaging import ProjectFactory, RoleFactory
 from tests.common.instant_login import start_session
 from tests.common.pages import main_text
@@ -386,6 +391,21 @@ def remove_other_team_grant(w: Seat) -> Visit:
     return Visit({"grant_id": str(grant.id), "confirm_team_name": grant.team.name})
 
 
+def transfer_to_own_organization(w: Seat) -> Visit:
+    """Into a new organization the one asking owns (the co-owner's, for a visitor), confirmed:
+    the move goes through for those who may move the project out of its organization."""
+    target = OrganizationFactory.create(name=fresh("matrix-target-"))
+    OrganizationRoleFactory.create(
+        organization=target, user=w.user or w.world.co_owner, role_name=Org.Owner
+    )
+    return Visit({"organization": target.name, "confirm": "y"})
+
+
+def remove_leaving_co_owner(w: Seat) -> Visit:
+    """Out of its organization, its individual co-owner left its Owner, confirmed."""
+    return Visit({"owner": w.world.co_owner.username, "confirm": "y"})
+
+
 def add_own_project(w: Seat) -> Visit:
     """A project outside any organization, whose individual Owner is the one asking (the
     co-owner's, for a visitor), confirmed: the add goes through for those who may add."""
@@ -565,6 +585,20 @@ ROUTES: dict[str, Route] = {
         "manage.project.roles",
     ),
     "manage.project.history": Route(project(P.ProjectsRead)),
+    # Moving the project out of its organization: its Owners only (the world's project is in
+    # one), into an organization the one asking owns, or leaving the co-owner its Owner.
+    "manage.project.transfer_organization_project": action(
+        org(P.OrganizationProjectsRemove),
+        transfer_to_own_organization,
+        "transfer",
+        "manage.project.settings",
+    ),
+    "manage.project.remove_organization_project": action(
+        org(P.OrganizationProjectsRemove),
+        remove_leaving_co_owner,
+        "remove",
+        "manage.project.settings",
+    ),
     # Organizations: applying, and one's applications.
     "manage.organizations": Route(
         root(P.OrganizationApplicationsManage),

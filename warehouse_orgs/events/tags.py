@@ -84,7 +84,9 @@ class EventTag(enum.StrEnum):
 
     # Organization projects, recorded on the organization and the project.
     OrganizationProjectAdd = "organization:organization_project:add"
+    OrganizationProjectRemove = "organization:organization_project:remove"
     ProjectOrganizationProjectAdd = "project:organization_project:add"
+    ProjectOrganizationProjectRemove = "project:organization_project:remove"
 
     # Projects
     ProjectCreate = "project:create"
@@ -320,11 +322,29 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         f"{_who(d)} removed the team {d.get('team')} of {d.get('organization')} ({d.get('role')})",
     ),
     EventTag.OrganizationProjectAdd: lambda d: (
-        f"{_who(d)} {'created' if d.get('created') else 'added'} the project {d.get('project')}"
+        f"{_who(d)} transferred the project {d.get('project')} here from {d.get('from')}"
+        if d.get("from")
+        else f"{_who(d)} {'created' if d.get('created') else 'added'} the project "
+        f"{d.get('project')}"
+    ),
+    EventTag.OrganizationProjectRemove: lambda d: (
+        f"{_who(d)} transferred the project {d.get('project')} to {d.get('to')}"
+        if d.get("to")
+        else f"{_who(d)} removed the project {d.get('project')} from the organization, leaving "
+        f"{d.get('owner')} its Owner"
     ),
     EventTag.ProjectOrganizationProjectAdd: lambda d: (
         f"{_who(d)} {'created the project in' if d.get('created') else 'added the project to'}"
         f" the organization {d.get('organization')}"
+        + (f", transferring it from {d['from']}" if d.get("from") else "")
+    ),
+    EventTag.ProjectOrganizationProjectRemove: lambda d: (
+        f"{_who(d)} took the project out of the organization {d.get('organization')}"
+        + (
+            f" to transfer it to {d['to']}"
+            if d.get("to")
+            else f", leaving {d.get('owner')} its Owner"
+        )
     ),
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",

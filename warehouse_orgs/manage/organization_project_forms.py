@@ -3,26 +3,19 @@
 from typing import Any
 
 import wtforms
-from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
-from warehouse_orgs.forms import Form, bounded
+from warehouse_orgs.forms import Form, judged_picker
 from warehouse_orgs.packaging.models import PROJECT_NAME_MAX_LENGTH
 
 NO_PROJECT_CHOICE = SelectChoice("", "Choose a project")
 
 
 class AddProjectForm(Form):
-    """The picker lists the projects one could add. What is sent is judged by the service, which
-    says why in words (another organization's, not yours) rather than "Not a valid choice"."""
+    """The picker lists the projects one could add."""
 
-    project = wtforms.SelectField(
-        "Project",
-        validators=[
-            validators.InputRequired(message="Choose a project to add."),
-            bounded(PROJECT_NAME_MAX_LENGTH),
-        ],
-        validate_choice=False,
+    project = judged_picker(
+        "Project", required="Choose a project to add.", maximum=PROJECT_NAME_MAX_LENGTH
     )
     # Absent: show what would change. Present: do it.
     confirm = wtforms.BooleanField("Add it")

@@ -17,7 +17,7 @@ from warehouse_orgs.organizations.interfaces import (
     ITeamService,
     ProjectAccess,
 )
-from warehouse_orgs.organizations.models import OrganizationRole
+from warehouse_orgs.organizations.models import OrganizationProject, OrganizationRole
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.organizations.project_maintainers import opted_in_team_members
 from warehouse_orgs.organizations.project_owner import owning_organization
@@ -87,6 +87,13 @@ def projects_reached_through_organizations(request: Request, user: User) -> Sele
     return request.find_service(IOrganizationProjectService).reached_projects(user)
 
 
+def projects_of_organizations(request: Request) -> Select[Any]:
+    """Projects an organization owns: its Owners administer them, so they need no individual
+    Owner (the database's owner rule says the same, whether the organization is active or
+    not)."""
+    return select(OrganizationProject.project_id)
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationService.create_service, IOrganizationService
@@ -108,4 +115,5 @@ def includeme(config: Configurator) -> None:
     config.add_project_owner_lookup(owning_organization)
     config.add_project_maintainer_source(opted_in_team_members)
     config.add_user_project_source(projects_reached_through_organizations)
+    config.add_owner_rule_exemption(projects_of_organizations)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))

@@ -9,16 +9,22 @@ from typing import Any
 
 from pyramid.request import Request
 
+from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.email import send_email
 from warehouse_orgs.events.history import actor_name
-from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService, ITeamService
+from warehouse_orgs.organizations.interfaces import (
+    IOrganizationMembershipService,
+    IOrganizationService,
+    ITeamService,
+)
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
     Team,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.project_interfaces import ProjectMovePreview
 from warehouse_orgs.packaging.models import Project, ProjectRoleName
 
 
@@ -148,3 +154,42 @@ def email_team_grant(
         email_user(request, name_for_members, user, **context)
     for user in audience.owners:
         email_user(request, name_for_owners, user, **context)
+
+
+def email_project_moved(request: Request, project: Project, preview: ProjectMovePreview) -> None:
+    """Tell the Owners of the organization a project joined, and of the one it left, what
+    happened to it, and the person left its Owner by a removal; never whoever did it."""
+    organizations = request.find_service(IOrganizationService)
+    common = {"project_name": project.name}
+    if preview.target is not None:
+        target = organizations.get_organization_by_name(preview.target)
+        if target is not None:
+            email_owners(
+                request,
+                "organization-project-added",
+                target,
+                exclude=request.user,
+                source_name=preview.source,
+                **common,
+            )
+    if preview.source is None:
+        return
+    source = organizations.get_organization_by_name(preview.source)
+    if source is None:
+        return
+    owners = owners_of(request, source)
+    if preview.new_owner is not None:
+        new_owner = request.find_service(IUserService).get_user_by_username(preview.new_owner)
+        if new_owner is not None and all(owner.id != new_owner.id for owner in owners):
+            owners.append(new_owner)
+    email_owners(
+        request,
+        "organization-project-removed",
+        source,
+        owners=owners,
+        exclude=request.user,
+        target_name=preview.target,
+        new_owner=preview.new_owner,
+        losing=preview.losing,
+        **common,
+    )

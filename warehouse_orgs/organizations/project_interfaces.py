@@ -1,5 +1,6 @@
 """The contract of an organization's projects: listing them with who reaches each, adding a
-project someone owns, creating one in the organization, and the refusals. Kept beside
+project someone owns, creating one in the organization, transferring one to another
+organization, removing one from its organization, and the refusals. Kept beside
 ``interfaces.py`` (the organizations feature's other services) rather than in it, as its own
 aggregate: a project and the row that puts it in an organization."""
 
@@ -22,9 +23,11 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessChange",
     "AccessSource",
-    "AddProjectPreview",
     "IOrganizationProjectService",
+    "MoveOptions",
     "OrganizationProjectRefused",
+    "ProjectMovePreview",
+    "RemovalOwnerChoice",
 ]
 
 
@@ -45,8 +48,8 @@ class AccessSource(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class AccessChange:
-    """One person's access to a project before and after it joins the organization, each a
-    list of "<role>, <through what>" (empty: no access)."""
+    """One person's access to a project before and after a move (into, between or out of
+    organizations), each a list of "<role>, <through what>" (empty: no access)."""
 
     username: str
     before: list[str]
@@ -64,12 +67,46 @@ class AccessChange:
 
 
 @dataclasses.dataclass(frozen=True)
-class AddProjectPreview:
-    """What adding a project to an organization would change, shown before it is confirmed."""
+class ProjectMovePreview:
+    """What adding a project to an organization, transferring it to another or removing it
+    from its organization would change, shown before it is confirmed.
+
+    ``source`` is the organization it leaves and ``target`` the one it joins (None: none).
+    ``actor_keeps_own_role`` says whether the person moving it keeps an individual Owner role
+    (a move into an organization); ``new_owner`` who holds one afterwards (a removal)."""
 
     project_name: str
     changes: list[AccessChange]
-    actor_keeps_own_role: bool
+    source: str | None = None
+    target: str | None = None
+    actor_keeps_own_role: bool = True
+    new_owner: str | None = None
+
+    @property
+    def losing(self) -> list[str]:
+        return [change.username for change in self.changes if not change.after]
+
+
+@dataclasses.dataclass(frozen=True)
+class RemovalOwnerChoice:
+    """Someone who may be left the project's individual Owner when it leaves its organization:
+    everyone who reaches it now. ``is_owner``: they already hold that role."""
+
+    username: str
+    is_owner: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class MoveOptions:
+    """What a person may do with a project's place in organizations, for its settings page:
+    the organization it is in (None: none), the organizations they may transfer it to, and
+    whether they may remove it from its organization, leaving one of ``owner_choices`` its
+    individual Owner."""
+
+    organization: str | None
+    targets: list[str]
+    may_remove: bool
+    owner_choices: list[RemovalOwnerChoice]
 
 
 class IOrganizationProjectService(Interface):
@@ -97,14 +134,42 @@ class IOrganizationProjectService(Interface):
 
     def preview_add(
         organization: "Organization", project: "Project", actor: "User"
-    ) -> AddProjectPreview:
+    ) -> ProjectMovePreview:
         """Who keeps, gains and loses access if ``actor`` adds ``project``; changes nothing.
         Raises OrganizationProjectRefused if it may not be added."""
 
     def add_project(
         organization: "Organization", project: "Project", actor: "User"
-    ) -> AddProjectPreview:
+    ) -> ProjectMovePreview:
         """Add the project, as previewed (judged again under the locks)."""
 
     def create_project(organization: "Organization", name: str, actor: "User") -> "Project":
         """Create a project in the organization; raises ProjectNameUnavailable if taken."""
+
+    def current_organization(project: "Project") -> "Organization | None":
+        """The organization the project belongs to (active or not), or None."""
+
+    def move_options(project: "Project", actor: "User") -> MoveOptions:
+        """Where ``actor`` may transfer the project (active organizations they are an Owner or
+        Manager of, less its own; none when it is in an organization they are not an Owner
+        of), and whether they may remove it from its organization and leave whom its Owner
+        (everyone who reaches it now). A fixed number of statements."""
+
+    def preview_transfer(project: "Project", target_name: str, actor: "User") -> ProjectMovePreview:
+        """Who keeps, gains and loses access if ``actor`` moves the project into the
+        organization ``target_name`` (from its organization, or from none); changes nothing.
+        Raises OrganizationProjectRefused if they may not."""
+
+    def transfer_project(project: "Project", target_name: str, actor: "User") -> ProjectMovePreview:
+        """Move the project as previewed, judged again under both organizations' locks and the
+        project's. The old organization's team grants go in the same transaction."""
+
+    def preview_remove(project: "Project", actor: "User", new_owner: str) -> ProjectMovePreview:
+        """Who keeps and loses access if ``actor`` takes the project out of its organization
+        and ``new_owner`` holds (or is given) its individual Owner role; changes nothing.
+        Raises OrganizationProjectRefused if they may not (not an Owner of the organization,
+        an owner who does not reach the project)."""
+
+    def remove_project(project: "Project", actor: "User", new_owner: str) -> ProjectMovePreview:
+        """Take the project out of its organization as previewed, judged again under the
+        locks: the new Owner's role first, then the team grants and the link go."""

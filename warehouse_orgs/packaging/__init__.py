@@ -23,6 +23,12 @@ ProjectAccessSource = Callable[[Request, Project], list[ACE]]
 # joins it into its one statement, so it must not run anything itself.
 UserProjectSource = Callable[[Request, User], Select[Any]]
 
+# ``config.add_owner_rule_exemption(source)``: ``source(request)`` returns a SELECT of the ids
+# of projects someone else administers (the Owners of an organization that owns them), which
+# may therefore lose their last individual Owner. The database's owner rule makes the same
+# exception (migration 8a4f2b6c1d37).
+OwnerRuleExemption = Callable[[Request], Select[Any]]
+
 
 @dataclasses.dataclass(frozen=True)
 class ProjectOwner:
@@ -91,6 +97,10 @@ def _add_project_access_source(config: Configurator, source: ProjectAccessSource
     config.registry.setdefault("packaging.project_access_sources", []).append(source)
 
 
+def _add_owner_rule_exemption(config: Configurator, source: OwnerRuleExemption) -> None:
+    config.registry.setdefault("packaging.owner_rule_exemptions", []).append(source)
+
+
 def _add_user_project_source(config: Configurator, source: UserProjectSource) -> None:
     config.registry.setdefault("packaging.user_project_sources", []).append(source)
 
@@ -111,3 +121,4 @@ def includeme(config: Configurator) -> None:
     config.add_directive("add_project_owner_lookup", _add_project_owner_lookup)
     config.add_directive("add_project_maintainer_source", _add_project_maintainer_source)
     config.add_directive("add_user_project_source", _add_user_project_source)
+    config.add_directive("add_owner_rule_exemption", _add_owner_rule_exemption)

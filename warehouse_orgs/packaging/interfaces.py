@@ -41,10 +41,12 @@ class IProjectService(Interface):
         """Give ``user`` a role; raises RoleAlreadyExists if they have one."""
 
     def change_role(role: "Role", role_name: "ProjectRoleName") -> "Role":
-        """Change a role; raises LastOwnerRefused rather than demote the only Owner."""
+        """Change a role; raises LastOwnerRefused rather than demote the only Owner of a
+        project nobody else administers (``config.add_owner_rule_exemption``)."""
 
     def remove_role(role: "Role") -> None:
-        """Remove a role; raises LastOwnerRefused rather than remove the only Owner."""
+        """Remove a role; raises LastOwnerRefused rather than remove the only Owner of a
+        project nobody else administers (``config.add_owner_rule_exemption``)."""
 
     def projects_for_user(user: "User", page: int) -> "Page[ReachedProject]":
         """One page of the projects ``user`` reaches, by name: through their own role and
@@ -54,7 +56,8 @@ class IProjectService(Interface):
         """Before ``user``'s account goes: each project's history records that they left."""
 
     def sole_owned_project_names(user: "User", *, lock: bool = False) -> list[str]:
-        """Names of the projects whose only Owner is ``user``. With ``lock``, those projects
+        """Names of the projects whose only Owner is ``user`` and that nobody else administers
+        (``config.add_owner_rule_exemption``). With ``lock``, those projects
         stay locked until the transaction ends, for a deletion that follows."""
 
     def history(project: "Project", page: int) -> "Page[Any]":

@@ -4,7 +4,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, func, null, select, union_all
+from sqlalchemy import Text, false, func, null, or_, select, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased, selectinload
 from zope.interface import implementer
@@ -14,6 +14,7 @@ from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.ownership import (
+    LastOwnerRefused,
     delete_in_one_statement,
     lock_rows,
     refuse_if_last_owner,
@@ -97,7 +98,7 @@ class DatabaseProjectService(RequestDatabaseService):
         old_role = ProjectRoleName(role.role_name)
         if old_role == role_name:
             return role
-        refuse_if_last_owner(self.db, role, scope="project_id", owner=ProjectRoleName.Owner)
+        self._refuse_if_last_owner(role)
         role.role_name = role_name
         self.db.flush()
         self._record_role_event(
@@ -108,7 +109,7 @@ class DatabaseProjectService(RequestDatabaseService):
     def remove_role(self, role: Role) -> None:
         role = self._locked(role)
         old_role = ProjectRoleName(role.role_name)
-        refuse_if_last_owner(self.db, role, scope="project_id", owner=ProjectRoleName.Owner)
+        self._refuse_if_last_owner(role)
         project, user = role.project, role.user
         project.roles.remove(role)
         self.db.flush()
@@ -174,7 +175,7 @@ class DatabaseProjectService(RequestDatabaseService):
                 select(Project.name)
                 .join(Role, Role.project_id == Project.id)
                 .where(Role.user_id == user.id, Role.role_name == ProjectRoleName.Owner)
-                .where(~other_owner)
+                .where(~other_owner, ~self._administered_elsewhere(Project.id))
                 .order_by(Project.normalized_name)
             )
         )
@@ -186,6 +187,25 @@ class DatabaseProjectService(RequestDatabaseService):
             .order_by(Project.Event.time.desc(), Project.Event.id)
         )
         return paginate(self.db, query, page)
+
+    def _administered_elsewhere(self, project_ids: Any) -> Any:
+        """A condition on ``project_ids``: someone other than its individual Owners
+        administers the project (as a registered exemption says), or False."""
+        sources = self.request.registry.get("packaging.owner_rule_exemptions", [])
+        return or_(false(), *(project_ids.in_(source(self.request)) for source in sources))
+
+    def _refuse_if_last_owner(self, role: Role) -> None:
+        """The last individual Owner stays, unless the project is administered elsewhere."""
+        try:
+            refuse_if_last_owner(self.db, role, scope="project_id", owner=ProjectRoleName.Owner)
+        except LastOwnerRefused:
+            exempt = self.db.scalar(
+                select(self._administered_elsewhere(Project.id)).where(
+                    Project.id == role.project_id
+                )
+            )
+            if not exempt:
+                raise
 
     def _locked(self, role: Role) -> Role:
         """Lock the project (the one lock for its roles), then read the role as committed."""

@@ -167,7 +167,7 @@ def test_the_preview_changes_nothing_then_confirming_adds(
     preview = form.submit(status=200)
     assert table_snapshot(db_session) == before
     assert in_organization(db_session, widget) is None
-    assert rows(preview, "add-preview") == [
+    assert rows(preview, "access-preview") == [
         [
             "alice",
             "Owner, own role",

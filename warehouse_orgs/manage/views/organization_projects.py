@@ -14,11 +14,12 @@ from pyramid.view import view_config, view_defaults
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.manage.organization_project_forms import AddProjectForm
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
+from warehouse_orgs.organizations.emails import email_project_moved
 from warehouse_orgs.organizations.models import Organization
 from warehouse_orgs.organizations.project_interfaces import (
-    AddProjectPreview,
     IOrganizationProjectService,
     OrganizationProjectRefused,
+    ProjectMovePreview,
 )
 from warehouse_orgs.packaging.forms import CreateProjectForm
 from warehouse_orgs.packaging.interfaces import IProjectService
@@ -45,7 +46,7 @@ class OrganizationProjectsPage(OrganizationPage):
         status: int = 200,
         add_form: AddProjectForm | None = None,
         create_form: CreateProjectForm | None = None,
-        preview: AddProjectPreview | None = None,
+        preview: ProjectMovePreview | None = None,
     ) -> dict[str, Any]:
         listed = self.projects.projects(self.organization, page_number(self.request))
         can_add = bool(self.request.has_permission(ADD, self.organization))
@@ -90,6 +91,7 @@ class OrganizationProjectsPage(OrganizationPage):
         except OrganizationProjectRefused as refusal:
             form.project.errors = [str(refusal)]
             return self.page(400, add_form=form)
+        email_project_moved(self.request, project, preview)
         kept = "" if preview.actor_keeps_own_role else " Your own Owner role on it has ended."
         return self.done(
             f"The project {project.name} is now part of {self.organization.name}.{kept}", PROJECTS
@@ -107,6 +109,11 @@ class OrganizationProjectsPage(OrganizationPage):
         except ProjectNameUnavailable:
             form.name.errors = [NAME_TAKEN]
             return self.page(400, create_form=form)
+        email_project_moved(
+            self.request,
+            project,
+            ProjectMovePreview(project.name, [], target=self.organization.name),
+        )
         return self.done(
             f"The project {project.name} is created in {self.organization.name}.", PROJECTS
         )

@@ -14,6 +14,10 @@ from pyramid.view import view_config, view_defaults
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmed
+from warehouse_orgs.manage.project_organization_forms import (
+    RemoveProjectForm,
+    TransferProjectForm,
+)
 from warehouse_orgs.manage.project_team_forms import (
     TEAM_ROLE_CHOICES,
     ChangeTeamGrantForm,
@@ -23,6 +27,10 @@ from warehouse_orgs.manage.project_team_forms import (
 from warehouse_orgs.organizations.emails import email_team_grant, team_grant_audience
 from warehouse_orgs.organizations.interfaces import ITeamService, TeamRefused
 from warehouse_orgs.organizations.models import Organization, TeamProjectRole, TeamProjectRoleType
+from warehouse_orgs.organizations.project_interfaces import (
+    IOrganizationProjectService,
+    ProjectMovePreview,
+)
 from warehouse_orgs.ownership import LastOwnerRefused
 from warehouse_orgs.packaging.forms import (
     ROLE_CHOICES,
@@ -123,8 +131,31 @@ class ProjectPage:
     route_name="manage.project.settings", context=Project, renderer="manage/projects/settings.html"
 )
 class ProjectSettingsPage(ProjectPage):
-    def page(self, status: int = 200, delete_form: DeleteProjectForm | None = None) -> Any:
-        return self.context(status, delete_form=delete_form or DeleteProjectForm())
+    """The project's details, its place in organizations (transfer, remove; see
+    project_organization.py for those two actions) and its deletion."""
+
+    def page(
+        self,
+        status: int = 200,
+        delete_form: DeleteProjectForm | None = None,
+        transfer_form: TransferProjectForm | None = None,
+        remove_form: RemoveProjectForm | None = None,
+        preview: ProjectMovePreview | None = None,
+    ) -> Any:
+        values: dict[str, Any] = {"delete_form": delete_form or DeleteProjectForm(), "move": None}
+        if self.request.has_permission(WRITE, self.project):
+            options = self.request.find_service(IOrganizationProjectService).move_options(
+                self.project, self.request.user
+            )
+            values.update(
+                move=options,
+                transfer_form=transfer_form
+                or TransferProjectForm(targets=options.targets, html_id_prefix="transfer"),
+                remove_form=remove_form
+                or RemoveProjectForm(choices=options.owner_choices, html_id_prefix="remove"),
+                preview=preview,
+            )
+        return self.context(status, **values)
 
     @view_config(request_method="GET", permission=READ)
     def show(self) -> dict[str, Any]:

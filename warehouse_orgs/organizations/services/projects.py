@@ -10,14 +10,16 @@ last individual Owner only once it belongs to an organization, whose Owners admi
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, String, Text, and_, literal, select, union_all
+from sqlalchemy import Select, String, Text, and_, delete, literal, select, union_all, update
+from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
-from warehouse_orgs.organizations.locks import lock_organization
+from warehouse_orgs.organizations.interfaces import ITeamService
+from warehouse_orgs.organizations.locks import lock_organization, lock_organizations
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationProject,
@@ -30,9 +32,11 @@ from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.project_interfaces import (
     AccessChange,
     AccessSource,
-    AddProjectPreview,
     IOrganizationProjectService,
+    MoveOptions,
     OrganizationProjectRefused,
+    ProjectMovePreview,
+    RemovalOwnerChoice,
 )
 from warehouse_orgs.ownership import lock_rows
 from warehouse_orgs.packaging.interfaces import IProjectService
@@ -40,6 +44,8 @@ from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
 from warehouse_orgs.pagination import Page, paginate
 
 ONE_ORGANIZATION_CONSTRAINT = "organization_projects_project_id_key"
+# Those who may bring a project into an organization (OrganizationProjectsAdd).
+TRANSFER_TARGET_ROLES = (OrganizationRoleType.Owner, OrganizationRoleType.Manager)
 
 
 def keeps_individual_owner_role(organization_role_name: str | None) -> bool:
@@ -192,60 +198,87 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
 
     def preview_add(
         self, organization: Organization, project: Project, actor: User
-    ) -> AddProjectPreview:
-        current = self.db.scalars(
-            select(Organization.name)
-            .join(OrganizationProject, OrganizationProject.organization_id == Organization.id)
-            .where(OrganizationProject.project_id == project.id)
-        ).one_or_none()
-        if current == organization.name:
-            raise OrganizationProjectRefused(f"{project.name} is already a project of {current}.")
+    ) -> ProjectMovePreview:
+        current = self.current_organization(project)
+        if current is not None and current.id == organization.id:
+            raise OrganizationProjectRefused(
+                f"{project.name} is already a project of {current.name}."
+            )
         if current is not None:
-            raise _in_other_organization(current)
-        roles = self.db.execute(
-            select(User.id, User.username, Role.role_name)
-            .join(User, User.id == Role.user_id)
-            .where(Role.project_id == project.id)
-            .order_by(User.username)
-        ).all()
-        if not any(r.id == actor.id and r.role_name == ProjectRoleName.Owner for r in roles):
+            raise _in_other_organization(current.name)
+        individuals = self._sources(project, None)
+        if not any(
+            s.username == actor.username and s.role_name == ProjectRoleName.Owner
+            for s in individuals
+        ):
             raise OrganizationProjectRefused(
                 f"You are not an Owner of {project.name}: only its Owners can add it to an "
                 "organization."
             )
-        members = self.db.execute(
-            select(User.id, User.username, OrganizationRole.role_name)
-            .join(User, User.id == OrganizationRole.user_id)
-            .where(OrganizationRole.organization_id == organization.id)
-        ).all()
-        actor_role = next((m.role_name for m in members if m.id == actor.id), None)
-        keeps = keeps_individual_owner_role(actor_role)
-        owners = {m.username for m in members if m.role_name == OrganizationRoleType.Owner}
-        through_organization = f"Owner, as an Owner of {organization.name}"
-        before: dict[str, list[str]] = {}
+        return self._preview_joining(project, organization, individuals, [], None, actor)
+
+    def move_options(self, project: Project, actor: User) -> MoveOptions:
+        current = self.current_organization(project)
+        roles = self._roles_of(actor)
+        may_move = current is None or roles.get(current.id) == OrganizationRoleType.Owner
+        targets = (
+            [
+                name
+                for organization_id, name in self._organizations_managed_by(actor)
+                if current is None or organization_id != current.id
+            ]
+            if may_move
+            else []
+        )
+        if current is None or not may_move:
+            return MoveOptions(current.name if current else None, targets, False, [])
+        return MoveOptions(
+            current.name, targets, True, self._owner_choices(self._sources(project, current))
+        )
+
+    def preview_transfer(
+        self, project: Project, target_name: str, actor: User
+    ) -> ProjectMovePreview:
+        source = self.current_organization(project)
+        target = self._target(actor, target_name)
+        if source is None:
+            return self.preview_add(target, project, actor)
+        if source.id == target.id:
+            raise OrganizationProjectRefused(
+                f"{project.name} is already a project of {source.name}."
+            )
+        self._refuse_unless_owner(source, actor, "transfer it to another organization")
+        before = self._sources(project, source)
+        individuals = [s for s in before if s.source == "individual"]
+        return self._preview_joining(project, target, individuals, before, source, actor)
+
+    def preview_remove(self, project: Project, actor: User, new_owner: str) -> ProjectMovePreview:
+        source = self.current_organization(project)
+        if source is None:
+            raise OrganizationProjectRefused(f"{project.name} belongs to no organization.")
+        self._refuse_unless_owner(source, actor, "remove it from the organization")
+        before = self._sources(project, source)
+        if new_owner not in {choice.username for choice in self._owner_choices(before)}:
+            raise OrganizationProjectRefused(
+                "Choose someone who reaches the project now to be its Owner."
+            )
         after: dict[str, list[str]] = {}
-        for role in roles:
-            own = f"{role.role_name}, own role"
-            before.setdefault(role.username, []).append(own)
-            if role.id != actor.id or keeps:
-                after.setdefault(role.username, []).append(own)
-        for username in sorted(owners):
-            after.setdefault(username, []).append(through_organization)
-        changes = [
-            AccessChange(username, before.get(username, []), after.get(username, []))
-            for username in sorted(before.keys() | after.keys())
-        ]
-        return AddProjectPreview(
+        for s in before:
+            if s.source == "individual" and s.username != new_owner:
+                after.setdefault(s.username, []).append(_way(s, source.name))
+        after.setdefault(new_owner, []).insert(0, f"{ProjectRoleName.Owner}, own role")
+        return ProjectMovePreview(
             project_name=project.name,
-            changes=changes,
-            actor_keeps_own_role=keeps,
+            changes=_changes(_ways(before, source.name), after),
+            source=source.name,
+            new_owner=new_owner,
         )
 
     # Changing
 
     def add_project(
         self, organization: Organization, project: Project, actor: User
-    ) -> AddProjectPreview:
+    ) -> ProjectMovePreview:
         lock_organization(self.db, organization)
         lock_rows(self.db, Project, [project.id])
         # Judged again under the locks: another request may have added it, or taken the
@@ -256,49 +289,281 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
             OrganizationProject(organization_id=organization.id, project_id=project.id),
             {ONE_ORGANIZATION_CONSTRAINT: _in_other_organization("another organization")},
         )
-        self._record_added(organization, project, created=False)
-        if not preview.actor_keeps_own_role:
-            self._remove_own_role(project, actor)
+        self._record_joined(organization, project, created=False)
+        self._settle_own_role(project, actor, preview.actor_keeps_own_role)
         return preview
 
     def create_project(self, organization: Organization, name: str, actor: User) -> Project:
         lock_organization(self.db, organization)
-        actor_role = self.db.scalar(
-            select(OrganizationRole.role_name).where(
-                OrganizationRole.organization_id == organization.id,
-                OrganizationRole.user_id == actor.id,
-            )
-        )
+        actor_role = self._roles_of(actor).get(organization.id)
         # Packaging's service makes the creator its Owner and records the creation; it raises
         # ProjectNameUnavailable for a name taken.
         project = self.request.find_service(IProjectService).create_project(name, actor)
         self.db.add(OrganizationProject(organization_id=organization.id, project_id=project.id))
         self.db.flush()
-        self._record_added(organization, project, created=True)
-        if not keeps_individual_owner_role(actor_role):
-            self._remove_own_role(project, actor)
+        self._record_joined(organization, project, created=True)
+        self._settle_own_role(project, actor, keeps_individual_owner_role(actor_role))
         return project
 
-    def _record_added(self, organization: Organization, project: Project, *, created: bool) -> None:
-        details: dict[str, Any] = {"project": project.name, "created": created}
-        organization.record_event(EventTag.OrganizationProjectAdd, self.request, details)
-        project.record_event(
-            EventTag.ProjectOrganizationProjectAdd,
-            self.request,
-            {"organization": organization.name, "created": created},
+    def transfer_project(
+        self, project: Project, target_name: str, actor: User
+    ) -> ProjectMovePreview:
+        source = self.current_organization(project)
+        target = self._target(actor, target_name)
+        if source is None:
+            return self.add_project(target, project, actor)
+        lock_organizations(self.db, [source.id, target.id])
+        lock_rows(self.db, Project, [project.id])
+        # Judged again under the locks: a role or the project's organization may have changed.
+        preview = self.preview_transfer(project, target_name, actor)
+        moved = self.db.execute(
+            update(OrganizationProject)
+            .where(
+                OrganizationProject.project_id == project.id,
+                OrganizationProject.organization_id == source.id,
+            )
+            .values(organization_id=target.id)
+        )
+        if moved.rowcount != 1:
+            raise OrganizationProjectRefused(
+                f"{project.name} has just left {source.name}. Reload the page."
+            )
+        # Invariant 3, in the same transaction: the old organization's teams lose the project.
+        self.request.find_service(ITeamService).revoke_project_grants(source, project)
+        self._record_left(source, project, to=target.name)
+        self._record_joined(target, project, created=False, source=source.name)
+        self._settle_own_role(project, actor, preview.actor_keeps_own_role)
+        return preview
+
+    def remove_project(self, project: Project, actor: User, new_owner: str) -> ProjectMovePreview:
+        source = self.current_organization(project)
+        if source is None:
+            raise OrganizationProjectRefused(f"{project.name} belongs to no organization.")
+        lock_organization(self.db, source)
+        lock_rows(self.db, Project, [project.id])
+        preview = self.preview_remove(project, actor, new_owner)
+        owner = self.db.scalars(select(User).where(User.username == new_owner)).one()
+        # The Owner first: the database refuses the link's deletion while there is none.
+        self._make_owner(project, owner)
+        self.request.find_service(ITeamService).revoke_project_grants(source, project)
+        self.db.execute(
+            delete(OrganizationProject).where(OrganizationProject.project_id == project.id)
+        )
+        self._record_left(source, project, owner=new_owner)
+        return preview
+
+    # Reading, for the previews
+
+    def current_organization(self, project: Project) -> Organization | None:
+        return self.db.scalars(
+            select(Organization)
+            .join(OrganizationProject, OrganizationProject.organization_id == Organization.id)
+            .where(OrganizationProject.project_id == project.id)
+            # With the roles its ACL reads, for the permission checks on it.
+            .options(selectinload(Organization.roles))
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+
+    def _sources(self, project: Project, organization: Organization | None) -> list[AccessSource]:
+        """Who reaches the project now: individual roles, and the Owners and teams of
+        ``organization`` while it is active (an inactive one grants nothing)."""
+        if organization is not None and organization.is_active:
+            return self.access(organization, [project.id])[project.id]
+        rows = self.db.execute(
+            select(User.username, Role.role_name)
+            .join(User, User.id == Role.user_id)
+            .where(Role.project_id == project.id)
+            .order_by(User.username)
+        )
+        return [AccessSource(username, str(role), "individual", None) for username, role in rows]
+
+    def _roles_of(self, user: User) -> dict[uuid.UUID, str]:
+        rows = self.db.execute(
+            select(OrganizationRole.organization_id, OrganizationRole.role_name).where(
+                OrganizationRole.user_id == user.id
+            )
+        )
+        return {organization_id: role for organization_id, role in rows}
+
+    def _organizations_managed_by(self, user: User) -> list[tuple[uuid.UUID, str]]:
+        rows = self.db.execute(
+            select(Organization.id, Organization.name)
+            .join(OrganizationRole, OrganizationRole.organization_id == Organization.id)
+            .where(
+                OrganizationRole.user_id == user.id,
+                OrganizationRole.role_name.in_(TRANSFER_TARGET_ROLES),
+                Organization.is_active,
+            )
+            .order_by(Organization.normalized_name)
+        )
+        return [(organization_id, name) for organization_id, name in rows]
+
+    def _target(self, actor: User, name: str) -> Organization:
+        """The organization ``name`` if ``actor`` may move projects into it."""
+        organization = self.db.scalars(
+            select(Organization)
+            .join(OrganizationRole, OrganizationRole.organization_id == Organization.id)
+            .where(
+                Organization.name == name,
+                OrganizationRole.user_id == actor.id,
+                OrganizationRole.role_name.in_(TRANSFER_TARGET_ROLES),
+                Organization.is_active,
+            )
+        ).one_or_none()
+        if organization is None:
+            raise OrganizationProjectRefused(
+                "Choose an active organization you are an Owner or Manager of."
+            )
+        return organization
+
+    def _refuse_unless_owner(self, organization: Organization, actor: User, action: str) -> None:
+        if self._roles_of(actor).get(organization.id) != OrganizationRoleType.Owner:
+            raise OrganizationProjectRefused(f"Only Owners of {organization.name} can {action}.")
+
+    def _target_owners(self, organization: Organization) -> list[str]:
+        return list(
+            self.db.scalars(
+                select(User.username)
+                .join(OrganizationRole, OrganizationRole.user_id == User.id)
+                .where(
+                    OrganizationRole.organization_id == organization.id,
+                    OrganizationRole.role_name == OrganizationRoleType.Owner,
+                )
+                .order_by(User.username)
+            )
         )
 
-    def _remove_own_role(self, project: Project, user: User) -> None:
-        """The actor's individual role goes. Packaging's ``remove_role`` would refuse to take
-        the last individual Owner; here the project is in the organization already (flushed
-        above), so the database's owner rule lets it go, and its Owners administer it."""
-        role = self.db.scalars(
-            select(Role).where(Role.project_id == project.id, Role.user_id == user.id)
-        ).one()
-        project.roles.remove(role)
-        self.db.flush()
-        project.record_event(
-            EventTag.ProjectRoleRemove,
-            self.request,
-            {"project": project.name, "username": user.username, "role": str(role.role_name)},
+    def _preview_joining(
+        self,
+        project: Project,
+        target: Organization,
+        individuals: list[AccessSource],
+        before: list[AccessSource],
+        source: Organization | None,
+        actor: User,
+    ) -> ProjectMovePreview:
+        """The preview of a move into ``target``: individual roles stay (the actor's Owner role
+        as ``keeps_individual_owner_role`` says), ``target``'s Owners come in, everything the
+        old organization gave goes."""
+        keeps = keeps_individual_owner_role(self._roles_of(actor).get(target.id))
+        after: dict[str, list[str]] = {}
+        for s in individuals:
+            if s.username == actor.username and s.role_name == ProjectRoleName.Owner and not keeps:
+                continue
+            after.setdefault(s.username, []).append(_way(s, target.name))
+        if keeps and not any(
+            s.username == actor.username and s.role_name == ProjectRoleName.Owner
+            for s in individuals
+        ):
+            # A Manager moving in a project they reach only through the old organization.
+            own = [way for way in after.get(actor.username, []) if not way.endswith("own role")]
+            after[actor.username] = [f"{ProjectRoleName.Owner}, own role", *own]
+        for username in self._target_owners(target):
+            after.setdefault(username, []).append(
+                f"{OrganizationRoleType.Owner}, as an Owner of {target.name}"
+            )
+        old = before if source is not None else individuals
+        return ProjectMovePreview(
+            project_name=project.name,
+            changes=_changes(_ways(old, source.name if source else ""), after),
+            source=source.name if source else None,
+            target=target.name,
+            actor_keeps_own_role=keeps,
         )
+
+    @staticmethod
+    def _owner_choices(sources: list[AccessSource]) -> list[RemovalOwnerChoice]:
+        owners = {
+            s.username
+            for s in sources
+            if s.source == "individual" and s.role_name == ProjectRoleName.Owner
+        }
+        return [
+            RemovalOwnerChoice(username, username in owners)
+            for username in sorted({s.username for s in sources})
+        ]
+
+    # Writing, shared
+
+    def _record_joined(
+        self,
+        organization: Organization,
+        project: Project,
+        *,
+        created: bool,
+        source: str | None = None,
+    ) -> None:
+        details: dict[str, Any] = {"project": project.name, "created": created}
+        project_details: dict[str, Any] = {"organization": organization.name, "created": created}
+        if source is not None:
+            details["from"] = project_details["from"] = source
+        organization.record_event(EventTag.OrganizationProjectAdd, self.request, details)
+        project.record_event(EventTag.ProjectOrganizationProjectAdd, self.request, project_details)
+
+    def _record_left(
+        self,
+        organization: Organization,
+        project: Project,
+        *,
+        to: str | None = None,
+        owner: str | None = None,
+    ) -> None:
+        more = {"to": to} if to is not None else {"owner": owner}
+        organization.record_event(
+            EventTag.OrganizationProjectRemove, self.request, {"project": project.name, **more}
+        )
+        project.record_event(
+            EventTag.ProjectOrganizationProjectRemove,
+            self.request,
+            {"organization": organization.name, **more},
+        )
+
+    def _settle_own_role(self, project: Project, actor: User, keeps: bool) -> None:
+        """After a move into an organization: the actor holds an individual Owner role exactly
+        when ``keeps_individual_owner_role`` says so."""
+        if keeps:
+            self._make_owner(project, actor)
+            return
+        role = self._role(project, actor)
+        if role is not None and role.role_name == ProjectRoleName.Owner:
+            # The project is in the organization by now, whose Owners administer it, so
+            # packaging lets its last individual Owner go.
+            self.request.find_service(IProjectService).remove_role(role)
+
+    def _make_owner(self, project: Project, user: User) -> None:
+        projects = self.request.find_service(IProjectService)
+        role = self._role(project, user)
+        if role is None:
+            projects.add_role(project, user, ProjectRoleName.Owner)
+        elif role.role_name != ProjectRoleName.Owner:
+            projects.change_role(role, ProjectRoleName.Owner)
+
+    def _role(self, project: Project, user: User) -> Role | None:
+        return self.db.scalars(
+            select(Role)
+            .where(Role.project_id == project.id, Role.user_id == user.id)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+
+
+def _way(source: AccessSource, organization_name: str) -> str:
+    """One way in, in words: "Maintainer, through the team Docs of acme"."""
+    if source.source == "organization":
+        return f"{OrganizationRoleType.Owner}, as an Owner of {organization_name}"
+    if source.source == "team":
+        return f"{source.role_name}, through the team {source.team} of {organization_name}"
+    return f"{source.role_name}, own role"
+
+
+def _ways(sources: list[AccessSource], organization_name: str) -> dict[str, list[str]]:
+    ways: dict[str, list[str]] = {}
+    for source in sources:
+        ways.setdefault(source.username, []).append(_way(source, organization_name))
+    return ways
+
+
+def _changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[AccessChange]:
+    return [
+        AccessChange(username, before.get(username, []), after.get(username, []))
+        for username in sorted(before.keys() | after.keys())
+    ]
