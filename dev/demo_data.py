@@ -28,11 +28,10 @@ from warehouse_orgs.organizations.models import (
     OrganizationApplication,
     OrganizationInvitationStatus,
     OrganizationNameCatalog,
-    OrganizationProject,
-    OrganizationRole,
     TeamProjectRoleType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ProjectRoleName
 
@@ -254,42 +253,21 @@ DEMO_ORGANIZATION_PROJECTS: dict[str, tuple[str, ...]] = {
 
 
 def build_demo_organization_projects(request: Request) -> list[str]:
-    """Puts the demo projects that are in no organization yet into theirs."""
+    """Puts the demo projects that are in no organization yet into theirs, the way an Owner of
+    both does it on the organization's Projects page: through the service, so the events are
+    recorded and the Owner's own role goes."""
     organizations = request.find_service(IOrganizationService)
     projects = request.find_service(IProjectService)
+    organization_projects = request.find_service(IOrganizationProjectService)
     added = []
     for name, project_names in DEMO_ORGANIZATION_PROJECTS.items():
         organization = organizations.get_organization_by_name(name)
-        owner_ids = set(
-            request.db.scalars(
-                select(OrganizationRole.user_id).where(
-                    OrganizationRole.organization_id == organization.id,
-                    OrganizationRole.role_name == OrganizationRoleType.Owner,
-                )
-            )
-        )
         for project_name in project_names:
             project = projects.get_project_by_name(project_name)
-            in_one = request.db.scalar(
-                select(OrganizationProject.id).where(OrganizationProject.project_id == project.id)
-            )
-            if in_one is not None:
+            if organization_projects.current_organization(project) is not None:
                 continue
-            request.db.add(
-                OrganizationProject(organization_id=organization.id, project_id=project.id)
-            )
-            # The project is in the organization before its Owners' own roles go, so it is
-            # never without someone to administer it (the database checks this too).
-            request.db.flush()
-            for role in [r for r in project.roles if r.user_id in owner_ids]:
-                role_name, user = role.role_name, role.user
-                project.roles.remove(role)
-                request.db.flush()
-                project.record_event(
-                    EventTag.ProjectRoleRemove,
-                    request,
-                    {"project": project.name, "username": user.username, "role": role_name},
-                )
+            owner = next(r.user for r in project.roles if r.role_name == ProjectRoleName.Owner)
+            organization_projects.add_project(organization, project, owner)
             added.append(f"{project.name} in {name}")
     if not added:
         return []

@@ -103,3 +103,17 @@ def test_carol_opens_the_settings_of_a_project_her_team_owns(demo, webtest_app, 
     assert "Looked after by the Owners and teams of Demo Community." in main_text(page)
     # carol-utils stays hers alone.
     assert "Part of" not in main_text(webtest_app.get("/project/carol-utils/"))
+
+
+def test_each_demo_project_joined_its_organization_on_the_record(demo, db_session):
+    joined = db_session.execute(
+        select(Project.name, Project.Event.additional["organization"].astext)
+        .join(Project.Event, Project.Event.source_id == Project.id)
+        .where(Project.Event.tag == "project:organization_project:add")
+        .order_by(Project.name)
+    ).all()
+    assert [tuple(row) for row in joined] == [
+        ("community-cookbook", "demo-community"),
+        ("company-sdk", "demo-company"),
+        ("requests-toolbelt-demo", "demo-community"),
+    ]
