@@ -50,6 +50,7 @@ __all__ = [
     "MembershipRefused",
     "NameUnavailable",
     "OrganizationError",
+    "OrganizationHasProjects",
     "ProjectAccess",
     "TeamGrantRefused",
     "TeamMembershipRefused",
@@ -66,6 +67,11 @@ class OrganizationError(Exception):
 
 class NameUnavailable(OrganizationError):
     """The name is reserved, taken, or was used by an organization before."""
+
+
+class OrganizationHasProjects(OrganizationError):
+    """An organization that still owns projects cannot be deleted: they are removed or
+    transferred first, so none is left without someone to administer it."""
 
 
 class TooManyApplications(OrganizationError):
@@ -152,7 +158,9 @@ class IOrganizationService(Interface):
         """Give the organization a new name; the old one keeps redirecting and stays burned."""
 
     def delete(organization: "Organization") -> None:
-        """Delete the organization; each member's history records it; names stay burned."""
+        """Delete the organization; each member's history records it; names stay burned.
+        Raises OrganizationHasProjects, judged under the organization's lock, while it still
+        owns a project."""
 
 
 class IOrganizationApplicationService(Interface):

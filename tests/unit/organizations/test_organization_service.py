@@ -5,12 +5,21 @@ from pyramid.authorization import ACLHelper
 from sqlalchemy import text
 
 from tests.common.db.accounts import UserFactory
-from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
+from tests.common.db.organizations import (
+    OrganizationFactory,
+    OrganizationProjectFactory,
+    OrganizationRoleFactory,
+)
 from tests.common.events import event_tags
 from tests.unit.organizations.conftest import application_details
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.events.tags import EventTag
-from warehouse_orgs.organizations.interfaces import NameUnavailable, OrganizationError
+from warehouse_orgs.organizations.interfaces import (
+    NameUnavailable,
+    OrganizationError,
+    OrganizationHasProjects,
+)
+from warehouse_orgs.organizations.models import Organization
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS, OrganizationRoleType
 
 
@@ -76,3 +85,13 @@ def test_rename_keeps_the_old_name_for_redirects(service, db_session):
     other = OrganizationFactory.create(name="other")
     with pytest.raises(NameUnavailable):
         service.rename(other, "before")
+
+
+def test_an_organization_with_projects_is_not_deleted(service, db_session):
+    organization = OrganizationFactory.create(name="keeper")
+    OrganizationProjectFactory.create(organization=organization)
+
+    with pytest.raises(OrganizationHasProjects, match="still has projects"):
+        service.delete(organization)
+    db_session.expire_all()
+    assert db_session.get(Organization, organization.id) is not None

@@ -14,7 +14,7 @@ from warehouse_orgs.manage.organization_forms import (
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, owners_of
 from warehouse_orgs.organizations.forms import COMPANY_CONSEQUENCES
-from warehouse_orgs.organizations.interfaces import OrganizationError
+from warehouse_orgs.organizations.interfaces import OrganizationError, OrganizationHasProjects
 from warehouse_orgs.organizations.models import Organization, OrganizationProject
 
 DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
@@ -95,16 +95,15 @@ class OrganizationSettingsPage(OrganizationPage):
                 f"Type {self.organization.name} exactly to confirm."
             ]
             valid = False
-        if valid and self.project_count():
-            form.confirm_organization_name.errors = [
-                "This organization still has projects. Remove or transfer them first."
-            ]
-            return self.page(409, delete_form=form)
         if not valid:
             return self.page(400, delete_form=form)
         name = self.organization.name
         owners = owners_of(self.request, self.organization)
-        self.service.delete(self.organization)
+        try:
+            self.service.delete(self.organization)
+        except OrganizationHasProjects as refusal:
+            form.confirm_organization_name.errors = [str(refusal)]
+            return self.page(409, delete_form=form)
         email_owners(self.request, "organization-deleted", self.organization, owners=owners)
         self.request.session.flash(f"The organization {name} is deleted.", queue="success")
         return HTTPSeeOther(self.request.route_path("manage.organizations"))

@@ -19,6 +19,7 @@ from warehouse_orgs.organizations.interfaces import (
     IOrganizationService,
     NameUnavailable,
     OrganizationError,
+    OrganizationHasProjects,
 )
 from warehouse_orgs.organizations.locks import lock_organization
 from warehouse_orgs.organizations.models import (
@@ -26,6 +27,7 @@ from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
     OrganizationNameCatalog,
+    OrganizationProject,
     OrganizationRole,
     OrganizationType,
     select_organization_by_name,
@@ -137,6 +139,18 @@ class DatabaseOrganizationService(RequestDatabaseService):
 
     def delete(self, organization: Organization) -> None:
         lock_organization(self.db, organization)
+        # Under the lock: a project added meanwhile (which takes the same lock) counts.
+        has_projects = self.db.scalar(
+            select(
+                select(OrganizationProject.id)
+                .where(OrganizationProject.organization_id == organization.id)
+                .exists()
+            )
+        )
+        if has_projects:
+            raise OrganizationHasProjects(
+                "This organization still has projects. Remove or transfer them first."
+            )
         members = self.db.scalars(
             select(User)
             .join(OrganizationRole, OrganizationRole.user_id == User.id)
