@@ -5,7 +5,7 @@ import pytest
 from tests.common.concurrency import service_request
 from tests.common.db.accounts import UserFactory
 from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
-from tests.common.db.packaging import ProjectFactory
+from tests.common.db.packaging import ProjectFactory, RoleFactory
 from tests.common.pages import main_text
 from tests.common.sessions import log_in
 from warehouse_orgs.organizations.models import OrganizationProject
@@ -101,14 +101,21 @@ def _add_project(db_session, organization, listed):
     return "acme-magnet"
 
 
+def _take_out(db_session, project, link):
+    """The project leaves the organization, as a removal does: with an Owner of its own first,
+    since the database refuses a project leaving without one."""
+    RoleFactory.create(project=project, role_name="Owner")
+    db_session.delete(link)
+
+
 def _remove_project(db_session, organization, listed):
-    db_session.delete(listed["acme-rocket"][1])
+    _take_out(db_session, *listed["acme-rocket"])
     return "acme-anvil"
 
 
 def _swap_project(db_session, organization, listed):
     # Same count, and the newcomer takes the same place in the list.
-    db_session.delete(listed["acme-rocket"][1])
+    _take_out(db_session, *listed["acme-rocket"])
     _link(db_session, organization, "acme-rockets")
     return "acme-rockets"
 
@@ -172,10 +179,10 @@ def test_each_change_to_what_the_page_shows_changes_its_etag(
 def test_a_project_swapped_on_a_later_page_changes_that_page_only(
     webtest_app, db_session, organization
 ):
-    links = [_link(db_session, organization, f"acme-project-{n:02}")[1] for n in range(30)]
+    links = [_link(db_session, organization, f"acme-project-{n:02}") for n in range(30)]
     first = webtest_app.get("/org/Acme-Tools/", status=200).headers["ETag"]
     second = webtest_app.get("/org/Acme-Tools/?page=2", status=200).headers["ETag"]
-    db_session.delete(links[29])
+    _take_out(db_session, *links[29])
     _link(db_session, organization, "acme-project-99")
     webtest_app.get("/org/Acme-Tools/", headers={"If-None-Match": first}, status=304)
     page = webtest_app.get("/org/Acme-Tools/?page=2", headers={"If-None-Match": second}, status=200)
