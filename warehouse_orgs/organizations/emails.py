@@ -158,7 +158,8 @@ def email_team_grant(
 
 def email_project_moved(request: Request, project: Project, preview: ProjectMovePreview) -> None:
     """Tell the Owners of the organization a project joined, and of the one it left, what
-    happened to it, and the person left its Owner by a removal; never whoever did it."""
+    happened to it, the person left its Owner by a removal, and everyone else who lost their
+    access to it (a team's member, say); never whoever did it."""
     organizations = request.find_service(IOrganizationService)
     common = {"project_name": project.name}
     if preview.target is not None:
@@ -193,3 +194,19 @@ def email_project_moved(request: Request, project: Project, preview: ProjectMove
         losing=preview.losing,
         **common,
     )
+    told = {owner.username for owner in owners} | {request.user.username}
+    users = request.find_service(IUserService)
+    for username in preview.losing:
+        if username in told:
+            continue
+        user = users.get_user_by_username(username)
+        if user is not None:
+            email_user(
+                request,
+                "organization-project-access-ended",
+                user,
+                organization_name=source.name,
+                target_name=preview.target,
+                initiator=actor_name(request),
+                **common,
+            )

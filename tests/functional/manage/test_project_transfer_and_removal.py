@@ -161,6 +161,7 @@ def test_transferring_shows_who_loses_access_then_moves_and_drops_the_old_teams(
     assert events_of(db_session, widget)[-1].additional["from"] == "acme"
     assert subjects(outbox) == [
         ("bob", "The project widget is now part of beta"),
+        ("carol", "You no longer have access to the project widget"),
         ("erin", "The project widget moved from acme to beta"),
     ]
     (to_erin,) = [m for m in outbox.messages() if m.recipient.startswith("erin")]
@@ -315,7 +316,10 @@ def test_removing_needs_an_owner_shows_who_loses_access_then_leaves_them_the_own
         EventTag.ProjectTeamProjectRoleRemove,
         EventTag.ProjectOrganizationProjectRemove,
     ]
-    assert subjects(outbox) == [("dan", "The project widget is no longer part of acme")]
+    assert subjects(outbox) == [
+        ("carol", "You no longer have access to the project widget"),
+        ("dan", "The project widget is no longer part of acme"),
+    ]
 
 
 def test_the_owner_must_be_someone_who_reaches_the_project(
