@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from warehouse_orgs.organizations.permissions import OrganizationRoleType
     from warehouse_orgs.packaging.models import Project
+    from warehouse_orgs.pagination import Page
 
 __all__ = [
     "MEMBERSHIP_REFUSALS",
@@ -322,9 +323,19 @@ class ITeamService(Interface):
         """Every team of the organization by name, with how many members it has and how many
         of the organization's projects it reaches, in one query."""
 
+    def teams_page(organization: "Organization", page: int) -> "Page[TeamSummary]":
+        """One page of ``teams``, in the same order (name, then id), in two queries."""
+
     def team_members(team: "Team") -> list["TeamRole"]:
         """The team's memberships, each with its organization role and user loaded, by
         username."""
+
+    def team_members_page(team: "Team", page: int) -> "Page[TeamRole]":
+        """One page of ``team_members``, in the same order (username, then id)."""
+
+    def member_role_ids(team: "Team") -> set[uuid.UUID]:
+        """The ids of the organization roles on the team, for telling who is not on it yet
+        without loading every member."""
 
     def get_team_role(team: "Team", team_role_id: Any) -> "TeamRole | None":
         """The team's membership with this id, or None (also for an id that is not a UUID)."""
@@ -335,6 +346,9 @@ class ITeamService(Interface):
     def team_projects(team: "Team") -> list["TeamProjectRole"]:
         """The team's roles on projects the organization owns now, projects loaded, by
         project name."""
+
+    def team_projects_page(team: "Team", page: int) -> "Page[TeamProjectRole]":
+        """One page of ``team_projects``, in the same order (project name, then id)."""
 
     def project_grants(project: "Project") -> list["TeamProjectRole"]:
         """The roles teams of the project's current organization hold on it, teams loaded,

@@ -389,36 +389,111 @@ def test_the_history_reads_as_sentences(app, db_session, organization):
     assert "alice created the team Docs" in text
 
 
-# Statement counts
+# Statement counts and pages
+
+
+def first_cells(page, table_id):
+    table = page.html.find(id=table_id)
+    return [row.find("td").get_text(" ", strip=True) for row in table.find("tbody").find_all("tr")]
+
+
+def assert_paged(app, url, table_id, total):
+    """Page 1 shows 25 rows, page 2 the rest, each row once; both pages say where they are."""
+    first, second = app.get(url), app.get(url + "?page=2")
+    shown = first_cells(first, table_id), first_cells(second, table_id)
+    assert [len(rows) for rows in shown] == [25, total - 25]
+    assert len(set(shown[0] + shown[1])) == total
+    nav = first.html.find("nav", class_="pagination").get_text()
+    assert f"Showing 1\N{EN DASH}25 of {total}" in nav
+    assert first.html.find("a", rel="next")["href"].endswith("?page=2")
+    assert second.html.find("a", rel="prev")["href"].endswith("?page=1")
+    assert f"Page 2 of {-(-total // 25)}" in main_text(second)
+    return first, second
+
+
+def assert_bad_page_numbers_are_refused(app, url):
+    for bad in ("0", "abc", "-1", "99999"):
+        app.get(url, {"page": bad}, status=400)
 
 
 def test_the_teams_page_statement_count_is_fixed(app, db_session, organization):
     TeamFactory.create(organization=organization)
-    small = len(app.get(TEAMS).sql_statements)
-    for _ in range(29):
+    small = app.get(TEAMS)
+    assert small.html.find("nav", class_="pagination") is None
+    for _ in range(49):
         team = TeamFactory.create(organization=organization)
         on_team(team, member(organization, f"m{team.name.split()[-1]}"))
-    assert len(app.get(TEAMS).sql_statements) == small == 6
+    first, second = assert_paged(app, TEAMS, "teams", 50)
+    assert first_cells(first, "teams") + first_cells(second, "teams") == sorted(
+        team_names(db_session, organization), key=str.lower
+    )
+    counts = {len(small.sql_statements), len(first.sql_statements), len(second.sql_statements)}
+    assert counts == {7}
+    assert_bad_page_numbers_are_refused(app, TEAMS)
 
 
 def test_the_team_members_page_statement_count_is_fixed(app, db_session, organization, team):
+    url = team_url("Core%20Devs", "members")
     on_team(team, member(organization, "first"))
     member(organization, "eligible")
-    small = len(app.get(team_url("Core%20Devs", "members")).sql_statements)
-    for number in range(29):
-        on_team(team, member(organization, f"member{number}"))
-        member(organization, f"eligible{number}")
-    assert len(app.get(team_url("Core%20Devs", "members")).sql_statements) == small == 9
+    small = app.get(url)
+    for number in range(49):
+        on_team(team, member(organization, f"member{number:02}"))
+        member(organization, f"eligible{number:02}")
+    first, second = assert_paged(app, url, "team-members", 50)
+    assert first_cells(first, "team-members") + first_cells(second, "team-members") == sorted(
+        ["first"] + [f"member{number:02}" for number in range(49)]
+    )
+    # The picker still offers everyone not on the team, whichever page is shown.
+    picker = second.html.find("select", attrs={"name": "username"})
+    assert len(picker.find_all("option")) == 1 + 1 + 1 + 49  # prompt, alice, eligible...
+    counts = {len(small.sql_statements), len(first.sql_statements), len(second.sql_statements)}
+    assert counts == {11}
+    assert_bad_page_numbers_are_refused(app, url)
+
+
+def test_a_member_listed_on_the_second_page_is_removed_from_there(
+    app, db_session, outbox, organization, team
+):
+    url = team_url("Core%20Devs", "members")
+    roles = {name: on_team(team, member(organization, name)) for name in ("zed", "zoe")}
+    for number in range(25):
+        on_team(team, member(organization, f"member{number:02}"))
+    second = app.get(url + "?page=2")
+    assert first_cells(second, "team-members") == ["zed", "zoe"]
+    form_id = f"remove-team-role-{roles['zoe'].id}"
+    # A wrong confirmation comes back to the same page, the error beside zoe's row.
+    form = second.forms[form_id]
+    form["confirm_username"] = "zed"
+    refused = form.submit(status=400)
+    assert first_cells(refused, "team-members") == ["zed", "zoe"]
+    assert "Type zoe to confirm." in field_error(refused, f"{form_id}-confirm_username")
+    form = refused.forms[form_id]
+    form["confirm_username"] = "zoe"
+    response = form.submit(status=303)
+    assert "zoe is off the team Core Devs." in flash(response.follow())
+    assert "zoe" not in team_usernames(db_session, team)
+    assert len(team_usernames(db_session, team)) == 26
+    (message,) = outbox.messages()
+    assert message.subject == "You were taken off the team Core Devs of acme"
 
 
 def test_the_team_projects_page_statement_count_is_fixed(app, db_session, organization, team):
+    url = team_url("Core%20Devs", "projects")
+
     def grant():
         project = ProjectFactory.create()
         OrganizationProjectFactory.create(organization=organization, project=project)
         TeamProjectRoleFactory.create(team=team, project=project)
+        return project.name
 
-    grant()
-    small = len(app.get(team_url("Core%20Devs", "projects")).sql_statements)
-    for _ in range(29):
-        grant()
-    assert len(app.get(team_url("Core%20Devs", "projects")).sql_statements) == small == 7
+    names = [grant()]
+    small = app.get(url)
+    names += [grant() for _ in range(49)]
+    first, second = assert_paged(app, url, "team-projects", 50)
+    assert first_cells(first, "team-projects") + first_cells(second, "team-projects") == sorted(
+        names
+    )
+    counts = {len(small.sql_statements), len(first.sql_statements), len(second.sql_statements)}
+    assert counts == {8}
+    assert_bad_page_numbers_are_refused(app, url)

@@ -55,7 +55,7 @@ class OrganizationTeamsPage(OrganizationPage):
         teams = self.request.find_service(ITeamService)
         return self.context(
             status,
-            teams=teams.teams(self.organization),
+            teams=teams.teams_page(self.organization, page_number(self.request)),
             create_form=create_form or TeamNameForm(html_id_prefix="create-team"),
             can_manage_teams=bool(self.request.has_permission(MANAGE_TEAMS, self.organization)),
         )
@@ -205,10 +205,10 @@ def removal_form_id(team_role: TeamRole) -> str:
 
 @view_defaults(context=Team, renderer="manage/organization/team_members.html")
 class TeamMembersPage(TeamPage):
-    def eligible(self, members: list[TeamRole]) -> dict[str, User]:
+    def eligible(self) -> dict[str, User]:
         """Who may be added, by username: members of the organization who may be on a team
         (not Billing Managers) and are not on this one."""
-        on_team = {member.organization_role_id for member in members}
+        on_team = self.teams.member_role_ids(self.team)
         return {
             role.user.username: role.user
             for role in self.membership.roles(self.organization)
@@ -222,14 +222,15 @@ class TeamMembersPage(TeamPage):
         refused: tuple[str, RemoveTeamMemberForm] | None = None,
         error: str = "",
     ) -> dict[str, Any]:
-        members = self.teams.team_members(self.team)
-        eligible = self.eligible(members)
+        members = self.teams.team_members_page(self.team, page_number(self.request))
         can_manage = bool(self.request.has_permission(MANAGE_TEAMS, self.team))
+        # Only those who may add someone are offered the picker.
+        eligible = self.eligible() if can_manage else {}
         may_leave = bool(
             self.request.has_permission(Permissions.OrganizationsRoleRemove, self.team)
         )
         rows = []
-        for member in members:
+        for member in members.items:
             form_id = removal_form_id(member)
             is_me = member.organization_role.user_id == self.request.user.id
             rows.append(
@@ -248,6 +249,7 @@ class TeamMembersPage(TeamPage):
         return self.context(
             status,
             rows=rows,
+            members=members,
             show_actions=any(row.can_remove or row.can_leave for row in rows),
             add_form=add_form,
             error=error,
@@ -263,7 +265,7 @@ class TeamMembersPage(TeamPage):
         route_name=MEMBERS, request_method="POST", permission=MANAGE_TEAMS, require_reauth=True
     )
     def add(self) -> Any:
-        eligible = self.eligible(self.teams.team_members(self.team))
+        eligible = self.eligible()
         form = AddTeamMemberForm(
             self.request.POST, usernames=list(eligible), html_id_prefix="add-member"
         )
@@ -325,7 +327,9 @@ class TeamMembersPage(TeamPage):
 )
 class TeamProjectsPage(TeamPage):
     def __call__(self) -> dict[str, Any]:
-        return self.context(grants=self.teams.team_projects(self.team))
+        return self.context(
+            grants=self.teams.team_projects_page(self.team, page_number(self.request))
+        )
 
 
 @view_config(

@@ -12,11 +12,23 @@ project role counts only while the project belongs to the team's organization: t
 access joins ``organization_projects`` on the team's organization (``project_access``).
 """
 
+import dataclasses
 import re
 import uuid
 from typing import Any
 
-from sqlalchemy import String, Text, and_, delete, func, literal, null, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    Text,
+    and_,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from zope.interface import implementer
@@ -50,6 +62,7 @@ from warehouse_orgs.organizations.models import (
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services.organizations import as_uuid
 from warehouse_orgs.packaging.models import Project
+from warehouse_orgs.pagination import Page, paginate
 
 # The database's names for the constraints behind the rules checked here.
 ONE_TEAM_PER_NAME = "teams_organization_id_normalized_name_key"
@@ -116,6 +129,13 @@ class DatabaseTeamService(RequestDatabaseService):
         ).one_or_none()
 
     def teams(self, organization: Organization) -> list[TeamSummary]:
+        return [TeamSummary(*row) for row in self.db.execute(self._teams_query(organization))]
+
+    def teams_page(self, organization: Organization, page: int) -> Page[TeamSummary]:
+        rows = paginate(self.db, self._teams_query(organization), page, scalars=False)
+        return dataclasses.replace(rows, items=[TeamSummary(*row) for row in rows.items])
+
+    def _teams_query(self, organization: Organization) -> Select[tuple[Team, int, int]]:
         members = (
             select(func.count())
             .select_from(TeamRole)
@@ -137,28 +157,37 @@ class DatabaseTeamService(RequestDatabaseService):
             .where(TeamProjectRole.team_id == Team.id)
             .scalar_subquery()
         )
-        rows = self.db.execute(
+        # Served by the unique index on (organization_id, normalized_name).
+        return (
             select(Team, members, projects)
             .where(Team.organization_id == organization.id)
-            .order_by(Team.normalized_name)
-        ).all()
-        return [
-            TeamSummary(team, member_count, project_count)
-            for team, member_count, project_count in rows
-        ]
+            .order_by(Team.normalized_name, Team.id)
+        )
 
     def team_members(self, team: Team) -> list[TeamRole]:
-        return list(
+        return list(self.db.scalars(self._team_members_query(team)))
+
+    def team_members_page(self, team: Team, page: int) -> Page[TeamRole]:
+        return paginate(self.db, self._team_members_query(team), page)
+
+    def member_role_ids(self, team: Team) -> set[uuid.UUID]:
+        return set(
             self.db.scalars(
-                select(TeamRole)
-                .join(OrganizationRole, OrganizationRole.id == TeamRole.organization_role_id)
-                .join(User, User.id == OrganizationRole.user_id)
-                .where(TeamRole.team_id == team.id)
-                .options(
-                    contains_eager(TeamRole.organization_role).contains_eager(OrganizationRole.user)
-                )
-                .order_by(User.username)
+                select(TeamRole.organization_role_id).where(TeamRole.team_id == team.id)
             )
+        )
+
+    def _team_members_query(self, team: Team) -> Select[tuple[TeamRole]]:
+        # Served by the unique index on (team_id, organization_role_id).
+        return (
+            select(TeamRole)
+            .join(OrganizationRole, OrganizationRole.id == TeamRole.organization_role_id)
+            .join(User, User.id == OrganizationRole.user_id)
+            .where(TeamRole.team_id == team.id)
+            .options(
+                contains_eager(TeamRole.organization_role).contains_eager(OrganizationRole.user)
+            )
+            .order_by(User.username, TeamRole.id)
         )
 
     def get_team_role(self, team: Team, team_role_id: Any) -> TeamRole | None:
@@ -179,21 +208,26 @@ class DatabaseTeamService(RequestDatabaseService):
         ).one_or_none()
 
     def team_projects(self, team: Team) -> list[TeamProjectRole]:
-        return list(
-            self.db.scalars(
-                select(TeamProjectRole)
-                .join(Project, Project.id == TeamProjectRole.project_id)
-                .join(
-                    OrganizationProject,
-                    and_(
-                        OrganizationProject.project_id == Project.id,
-                        OrganizationProject.organization_id == team.organization_id,
-                    ),
-                )
-                .where(TeamProjectRole.team_id == team.id)
-                .options(contains_eager(TeamProjectRole.project))
-                .order_by(Project.normalized_name)
+        return list(self.db.scalars(self._team_projects_query(team)))
+
+    def team_projects_page(self, team: Team, page: int) -> Page[TeamProjectRole]:
+        return paginate(self.db, self._team_projects_query(team), page)
+
+    def _team_projects_query(self, team: Team) -> Select[tuple[TeamProjectRole]]:
+        # Served by the unique index on (team_id, project_id).
+        return (
+            select(TeamProjectRole)
+            .join(Project, Project.id == TeamProjectRole.project_id)
+            .join(
+                OrganizationProject,
+                and_(
+                    OrganizationProject.project_id == Project.id,
+                    OrganizationProject.organization_id == team.organization_id,
+                ),
             )
+            .where(TeamProjectRole.team_id == team.id)
+            .options(contains_eager(TeamProjectRole.project))
+            .order_by(Project.normalized_name, TeamProjectRole.id)
         )
 
     def project_grants(self, project: Project) -> list[TeamProjectRole]:
