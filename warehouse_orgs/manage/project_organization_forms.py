@@ -15,7 +15,7 @@ from warehouse_orgs.organizations.project_interfaces import RemovalOwnerChoice
 
 class TransferProjectForm(Form):
     organization = judged_picker(
-        "Organization",
+        "Organization to move it to",
         required="Choose the organization to transfer it to.",
         maximum=NAME_MAX_LENGTH,
     )
