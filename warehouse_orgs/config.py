@@ -23,6 +23,7 @@ FEATURES: tuple[str, ...] = (
     "accounts",
     "packaging",
     "organizations",
+    "subscriptions",
 )
 
 # Development secrets start with this prefix, so production can recognise and refuse them.

@@ -45,6 +45,7 @@ __all__ = [
     "IOrganizationApplicationService",
     "IOrganizationMembershipService",
     "IOrganizationService",
+    "IOrganizationStanding",
     "ITeamService",
     "InvitationRefused",
     "LastOwnerRefused",
@@ -53,6 +54,7 @@ __all__ = [
     "OrganizationError",
     "OrganizationHasProjects",
     "ProjectAccess",
+    "Standing",
     "TeamGrantRefused",
     "TeamMembershipRefused",
     "TeamNameUnavailable",
@@ -424,3 +426,22 @@ class ITeamService(Interface):
         """Delete every role the organization's teams hold on the project, with events, as a
         transfer or a removal moves the project out; returns how many. The caller holds the
         organization's lock."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Standing:
+    """Whether an organization is in good standing, and if not, why, in words for its
+    people ("Demo Company Inc. has no active subscription.")."""
+
+    in_good_standing: bool
+    reason: str = ""
+
+
+class IOrganizationStanding(Interface):
+    """The one rule deciding whether an organization may grow: invite people, make teams,
+    take in projects (invariant 8). Billing implements it and registers it for this interface;
+    organizations only asks, so it never imports billing."""
+
+    def standing(organization: "Organization") -> Standing:
+        """An active Community organization is in good standing; a Company one while it has
+        an active or trialing subscription or an unexpired manual activation."""
