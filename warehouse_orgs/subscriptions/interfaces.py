@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from warehouse_orgs.accounts.models import User
     from warehouse_orgs.organizations.models import Organization
     from warehouse_orgs.subscriptions.models import (
+        BillingTermsAgreement,
         ManualActivation,
         StripeCustomer,
         StripeSubscription,
@@ -164,12 +165,20 @@ class ISubscriptionService(Interface):
     def subscriptions(organization: "Organization") -> list["StripeSubscription"]:
         """Every subscription the organization has had, newest first, with items and prices."""
 
+    def subscriptions_to_reconcile() -> list["StripeSubscription"]:
+        """Every live subscription, with its item and its customer's organization loaded:
+        what the daily reconciliation asks the provider about."""
+
     def seat_count(organization: "Organization") -> int:
         """People with any role in the organization: what it pays for."""
 
     def record_terms_agreement(organization: "Organization", user: "User", interval: str) -> None:
         """``user`` agreed to the current billing terms for the organization, choosing
         ``interval``."""
+
+    def latest_terms_agreement(organization: "Organization") -> "BillingTermsAgreement | None":
+        """The organization's most recent agreement to the billing terms (its interval is
+        what a checkout charges), or None."""
 
     def apply_subscription(
         subscription: ProviderSubscription, occurred: datetime.datetime
