@@ -18,7 +18,7 @@ TESTARGS ?=
 COVERAGE := $(if $(and $(filter tests,$(T)),$(if $(TESTARGS),,whole)),--cov --cov-report=term,)
 
 .DEFAULT_GOAL := help
-.PHONY: help serve initdb resetdb runmigrations migration totp shell dbshell tests lint reformat deps clean browser
+.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync shell dbshell tests lint reformat deps clean browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ migration: $(STATE)/installed  ## Write a new migration from the models: make mi
 totp: $(STATE)/installed  ## Print a demo account's current two-factor code: make totp U=alice
 	@[ -n "$(U)" ] || { echo 'Say whose: make totp U=alice'; exit 2; }
 	@$(WITH_DEV_ENV) $(BIN)/warehouse-orgs users totp "$(U)"
+
+billing-sync: $(STATE)/installed  ## Create or update the product and prices in (local) Stripe and record them
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs billing sync-products
 
 shell: $(STATE)/installed  ## Python with the app's settings and a database session
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs shell

@@ -33,7 +33,7 @@ from warehouse_orgs.db import alembic_config, create_database_engine, normalize_
 from warehouse_orgs.email.services import CapturedEmailSender
 
 # Fixtures shared from modules of their own.
-pytest_plugins = ["tests.common.concurrency"]
+pytest_plugins = ["tests.common.concurrency", "tests.common.localstripe"]
 
 TEST_SETTINGS: dict[str, Any] = {
     "warehouse_orgs.env": "development",
@@ -43,6 +43,15 @@ TEST_SETTINGS: dict[str, Any] = {
     "mail.backend": "warehouse_orgs.email.services.CapturedEmailSender",
     "mail.sender": "PyPI Organizations <noreply@example.com>",
     "redis.url": None,
+    # The payment provider. Nothing listens on port 9 (discard), so a test that reaches billing
+    # without asking for the local Stripe (``app_on_local_stripe``) gets BillingUnavailable at
+    # once, never the real Stripe.
+    "billing.backend": "warehouse_orgs.subscriptions.billing.StripeBillingService",
+    "billing.api_base": "http://127.0.0.1:9",
+    "billing.secret_key": "sk_test_insecure_webhook_tests",
+    "billing.webhook_secret": "whsec_insecure_test_webhook_secret",
+    "billing.domain": "localhost",
+    "billing.max_network_retries": "0",
 }
 
 
@@ -176,6 +185,25 @@ def app_registry(
     )
     registry.settings["mail.path"] = str(outbox.path)
     return registry
+
+
+# What ``app_on_local_stripe`` points the app's billing at, and puts back afterwards.
+LOCAL_STRIPE_SETTINGS = ("billing.api_base", "billing.secret_key", "billing.webhook_secret")
+
+
+@pytest.fixture
+def app_on_local_stripe(app_registry: Any, local_stripe: Any) -> Iterator[Any]:
+    """The app's payment provider is the local Stripe for this test (the ``local_stripe``
+    session fixture, one process per worker); yields it."""
+    settings = app_registry.settings
+    saved = {name: settings[name] for name in LOCAL_STRIPE_SETTINGS}
+    settings["billing.api_base"] = local_stripe.api_base
+    settings["billing.secret_key"] = local_stripe.secret_key
+    settings["billing.webhook_secret"] = local_stripe.webhook_secret
+    try:
+        yield local_stripe
+    finally:
+        settings.update(saved)
 
 
 @pytest.fixture

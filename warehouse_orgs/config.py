@@ -125,8 +125,29 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         problems.append("PROXY_SECRET is a development secret; production needs its own")
     if production and settings["mail.backend"].endswith(".CapturedEmailSender"):
         problems.append("MAIL_BACKEND captures mail to disk; production must send it")
+    problems += _billing_problems(settings, production)
     if problems:
         raise ConfigurationError("Refusing to start: " + "; ".join(problems) + ".")
+
+
+# Stripe's test-mode keys, and our own development secrets: never in production.
+TEST_BILLING_SECRET_PREFIXES = (INSECURE_SECRET_PREFIX, "sk_test_", "rk_test_")
+
+
+def _billing_problems(settings: Mapping[str, Any], production: bool) -> list[str]:
+    if not settings.get("billing.backend"):
+        # Without a provider Company organizations cannot pay, so none could be in good standing.
+        return ["BILLING_BACKEND is not set"] if production else []
+    problems = []
+    for option in ("secret_key", "webhook_secret"):
+        secret = settings.get(f"billing.{option}")
+        if not secret:
+            problems.append(f"BILLING_BACKEND has no {option}=")
+        elif production and secret.startswith(TEST_BILLING_SECRET_PREFIXES):
+            problems.append(
+                f"BILLING_BACKEND's {option} is a test secret; production needs its own"
+            )
+    return problems
 
 
 def configure(

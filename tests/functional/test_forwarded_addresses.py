@@ -210,6 +210,9 @@ def test_production_refuses_a_weak_proxy_secret(secret, problem):
         "sessions.secret": "s" * 40,
         "token.secret": "t" * 40,
         "mail.backend": "warehouse_orgs.email.services.SMTPEmailSender",
+        "billing.backend": "warehouse_orgs.subscriptions.billing.StripeBillingService",
+        "billing.secret_key": "sk_live_example",
+        "billing.webhook_secret": "whsec_example",
     }
     with pytest.raises(ConfigurationError, match=problem):
         read_settings({**production, "proxy.secret": secret}, environ={})

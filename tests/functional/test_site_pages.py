@@ -63,6 +63,7 @@ def test_production_sends_hsts_and_secure_session_cookies(make_app_config):
             "sessions.secret": "p" * 40,
             "token.secret": "t" * 40,
             "mail.backend": "warehouse_orgs.email.services.SMTPEmailSender",
+            "billing.secret_key": "sk_live_example",
         },
     )
     app = webtest.TestApp(config.make_wsgi_app())

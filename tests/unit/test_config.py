@@ -11,6 +11,10 @@ PRODUCTION_ENV = {
     "SESSION_SECRET": GOOD_SECRET,
     "TOKEN_SECRET": GOOD_SECRET,
     "MAIL_BACKEND": "warehouse_orgs.email.services.SMTPEmailSender host=smtp.example.com",
+    "BILLING_BACKEND": (
+        "warehouse_orgs.subscriptions.billing.StripeBillingService "
+        "secret_key=sk_live_example webhook_secret=whsec_example domain=pypi.example"
+    ),
 }
 
 
@@ -64,11 +68,52 @@ def test_production_starts_with_real_secrets():
             {"MAIL_BACKEND": "warehouse_orgs.email.services.CapturedEmailSender"},
             "MAIL_BACKEND captures mail to disk",
         ),
+        (
+            {
+                "BILLING_BACKEND": "warehouse_orgs.subscriptions.billing.StripeBillingService "
+                "secret_key=sk_test_abc webhook_secret=whsec_example"
+            },
+            "BILLING_BACKEND's secret_key is a test secret",
+        ),
+        (
+            {
+                "BILLING_BACKEND": "warehouse_orgs.subscriptions.billing.StripeBillingService "
+                "secret_key=sk_live_example webhook_secret=insecure-whsec"
+            },
+            "BILLING_BACKEND's webhook_secret is a test secret",
+        ),
+        (
+            {
+                "BILLING_BACKEND": "warehouse_orgs.subscriptions.billing.StripeBillingService "
+                "secret_key=sk_live_example"
+            },
+            "BILLING_BACKEND has no webhook_secret=",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings_and_names_them(change, complaint):
     with pytest.raises(ConfigurationError, match=complaint):
         read_settings(environ={**PRODUCTION_ENV, **change})
+
+
+def test_production_refuses_to_run_without_a_payment_provider():
+    environ = {k: v for k, v in PRODUCTION_ENV.items() if k != "BILLING_BACKEND"}
+    with pytest.raises(ConfigurationError, match="BILLING_BACKEND is not set"):
+        read_settings(environ=environ)
+
+
+def test_a_billing_backend_without_its_secrets_is_refused_in_development_too():
+    with pytest.raises(ConfigurationError, match="BILLING_BACKEND has no secret_key="):
+        read_settings(
+            environ={
+                "WAREHOUSE_ORGS_ENV": "development",
+                "DATABASE_URL": "postgresql://db/x",
+                "SESSION_SECRET": "insecure-dev",
+                "TOKEN_SECRET": "insecure-dev",
+                "BILLING_BACKEND": "warehouse_orgs.subscriptions.billing.StripeBillingService "
+                "webhook_secret=whsec_x",
+            }
+        )
 
 
 def test_production_is_the_default_environment():

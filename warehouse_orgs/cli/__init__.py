@@ -1,4 +1,4 @@
-"""The ``warehouse-orgs`` command: database, development, mail and shell commands."""
+"""The ``warehouse-orgs`` command: billing, database, development, mail and shell commands."""
 
 import os
 from functools import cached_property
@@ -41,8 +41,9 @@ def warehouse_orgs(ctx: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from warehouse_orgs.cli import db, dev, mail, organizations, shell, users
+    from warehouse_orgs.cli import billing, db, dev, mail, organizations, shell, users
 
+    warehouse_orgs.add_command(billing.billing)
     warehouse_orgs.add_command(db.db)
     warehouse_orgs.add_command(dev.dev)
     warehouse_orgs.add_command(mail.mail)

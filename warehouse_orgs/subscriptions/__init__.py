@@ -5,6 +5,14 @@ keeps the mirror true, and the good-standing rule organizations ask through
 
 from pyramid.config import Configurator
 
+from warehouse_orgs.subscriptions.interfaces import IBillingService
+
 
 def includeme(config: Configurator) -> None:
     """Registrations are added as the parts land (services, webhook, tasks)."""
+    settings = config.registry.settings
+
+    # The payment provider: BILLING_BACKEND names the class; unset, billing is off.
+    if settings.get("billing.backend"):
+        backend = config.maybe_dotted(settings["billing.backend"])
+        config.register_service_factory(backend.create_service, IBillingService)
