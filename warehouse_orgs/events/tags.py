@@ -4,6 +4,8 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
+from warehouse_orgs.labels import label
+
 
 class EventTag(enum.StrEnum):
     # Accounts
@@ -88,6 +90,20 @@ class EventTag(enum.StrEnum):
     ProjectOrganizationProjectAdd = "project:organization_project:add"
     ProjectOrganizationProjectRemove = "project:organization_project:remove"
 
+    # Billing, recorded on the organization (the webhook's have no actor: the provider spoke).
+    OrganizationBillingTermsAgreed = "organization:billing:terms_agreed"
+    OrganizationBillingPaymentFailed = "organization:billing:payment_failed"
+    OrganizationCustomerCreate = "organization:customer:create"
+    OrganizationCustomerUpdate = "organization:customer:update"
+    OrganizationCustomerDelete = "organization:customer:delete"
+    OrganizationSubscriptionCreate = "organization:subscription:create"
+    OrganizationSubscriptionStatusChange = "organization:subscription:status_change"
+    OrganizationSubscriptionCancel = "organization:subscription:cancel"
+    OrganizationSubscriptionSeatsChange = "organization:subscription:seats_change"
+    OrganizationManualActivationAdd = "organization:manual_activation:add"
+    OrganizationManualActivationUpdate = "organization:manual_activation:update"
+    OrganizationManualActivationDelete = "organization:manual_activation:delete"
+
     # Projects
     ProjectCreate = "project:create"
     ProjectRoleAdd = "project:role:add"
@@ -150,6 +166,47 @@ def _team_member_removed(details: Details, where: str) -> str:
     if details.get("username") == details.get("actor"):
         return f"{details.get('username')} left {where}"
     return f"{_who(details)} removed {details.get('username')} from {where}"
+
+
+# Billing: statuses are stored in the provider's spelling and read in words.
+def _by(details: Details) -> str:
+    return f" by {details['actor']}" if details.get("actor") else ""
+
+
+def _seats(count: Any) -> str:
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
+def _subscription_started(d: Details) -> str:
+    if d.get("status") is None:
+        return "A subscription started"
+    return f"A subscription started ({label(d['status'])}, {_seats(d.get('seats', 0))})"
+
+
+def _subscription_status_changed(d: Details) -> str:
+    if d.get("renews"):
+        return "The subscription will renew instead of ending"
+    if d.get("status") is None:
+        return "The subscription's status changed"
+    return f"The subscription went from {label(d.get('old_status'))} to {label(d['status'])}"
+
+
+def _subscription_canceled(d: Details) -> str:
+    if d.get("at_period_end"):
+        when = f"on {d['period_end']}" if d.get("period_end") else "at the end of its period"
+        return f"The subscription was set to end {when}{_by(d)}"
+    if d.get("reason") == "customer_deleted":
+        return "The subscription ended: its customer was deleted at the payment provider"
+    return f"The subscription was canceled{_by(d)}"
+
+
+def _manual_activation(d: Details, verb: str) -> str:
+    if d.get("seat_limit") is None:
+        return f"{_who(d)} {verb} the manual activation"
+    return (
+        f"{_who(d)} {verb} the manual activation: {_seats(d['seat_limit'])} until "
+        f"{d.get('expires')}"
+    )
 
 
 _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
@@ -346,6 +403,37 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
             else f", leaving {d.get('owner')} its Owner"
         )
     ),
+    # Billing
+    EventTag.OrganizationBillingTermsAgreed: lambda d: (
+        f"{_who(d)} agreed to the billing terms"
+        + (f" ({d['revision']})" if d.get("revision") else "")
+        + (f", choosing {label(d['interval']).lower()} billing" if d.get("interval") else "")
+    ),
+    EventTag.OrganizationBillingPaymentFailed: lambda d: (
+        "A payment failed; the Owners and Billing Managers were told by email"
+    ),
+    EventTag.OrganizationCustomerCreate: lambda d: (
+        f"Billing was set up with the payment provider{_by(d)}"
+    ),
+    EventTag.OrganizationCustomerUpdate: lambda d: (
+        f"The billing email at the payment provider became {d['billing_email']}"
+        if d.get("billing_email")
+        else "The billing email at the payment provider was removed"
+    ),
+    EventTag.OrganizationCustomerDelete: lambda d: (
+        "The organization's customer was deleted at the payment provider"
+    ),
+    EventTag.OrganizationSubscriptionCreate: _subscription_started,
+    EventTag.OrganizationSubscriptionStatusChange: _subscription_status_changed,
+    EventTag.OrganizationSubscriptionCancel: _subscription_canceled,
+    EventTag.OrganizationSubscriptionSeatsChange: lambda d: (
+        f"The subscription's seats went from {d.get('old_seats')} to {d.get('seats')}"
+        if d.get("seats") is not None
+        else "The subscription's seats changed"
+    ),
+    EventTag.OrganizationManualActivationAdd: lambda d: _manual_activation(d, "added"),
+    EventTag.OrganizationManualActivationUpdate: lambda d: _manual_activation(d, "changed"),
+    EventTag.OrganizationManualActivationDelete: lambda d: f"{_who(d)} ended the manual activation",
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",
     EventTag.ProjectRoleChange: lambda d: (

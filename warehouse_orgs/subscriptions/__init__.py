@@ -5,7 +5,9 @@ keeps the mirror true, and the good-standing rule organizations ask through
 
 from pyramid.config import Configurator
 
-from warehouse_orgs.subscriptions.interfaces import IBillingService
+from warehouse_orgs.organizations.interfaces import IOrganizationStanding
+from warehouse_orgs.subscriptions.interfaces import IBillingService, ISubscriptionService
+from warehouse_orgs.subscriptions.services import DatabaseSubscriptionService
 
 
 def includeme(config: Configurator) -> None:
@@ -16,3 +18,11 @@ def includeme(config: Configurator) -> None:
     if settings.get("billing.backend"):
         backend = config.maybe_dotted(settings["billing.backend"])
         config.register_service_factory(backend.create_service, IBillingService)
+
+    # The local mirror, which also decides good standing for organizations (one rule).
+    config.register_service_factory(
+        DatabaseSubscriptionService.create_service, ISubscriptionService
+    )
+    config.register_service_factory(
+        DatabaseSubscriptionService.create_service, IOrganizationStanding
+    )
