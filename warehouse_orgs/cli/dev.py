@@ -1,5 +1,6 @@
 """``warehouse-orgs dev``: the local development environment behind ``make serve``."""
 
+import contextlib
 import os
 import runpy
 import shutil
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import alembic.command
 import click
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 from warehouse_orgs.cli import CommandContext, pass_command_context
 from warehouse_orgs.db import alembic_config
 from warehouse_orgs.environment import Environment
-from warehouse_orgs.paths import PROJECT_ROOT
+from warehouse_orgs.paths import PROJECT_ROOT, state_dir
 from warehouse_orgs.tasks import run_task
 
 DEMO_DATA_SCRIPT = PROJECT_ROOT / "dev" / "demo_data.py"
@@ -68,8 +70,57 @@ def resetdb(context: CommandContext) -> None:
 @click.option("--port", envvar="PORT", default=8000, show_default=True, type=int)
 @pass_command_context
 def serve(context: CommandContext, host: str, port: int) -> None:
-    """Migrate, add demo data, then serve with reload until Ctrl-C."""
-    _initdb(context)
+    """Start the local Stripe (unless BILLING_BACKEND names a provider), migrate, add demo
+    data and the prices, then serve with reload until Ctrl-C."""
+    with contextlib.ExitStack() as local_stripe:
+        site_url = os.environ.get("SITE_URL") or f"http://{host}:{port}"
+        started = _start_local_stripe(local_stripe, site_url)
+        _initdb(context)
+        if started:
+            _sync_local_prices(context)
+        _serve(host, port)
+
+
+def _start_local_stripe(stack: contextlib.ExitStack, site_url: str) -> bool:
+    """Unless BILLING_BACKEND is set, start the local Stripe (dev/localstripe_ext.py), its
+    webhooks going to this server's /billing/webhook/, and point BILLING_BACKEND at it, for
+    this process (its configuration is built after this) and for gunicorn. It stops when this
+    command ends."""
+    if os.environ.get("BILLING_BACKEND", "").strip():
+        click.echo("Billing: the provider BILLING_BACKEND names (no local Stripe).")
+        return False
+    from warehouse_orgs.cli.local_stripe import running_local_stripe
+
+    server = stack.enter_context(
+        running_local_stripe(
+            state_dir() / "localstripe", webhook_url=f"{site_url.rstrip('/')}/billing/webhook/"
+        )
+    )
+    domain = urlsplit(site_url).hostname or "127.0.0.1"
+    os.environ["BILLING_BACKEND"] = server.backend_setting(domain=domain)
+    click.echo(
+        f"Local Stripe on {server.api_base}/ (its events at {server.api_base}/_dev/; "
+        f"state in {server.state_path}, log in {server.log_path})."
+    )
+    return True
+
+
+def _sync_local_prices(context: CommandContext) -> None:
+    """The product and prices in the local Stripe, so the billing pages have a price to sell
+    (what `make billing-sync` does; nothing changes when they are there already)."""
+    from pyramid.exceptions import ConfigurationError
+
+    from warehouse_orgs.subscriptions.interfaces import BillingUnavailable
+    from warehouse_orgs.subscriptions.products import sync_products
+
+    try:
+        for line in run_task(context.config.registry, sync_products, (), {}):
+            click.echo(f"Billing: {line}")
+    except (BillingUnavailable, ConfigurationError) as error:
+        click.echo(f"Billing: the prices could not be synced ({error}).")
+
+
+def _serve(host: str, port: int) -> None:
     click.echo(f"Serving on http://{host}:{port}/ (captured mail at /_dev/mail/). Ctrl-C stops.")
     gunicorn = [
         sys.executable, "-m", "gunicorn",
