@@ -53,7 +53,7 @@ totp: $(STATE)/installed  ## Print a demo account's current two-factor code: mak
 	@[ -n "$(U)" ] || { echo 'Say whose: make totp U=alice'; exit 2; }
 	@$(WITH_DEV_ENV) $(BIN)/warehouse-orgs users totp "$(U)"
 
-billing-sync: $(STATE)/installed  ## Create or update the product and prices in (local) Stripe and record them
+billing-sync: $(STATE)/installed  ## Push the product and prices to BILLING_BACKEND's Stripe and record them
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs billing sync-products
 
 shell: $(STATE)/installed  ## Python with the app's settings and a database session

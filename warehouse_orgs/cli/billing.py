@@ -22,7 +22,10 @@ def sync_products_command(context: CommandContext) -> None:
     again changes nothing that is already right."""
     registry = context.config.registry
     if not registry.settings.get("billing.backend"):
-        raise click.ClickException("BILLING_BACKEND is not set: there is no payment provider.")
+        raise click.ClickException(
+            "BILLING_BACKEND is not set: there is no payment provider to sync with. "
+            "(`make serve` starts the local Stripe and syncs its prices by itself.)"
+        )
     try:
         lines = run_task(registry, sync_products, (), {})
     except (BillingUnavailable, ConfigurationError) as error:
