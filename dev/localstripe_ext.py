@@ -64,6 +64,7 @@ from localstripe.errors import UserError
 from localstripe.resources import (
     Customer,
     Event,
+    Invoice,
     List,
     PaymentMethod,
     Plan,
@@ -98,6 +99,8 @@ class Runtime:
     this process listens (a URL keeps working after a restart on another port)."""
 
     public_url = "http://127.0.0.1:8420"
+    # Something in the store changed since it was last written.
+    unsaved = False
     webhook_secret = "whsec_local"  # noqa: S105 (a placeholder; --webhook-secret sets it)
     state_path: Path | None = None
 
@@ -126,9 +129,23 @@ def _save_state(self: Store) -> None:
     os.replace(partial, Runtime.state_path)
 
 
-# localstripe keeps its store in /tmp/localstripe.pickle; ours lives where --state says.
+def _remember_change(self: Store, key: str, value: Any) -> None:
+    dict.__setitem__(self, key, value)
+    Runtime.unsaved = True
+
+
+def _remember_removal(self: Store, key: str) -> None:
+    dict.__delitem__(self, key)
+    Runtime.unsaved = True
+
+
+# localstripe keeps its store in /tmp/localstripe.pickle; ours lives where --state says. It
+# writes the whole store at every change to it; we write it once per request that changed
+# something (see save_after_changes), which keeps a long test session quick.
 Store.try_load_from_disk = _load_state
 Store.dump_to_disk = _save_state
+Store.__setitem__ = _remember_change
+Store.__delitem__ = _remember_removal
 
 
 # --- Parameters -----------------------------------------------------------------------------
@@ -1095,6 +1112,27 @@ async def require_key_except_pages(
     return await server.auth_middleware(request, handler)
 
 
+@web.middleware
+async def save_after_changes(request: web.Request, handler: Callable[..., Awaitable[Any]]) -> Any:
+    """Write the store after a request that may have changed it: a POST, PUT or DELETE (objects
+    change in place), or any request that stored something."""
+    try:
+        return await handler(request)
+    finally:
+        if Runtime.unsaved or request.method in ("POST", "PUT", "DELETE"):
+            save_now()
+
+
+def save_now() -> None:
+    store.dump_to_disk()
+    Runtime.unsaved = False
+
+
+async def save_at_exit(app: web.Application) -> None:
+    if Runtime.unsaved:
+        save_now()
+
+
 def _json_error(status: int, error_type: str, message: str) -> web.Response:
     return server.json_response({"error": {"type": error_type, "message": message}}, status=status)
 
@@ -1373,11 +1411,50 @@ def _portal_or_404(request: web.Request) -> PortalSession:
 
 
 PORTAL_MESSAGES = {
+    "payment_failed": "The renewal payment failed (simulated): the subscription is past due.",
+    "paid": "The open invoice is paid: the subscription is active again.",
     "canceled": "The subscription is canceled.",
     "cancel_at_period_end": "The subscription will end at the end of the period.",
     "renewed": "The subscription will renew.",
     "seats": "The number of seats is changed.",
 }
+
+
+def fail_renewal(subscription: Subscription) -> Invoice:
+    """What happens when a renewal's card is declined: an open invoice, the subscription past
+    due, ``invoice.payment_failed`` and ``customer.subscription.updated``."""
+    require(
+        subscription.status == "active",
+        "subscription",
+        "Only an active subscription has a renewal to fail.",
+    )
+    before = _subscription_snapshot(subscription)
+    invoice = Invoice(
+        customer=subscription.customer,
+        subscription=subscription.id,
+        items=list(subscription.items._list),
+    )
+    invoice._finalize()
+    invoice.billing_reason = "subscription_cycle"
+    subscription.status = "past_due"
+    store[f"invoice:{invoice.id}"] = invoice
+    emit("invoice.payment_failed", invoice)
+    emit_update("customer.subscription.updated", subscription, before, _subscription_snapshot)
+    return invoice
+
+
+def pay_open_invoice(subscription: Subscription) -> None:
+    """The customer pays the failed renewal with their card: the subscription is active again."""
+    require(
+        subscription.status == "past_due",
+        "subscription",
+        "Only a past due subscription has an open invoice to pay.",
+    )
+    before = _subscription_snapshot(subscription)
+    Invoice._api_pay_invoice(subscription.latest_invoice)
+    subscription.status = "active"
+    store[f"subscription:{subscription.id}"] = subscription
+    emit_update("customer.subscription.updated", subscription, before, _subscription_snapshot)
 
 
 def _portal_subscription_section(portal: PortalSession, subscription: Subscription) -> str:
@@ -1418,6 +1495,18 @@ def _portal_subscription_section(portal: PortalSession, subscription: Subscripti
 <input id="seats-{subscription.id}" name="quantity" type="number" min="1" max="{MAX_QUANTITY}"
  value="{item.quantity}" required>
 <button type="submit">Change seats</button></form>"""
+        simulations = {
+            "active": ("fail_payment", "Fail the next renewal payment"),
+            "past_due": ("pay_invoice", "Pay the open invoice"),
+        }
+        if subscription.status in simulations:
+            change, label = simulations[subscription.status]
+            forms += (
+                "\n<h3>Development only</h3>\n<p>Not in Stripe's portal: what a declined "
+                "renewal, and paying it afterwards, look like.</p>\n"
+                f'<form method="post" action="{action}/{change}">'
+                f'<button type="submit">{label}</button></form>'
+            )
     return f"""<section aria-labelledby="{heading_id}">
 <h2 id="{heading_id}">{html.escape(product_name)} ({html.escape(subscription.id)})</h2>
 <dl>
@@ -1468,6 +1557,12 @@ async def portal_change(request: web.Request) -> web.Response:
         elif change == "renew":
             Subscription._api_update(subscription.id, cancel_at_period_end="false")
             done = "renewed"
+        elif change == "fail_payment":
+            fail_renewal(subscription)
+            done = "payment_failed"
+        elif change == "pay_invoice":
+            pay_open_invoice(subscription)
+            done = "paid"
         elif change == "seats":
             form = await request.post()
             item = subscription.items._list[0]
@@ -1519,6 +1614,11 @@ async def dev_events(request: web.Request) -> web.Response:
     can post it to an application that has no HTTP server of its own)."""
     entries = [_event_entry(event) for event in _events(request.query)]
     return server.json_response({"object": "list", "data": entries})
+
+
+async def dev_event(request: web.Request) -> web.Response:
+    event = Event._api_retrieve(request.match_info["id"])
+    return server.json_response(_event_entry(event))
 
 
 async def dev_event_signed(request: web.Request) -> web.Response:
@@ -1593,6 +1693,7 @@ def build_app() -> web.Application:
     middlewares.insert(position, remember_request)
     middlewares.insert(position + 2, honour_idempotency_keys)
     middlewares.insert(position + 3, answer_search)
+    middlewares[middlewares.index(server.save_store_middleware)] = save_after_changes
 
     routes = (
         ("POST", "/v1/prices", server.api_create(Price, "/v1/prices")),
@@ -1621,6 +1722,7 @@ def build_app() -> web.Application:
         ("GET", "/_dev/", dev_dashboard),
         ("GET", "/_dev/health", dev_health),
         ("GET", "/_dev/events", dev_events),
+        ("GET", "/_dev/events/{id}", dev_event),
         ("GET", "/_dev/events/{id}/signed", dev_event_signed),
         ("POST", "/_dev/events/{id}/resend", dev_event_resend),
         ("POST", "/_dev/webhook", dev_webhook),
@@ -1629,6 +1731,7 @@ def build_app() -> web.Application:
         app.router.add_route(method, path, handler)
     app.on_startup.append(deliveries.start)
     app.on_cleanup.append(deliveries.stop)
+    app.on_cleanup.append(save_at_exit)
     return app
 
 

@@ -122,6 +122,14 @@ class LocalStripeForTests:
             entry["event"] = json.loads(entry["payload"])
         return entries
 
+    def event(self, event_id: str) -> dict[str, Any]:
+        """One event, as ``events`` lists it."""
+        status, _, body = http_request("GET", f"{self.api_base}/_dev/events/{event_id}")
+        assert status == 200, body
+        entry = json.loads(body)
+        entry["event"] = json.loads(entry["payload"])
+        return entry
+
     def signed(self, event_id: str) -> tuple[bytes, dict[str, str]]:
         """The event's body and headers, signed now, as a delivery would carry them."""
         status, _, body = http_request("GET", f"{self.api_base}/_dev/events/{event_id}/signed")
@@ -139,7 +147,7 @@ class LocalStripeForTests:
         """The event's first successful delivery, once it has happened."""
         deadline = time.monotonic() + timeout
         while True:
-            entry = next(e for e in self.events(limit=1000) if e["id"] == event_id)
+            entry = self.event(event_id)
             delivered = [d for d in entry["deliveries"] if 200 <= d.get("status", 0) < 300]
             if delivered:
                 return delivered[0]
@@ -157,8 +165,10 @@ class LocalStripeForTests:
     def portal_action(
         self, portal_url: str, subscription_id: str, action: str, quantity: int | None = None
     ) -> str:
-        """Press a button of the portal: ``cancel`` (now), ``cancel_at_period_end``, ``renew``
-        or ``seats`` (with ``quantity``); returns the portal page it goes back to."""
+        """Press a button of the portal: ``cancel`` (now), ``cancel_at_period_end``, ``renew``,
+        ``seats`` (with ``quantity``), or the simulations ``fail_payment`` (a declined renewal:
+        past due, ``invoice.payment_failed``) and ``pay_invoice``; returns the portal page it
+        goes back to."""
         form = {"quantity": quantity} if quantity is not None else {}
         url = f"{portal_url}/subscriptions/{subscription_id}/{action}"
         status, headers, body = http_request("POST", url, form)

@@ -1,9 +1,12 @@
 """The local Stripe (dev/localstripe_ext.py), driven with the official SDK over HTTP as the
 application drives it, and its hosted pages with plain HTTP as a person's browser would."""
 
+import contextlib
 import http.server
 import json
+import os
 import threading
+import urllib.error
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,10 @@ import pytest
 import stripe
 
 from tests.common.localstripe import LocalStripeForTests, http_request
-from warehouse_orgs.cli.local_stripe import running_local_stripe
+from warehouse_orgs.cli import dev
+from warehouse_orgs.cli import local_stripe as local_stripe_module
+from warehouse_orgs.cli.local_stripe import BACKEND_CLASS, LocalStripeError, running_local_stripe
+from warehouse_orgs.config import maybe_set_compound
 
 
 @pytest.fixture
@@ -346,3 +352,65 @@ def test_the_events_page_lists_what_happened(
     assert customer.id in body.decode()
     entry = local_stripe.events(type="customer.created", related=customer.id)[0]
     assert json.loads(entry["payload"])["data"]["object"]["id"] == customer.id
+
+
+def test_the_portal_simulates_a_declined_renewal_and_its_payment(
+    local_stripe: LocalStripeForTests, client: stripe.StripeClient, customer: Any, seat_price: Any
+):
+    subscription = _paid_subscription(local_stripe, client, customer, seat_price)
+    portal = client.v1.billing_portal.sessions.create({"customer": customer.id})
+
+    back = local_stripe.portal_action(portal.url, subscription.id, "fail_payment")
+
+    assert back == f"{portal.url}?done=payment_failed"
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "past_due"
+    failed = local_stripe.events(type="invoice.payment_failed", related=subscription.id)
+    invoice = _verified(local_stripe, failed[0]).data.object
+    assert invoice.parent.subscription_details.subscription == subscription.id
+    assert invoice.customer == customer.id
+    _, _, body = http_request("GET", back)
+    assert '<p role="status">The renewal payment failed (simulated)' in body.decode()
+
+    local_stripe.portal_action(portal.url, subscription.id, "pay_invoice")
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "active"
+    updates = local_stripe.events(type="customer.subscription.updated", related=subscription.id)
+    assert [_verified(local_stripe, u).data.object.status for u in updates] == [
+        "active",
+        "past_due",
+    ]
+
+
+def test_dev_serve_starts_the_local_stripe_unless_billing_backend_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setenv("WAREHOUSE_ORGS_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("BILLING_BACKEND", raising=False)
+    with contextlib.ExitStack() as stack:
+        assert dev._start_local_stripe(stack, "http://127.0.0.1:8123") is True
+        settings: dict[str, Any] = {}
+        maybe_set_compound(settings, "billing", "backend", "BILLING_BACKEND")
+        assert settings["billing.backend"] == BACKEND_CLASS
+        assert settings["billing.domain"] == "127.0.0.1"
+        stripe_client = stripe.StripeClient(
+            settings["billing.secret_key"], base_addresses={"api": settings["billing.api_base"]}
+        )
+        assert stripe_client.v1.customers.create({"name": "Dev"}).id.startswith("cus_")
+        status, _, body = http_request("GET", f"{settings['billing.api_base']}/_dev/health")
+        assert status == 200
+        assert json.loads(body)["webhooks"] == ["http://127.0.0.1:8123/billing/webhook/"]
+    assert (tmp_path / "localstripe" / "state.pickle").exists()
+    with pytest.raises(urllib.error.URLError, match="Connection refused"):  # stopped with it
+        http_request("GET", f"{settings['billing.api_base']}/_dev/health")
+
+    monkeypatch.setenv("BILLING_BACKEND", "some.other.Backend secret_key=sk_live_x")
+    with contextlib.ExitStack() as stack:
+        assert dev._start_local_stripe(stack, "http://127.0.0.1:8123") is False
+    assert os.environ["BILLING_BACKEND"] == "some.other.Backend secret_key=sk_live_x"
+
+
+def test_a_local_stripe_that_cannot_start_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import sys\nprint('no such thing as a free port')\nsys.exit(3)\n")
+    monkeypatch.setattr(local_stripe_module, "PROGRAM", broken)
+    with pytest.raises(LocalStripeError, match="no such thing as a free port"):
+        local_stripe_module.start_local_stripe(tmp_path / "state")
