@@ -1674,7 +1674,7 @@ async def dev_dashboard(request: web.Request) -> web.Response:
 <table>
 <caption>Newest first</caption>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Type</th><th scope="col">Object</th>
-<th scope="col">Last delivery</th><th scope="col"></th></tr></thead>
+<th scope="col">Last delivery</th><th scope="col">Action</th></tr></thead>
 <tbody>
 {"".join(rows)}
 </tbody>
