@@ -87,6 +87,8 @@ def _back_page(introspector: IIntrospector, action: str, page: str) -> BackPage:
 def includeme(config: Configurator) -> None:
     config.add_route("index", "/")
     config.add_route("health", "/_health/")
+    # The payment provider's webhook: authenticated by its signature, not by a session.
+    config.add_route("billing.webhook", "/billing/webhook/")
 
     # Accounts
     config.add_route("accounts.register", "/account/register/")

@@ -10,7 +10,9 @@ from warehouse_orgs.authnz import Permissions
 READ_PERMISSIONS = {p for p in Permissions if p.name.endswith("Read")}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Views that must take POSTs without a session's CSRF token, and why.
-CSRF_EXEMPT: dict[str, str] = {}
+CSRF_EXEMPT: dict[str, str] = {
+    "billing.webhook": "the payment provider posts it with no session; its signature is the proof",
+}
 
 
 def _methods(value):
@@ -88,6 +90,8 @@ def test_pages_that_change_things_need_a_login(app_config):
         # Forgotten passwords: the emailed link, not a login, is the proof.
         "accounts.request_password_reset",
         "accounts.reset_password",
+        # The payment provider's webhook: its signature, not a login, is the proof.
+        "billing.webhook",
     }
 
 

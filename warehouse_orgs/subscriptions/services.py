@@ -45,6 +45,7 @@ from warehouse_orgs.subscriptions.interfaces import (
 from warehouse_orgs.subscriptions.models import (
     GOOD_STANDING_STATUSES,
     LIVE_STATUSES,
+    STRIPE_ID_MAX_LENGTH,
     BillingTermsAgreement,
     ManualActivation,
     PriceInterval,
@@ -59,6 +60,9 @@ from warehouse_orgs.subscriptions.models import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_TERMS_REVISION = "2026-11"
+# The seat item's quantity column is a 32-bit integer.
+MAX_SEATS = 2**31 - 1
+EVENT_TYPE_MAX_LENGTH = 100
 # Stripe never moves a subscription out of these.
 FINAL_STATUSES = frozenset({SubscriptionStatus.Canceled, SubscriptionStatus.IncompleteExpired})
 KNOWN_STATUSES = frozenset(status.value for status in SubscriptionStatus)
@@ -82,16 +86,28 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 
 def _id_of(value: Any) -> str | None:
-    """An id that may come as a string, or inside the expanded object."""
+    """An id that may come as a string, or inside the expanded object; one longer than the
+    mirror's columns is no id the provider gives."""
     if isinstance(value, Mapping):
         value = value.get("id")
-    return value if isinstance(value, str) and value else None
+    if isinstance(value, str) and 0 < len(value) <= STRIPE_ID_MAX_LENGTH:
+        return value
+    return None
 
 
 def _time(value: Any) -> datetime.datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return datetime.datetime.fromtimestamp(value, datetime.UTC)
+    try:
+        return datetime.datetime.fromtimestamp(value, datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _seats(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return value if 0 <= value <= MAX_SEATS else 0
 
 
 def event_object(event: ProviderEvent) -> dict[str, Any]:
@@ -119,7 +135,7 @@ def subscription_from_payload(payload: Mapping[str, Any]) -> ProviderSubscriptio
         status=status,
         price_id=_id_of(price),
         subscription_item_id=_id_of(item.get("id")),
-        quantity=quantity if isinstance(quantity, int) and quantity >= 0 else 0,
+        quantity=_seats(quantity),
         cancel_at_period_end=bool(payload.get("cancel_at_period_end")),
         current_period_end=_time(item.get("current_period_end"))
         or _time(payload.get("current_period_end")),
@@ -476,6 +492,12 @@ class DatabaseSubscriptionService(RequestDatabaseService):
         if named is not None and named != self.request.find_service(IBillingService).domain:
             # Another deployment's, on the same provider account: not recorded either, so a
             # shared account's traffic does not fill this one's table.
+            return False
+        if _id_of(event.event_id) is None or len(event.event_type) > EVENT_TYPE_MAX_LENGTH:
+            # Not the provider's spelling of an event, though signed: nothing to record it by.
+            logger.warning(
+                "webhook event %.80r of type %.80r not read", event.event_id, event.event_type
+            )
             return False
         recorded = self.db.scalar(
             insert(StripeWebhookEvent)
