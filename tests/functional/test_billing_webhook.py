@@ -11,6 +11,7 @@ first delivery, and this deployment's table holds only its own events.
 
 import datetime
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -19,8 +20,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from tests.common.concurrency import service_request
 from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
-from tests.common.db.subscriptions import StripeCustomerFactory, StripeSubscriptionFactory
+from tests.common.db.subscriptions import (
+    StripeCustomerFactory,
+    StripeSubscriptionFactory,
+    StripeSubscriptionPriceFactory,
+)
 from tests.common.events import event_tags
 from tests.common.table_snapshots import table_snapshot
 from tests.common.webhooks import (
@@ -32,8 +38,10 @@ from tests.common.webhooks import (
     signed_delivery,
     subscription_object,
 )
+from warehouse_orgs.organizations.interfaces import IOrganizationStanding
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.subscriptions.billing import billing_domain
+from warehouse_orgs.subscriptions.interfaces import IBillingService
 from warehouse_orgs.subscriptions.models import (
     StripeSubscription,
     StripeWebhookEvent,
@@ -246,6 +254,51 @@ def test_a_customer_update_is_kept(webtest_app, db_session, customer, domain, se
     deliver(webtest_app, event, secret, status=200)
     db_session.refresh(customer)
     assert customer.billing_email == "accounts@acme.example"
+
+
+def test_the_local_stripes_own_deliveries_of_a_paid_checkout_are_applied(
+    webtest_app, db_session, app_registry, app_on_local_stripe
+):
+    """The real thing: a checkout paid on the local Stripe, whose signed events (its shapes,
+    its signature) are posted as it would deliver them. The checkout's event names its
+    subscription by id only, so the webhook fetches it from the local Stripe."""
+    local_stripe = app_on_local_stripe
+    request = service_request(app_registry, db_session)
+    billing = request.find_service(IBillingService)
+    organization = OrganizationFactory.create(orgtype="Company", name="acme")
+    customer_id = billing.create_customer(organization.id, "Acme", "", str(uuid.uuid4()))
+    StripeCustomerFactory.create(organization=organization, customer_id=customer_id)
+    price_id = billing.sync_price(billing.sync_product("Seats", "Per seat"), 500, "usd", "month")
+    price = StripeSubscriptionPriceFactory.create(price_id=price_id)
+    checkout = billing.create_checkout_session(
+        customer_id,
+        price_id,
+        3,
+        "http://localhost/done",
+        "http://localhost/back",
+        str(uuid.uuid4()),
+    )
+    local_stripe.pay(checkout)
+    (completed,) = local_stripe.events(type="checkout.session.completed", related=customer_id)
+    (created,) = local_stripe.events(type="customer.subscription.created", related=customer_id)
+    subscription_id = completed["event"]["data"]["object"]["subscription"]
+    assert isinstance(subscription_id, str)
+
+    for entry in (completed, created, completed):
+        body, headers = local_stripe.signed(entry["id"])
+        webtest_app.post(
+            WEBHOOK,
+            body,
+            headers={"Stripe-Signature": headers["Stripe-Signature"]},
+            content_type="application/json",
+            status=200,
+        )
+
+    row = subscription_row(db_session, subscription_id)
+    assert (row.status, row.item.quantity, row.price_id) == ("active", 3, price.id)
+    assert rows(db_session, StripeWebhookEvent) == 2
+    assert event_tags(db_session, organization) == ["organization:subscription:create"]
+    assert request.find_service(IOrganizationStanding).standing(organization).in_good_standing
 
 
 # --- A failed payment ---------------------------------------------------------------------------

@@ -250,6 +250,27 @@ def test_subscriptions_come_newest_first_with_items_and_prices_in_one_statement(
     assert service.live_subscription(organization).id == newer.id
 
 
+def test_reconciliation_asks_about_every_live_subscription_in_one_statement(
+    service, db_session, query_recorder
+):
+    live = [
+        StripeSubscriptionFactory.create(status=status, item__quantity=n)
+        for n, status in enumerate(["active", "past_due", "trialing"], start=1)
+    ]
+    StripeSubscriptionFactory.create(status="canceled")
+    StripeSubscriptionFactory.create(status="incomplete_expired")
+    db_session.expire_all()
+    with query_recorder:
+        found = {
+            s.subscription_id: (s.item.quantity, s.customer.organization.name)
+            for s in service.subscriptions_to_reconcile()
+        }
+    assert query_recorder.count == 1
+    assert found == {
+        s.subscription_id: (s.item.quantity, s.customer.organization.name) for s in live
+    }
+
+
 def test_no_live_subscription_once_it_is_canceled(service):
     organization = company()
     StripeSubscriptionFactory.create(
