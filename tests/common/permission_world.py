@@ -25,6 +25,7 @@ from tests.common.db.organizations import (
     TeamFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.db.subscriptions import ManualActivationFactory
 from warehouse_orgs.accounts.models import RecoveryCode, User
 from warehouse_orgs.accounts.services import hash_secret
 from warehouse_orgs.organizations.models import (
@@ -210,6 +211,10 @@ class World:
                     )
                     for kind, p in self.projects.items()
                 ),
+                # The Company organization is in good standing, so the requests the matrix
+                # allows (invite, create a team, add a project) change something; the gate
+                # itself is tests/functional/manage/test_good_standing_gate.py's.
+                ManualActivationFactory.build(organization=self.organizations[COMPANY]),
             ]
         )
         # Each organization's team: the other Member and every principal whose role may be on

@@ -13,6 +13,7 @@ from tests.common.db.organizations import (
     OrganizationInvitationFactory,
     OrganizationRoleFactory,
 )
+from tests.common.db.subscriptions import ManualActivationFactory
 from tests.common.events import event_tags
 from tests.common.pages import field_error, main_text
 from tests.common.sessions import log_in
@@ -313,6 +314,7 @@ def test_billing_manager_is_offered_only_in_company_organizations(app, db_sessio
 
 def test_company_organizations_offer_billing_manager(webtest_app, db_session, owner):
     company = OrganizationFactory.create(name="bigco", orgtype="Company")
+    ManualActivationFactory.create(organization=company)
     OrganizationRoleFactory.create(organization=company, user=owner, role_name=OWNER)
     log_in(webtest_app, owner)
     page = webtest_app.get("/manage/organization/bigco/people/")

@@ -20,6 +20,7 @@ from tests.common.db.organizations import (
     TeamRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.db.subscriptions import ManualActivationFactory
 from tests.common.sessions import log_in
 from warehouse_orgs.organizations.models import OrganizationRole, TeamProjectRoleType
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
@@ -41,6 +42,7 @@ def owner(db_session):
 @pytest.fixture
 def organization(owner):
     organization = OrganizationFactory.create(name="acme", orgtype="Company")
+    ManualActivationFactory.create(organization=organization)
     OrganizationRoleFactory.create(organization=organization, user=owner, role_name=OWNER)
     return organization
 

@@ -19,6 +19,7 @@ from tests.common.db.organizations import (
     TeamRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory
+from tests.common.db.subscriptions import ManualActivationFactory
 from tests.common.events import event_tags, events_of
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions, user_principal
@@ -274,6 +275,7 @@ def test_leaving_a_team_yourself_reads_as_leaving(app_registry, organization, db
 
 def test_only_members_who_are_not_billing_managers_can_be_on_a_team(teams, db_session, actor):
     company = OrganizationFactory.create(orgtype="Company")
+    ManualActivationFactory.create(organization=company)
     OrganizationRoleFactory.create(organization=company, user=actor)
     team = teams.create_team(company, "docs")
     stranger = UserFactory.create(username="stranger")
@@ -351,6 +353,7 @@ def test_making_a_team_member_a_billing_manager_ends_their_memberships(
     app_registry, membership, teams, db_session, actor
 ):
     company = OrganizationFactory.create(orgtype="Company")
+    ManualActivationFactory.create(organization=company)
     OrganizationRoleFactory.create(organization=company, user=actor)
     bob = _member(company, "bob")
     docs, web = (teams.create_team(company, name) for name in ("docs", "web"))

@@ -95,6 +95,8 @@ def send_invitation_email(request: Request, invitation: OrganizationInvitation, 
 
 @view_defaults(context=Organization, renderer="manage/organization/people.html")
 class OrganizationPeoplePage(OrganizationPage):
+    shows_standing = True
+
     def __init__(self, organization: Organization, request: Request) -> None:
         super().__init__(organization, request)
         self.user_service = request.find_service(IUserService)

@@ -37,6 +37,8 @@ NAME_TAKEN = "A project with this name already exists. Choose another."
     context=Organization, route_name=PROJECTS, renderer="manage/organization/projects.html"
 )
 class OrganizationProjectsPage(OrganizationPage):
+    shows_standing = True
+
     @property
     def projects(self) -> IOrganizationProjectService:
         return self.request.find_service(IOrganizationProjectService)
@@ -108,6 +110,9 @@ class OrganizationProjectsPage(OrganizationPage):
             )
         except ProjectNameUnavailable:
             form.name.errors = [NAME_TAKEN]
+            return self.page(400, create_form=form)
+        except OrganizationProjectRefused as refusal:
+            form.name.errors = [str(refusal)]
             return self.page(400, create_form=form)
         email_project_moved(
             self.request,

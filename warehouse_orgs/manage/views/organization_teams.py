@@ -51,6 +51,8 @@ def refusal_status(refusal: TeamRefused) -> int:
 
 @view_defaults(context=Organization, route_name=TEAMS, renderer="manage/organization/teams.html")
 class OrganizationTeamsPage(OrganizationPage):
+    shows_standing = True
+
     def page(self, status: int = 200, create_form: TeamNameForm | None = None) -> dict[str, Any]:
         teams = self.request.find_service(ITeamService)
         return self.context(
@@ -92,6 +94,8 @@ def team_path(request: Request, route_name: str, team: Team) -> str:
 class TeamPage(OrganizationPage):
     """What every page of one team shares: the team (the context), its organization, the
     team service, and whether the person looking may change the team."""
+
+    shows_standing = True
 
     def __init__(self, team: Team, request: Request) -> None:
         super().__init__(team.organization, request)

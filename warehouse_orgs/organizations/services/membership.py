@@ -42,7 +42,10 @@ from warehouse_orgs.organizations.models import (
     OrganizationType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
-from warehouse_orgs.organizations.services.organizations import as_uuid
+from warehouse_orgs.organizations.services.organizations import (
+    as_uuid,
+    refuse_unless_in_good_standing,
+)
 from warehouse_orgs.organizations.services.teams import (
     REASON_BILLING_MANAGER,
     REASON_LEFT_ORGANIZATION,
@@ -267,6 +270,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         self, organization: Organization, user: User, role_name: OrganizationRoleType
     ) -> tuple[OrganizationInvitation, str]:
         lock_organization(self.db, organization)
+        refuse_unless_in_good_standing(self.request, organization, InvitationRefused)
         self._check_role_allowed(organization, role_name)
         if not user.has_verified_primary_email:
             raise InvitationRefused(f"{user.username} has no verified email address yet.")
@@ -384,6 +388,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
     def accept_invitation(self, invitation: OrganizationInvitation) -> OrganizationRole:
         invitation = self._live(invitation, invitation.user)
         organization, user = invitation.organization, invitation.user
+        self._refuse_joining_unless_in_good_standing(invitation)
         if self.role_of(organization, user) is not None:
             # Staff added them directly while the invitation waited.
             raise MembershipRefused(f"You are already a member of {organization.name}.")
@@ -406,6 +411,21 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             {"username": user.username, "role": invitation.role_name},
         )
         return role
+
+    def _refuse_joining_unless_in_good_standing(self, invitation: OrganizationInvitation) -> None:
+        """Warehouse lets an invitation sent before the organization lapsed be accepted
+        afterwards; here it waits. Accepting adds a seat, the growth invariant 8 stops, and
+        an organization that stopped paying could otherwise keep growing through invitations
+        sent earlier. The invitation is not used up: the invitee can accept it once the
+        organization is in good standing again, while it lasts, or decline it now."""
+        try:
+            refuse_unless_in_good_standing(self.request, invitation.organization, MembershipRefused)
+        except MembershipRefused as refusal:
+            raise MembershipRefused(
+                f"{refusal} You can join once it is in good standing again: your invitation "
+                f"stays open until {invitation.expires_at:%Y-%m-%d %H:%M} UTC. You can also "
+                "decline it now."
+            ) from refusal
 
     def decline_invitation(self, invitation: OrganizationInvitation, message: str = "") -> None:
         invitation = self._live(invitation, invitation.user)
@@ -443,6 +463,8 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             )
         if self.role_of(invitation.organization, invitation.user) is not None:
             raise InvitationRefused(f"{invitation.user.username} is already a member.")
+        # Sending it again is inviting again.
+        refuse_unless_in_good_standing(self.request, invitation.organization, InvitationRefused)
         token = secrets.token_urlsafe(32)
         invitation.token_hash = hash_token(token)
         invitation.status = OrganizationInvitationStatus.Pending

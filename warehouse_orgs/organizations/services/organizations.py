@@ -7,6 +7,7 @@ normalized name an organization has had, and is unique in the database.
 import uuid
 from typing import Any
 
+from pyramid.request import Request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,7 @@ from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationService,
+    IOrganizationStanding,
     NameUnavailable,
     OrganizationError,
     OrganizationHasProjects,
@@ -50,6 +52,20 @@ def as_uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def refuse_unless_in_good_standing(
+    request: Request, organization: Organization, refusal: type[OrganizationError]
+) -> None:
+    """Invariant 8: an organization out of good standing does not grow (no invitation sent or
+    accepted, no new team, no project moving in). The caller holds the organization's lock,
+    which every change to the billing mirror takes too, so a subscription ending meanwhile is
+    seen. The rule is billing's, asked through ``IOrganizationStanding`` (organizations never
+    imports billing); the refusal is the caller's own kind, so its views say it beside the
+    field as they say the feature's other refusals."""
+    standing = request.find_service(IOrganizationStanding).standing(organization)
+    if not standing.in_good_standing:
+        raise refusal(standing.reason or f"{organization.name} is not in good standing.")
 
 
 @implementer(IOrganizationService)

@@ -38,6 +38,7 @@ from warehouse_orgs.organizations.project_interfaces import (
     ProjectMovePreview,
     RemovalOwnerChoice,
 )
+from warehouse_orgs.organizations.services.organizations import refuse_unless_in_good_standing
 from warehouse_orgs.ownership import lock_rows
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
@@ -206,6 +207,9 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
             )
         if current is not None:
             raise _in_other_organization(current.name)
+        # Judged in the preview too, so nobody is walked through a change that would be
+        # refused; ``add_project`` judges it again under the lock.
+        refuse_unless_in_good_standing(self.request, organization, OrganizationProjectRefused)
         individuals = self._sources(project, None)
         if not any(
             s.username == actor.username and s.role_name == ProjectRoleName.Owner
@@ -248,6 +252,9 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
                 f"{project.name} is already a project of {source.name}."
             )
         self._refuse_unless_owner(source, actor, "transfer it to another organization")
+        # Only the organization it joins must be in good standing: a project may always
+        # leave one that is not.
+        refuse_unless_in_good_standing(self.request, target, OrganizationProjectRefused)
         before = self._sources(project, source)
         individuals = [s for s in before if s.source == "individual"]
         return self._preview_joining(project, target, individuals, before, source, actor)
@@ -295,6 +302,7 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
 
     def create_project(self, organization: Organization, name: str, actor: User) -> Project:
         lock_organization(self.db, organization)
+        refuse_unless_in_good_standing(self.request, organization, OrganizationProjectRefused)
         actor_role = self._roles_of(actor).get(organization.id)
         # Packaging's service makes the creator its Owner and records the creation; it raises
         # ProjectNameUnavailable for a name taken.

@@ -60,7 +60,10 @@ from warehouse_orgs.organizations.models import (
     TeamRole,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
-from warehouse_orgs.organizations.services.organizations import as_uuid
+from warehouse_orgs.organizations.services.organizations import (
+    as_uuid,
+    refuse_unless_in_good_standing,
+)
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.pagination import Page, paginate
 
@@ -348,6 +351,7 @@ class DatabaseTeamService(RequestDatabaseService):
 
     def create_team(self, organization: Organization, name: str) -> Team:
         lock_organization(self.db, organization)
+        refuse_unless_in_good_standing(self.request, organization, TeamRefused)
         name = check_team_name(name)
         taken = TeamNameUnavailable(f"The organization already has a team named {name}.")
         if self.get_team(organization, name) is not None:
