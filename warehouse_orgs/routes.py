@@ -225,6 +225,18 @@ def includeme(config: Configurator) -> None:
         "/manage/organization/{organization_name}/projects/",
         **organization_traversal,
     )
+    # Billing of a Company organization: the terms and the choice of interval, then the
+    # payment provider's hosted checkout or billing portal.
+    config.add_route(
+        "manage.organization.subscription",
+        "/manage/organization/{organization_name}/subscription/",
+        **organization_traversal,
+    )
+    config.add_route(
+        "manage.organization.subscription.activate",
+        "/manage/organization/{organization_name}/subscription/activate/",
+        **organization_traversal,
+    )
     team_path = "/manage/organization/{organization_name}/team/{team_name:.+}/"
     team_factory = {"factory": "warehouse_orgs.organizations.traversal.team_factory"}
     for name, suffix in [

@@ -36,6 +36,7 @@ import pytest
 from pyramid.authorization import Authenticated
 from sqlalchemy import delete
 
+from tests.common.concurrency import service_request
 from tests.common.db.accounts import PASSWORD, EmailFactory, totp_code
 from tests.common.db.organizations import (
     OrganizationFactory,
@@ -66,12 +67,18 @@ from warehouse_orgs.accounts.services import (
     totp_for,
 )
 from warehouse_orgs.authnz import Permissions, Principals
-from warehouse_orgs.organizations.models import OrganizationProject, TeamProjectRole
+from warehouse_orgs.organizations.models import (
+    OrganizationProject,
+    OrganizationType,
+    TeamProjectRole,
+)
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS as ORGANIZATION_ROLES
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLES
 from warehouse_orgs.packaging.models import ProjectRoleName
 from warehouse_orgs.root import ROOT_PERMISSIONS
+from warehouse_orgs.subscriptions.models import BillingTermsAgreement
+from warehouse_orgs.subscriptions.products import sync_products
 
 P = Permissions
 Org = OrganizationRoleType
@@ -107,6 +114,9 @@ class Context(enum.Enum):
 class Need:
     context: Context
     permission: Permissions
+    # A page only a Company organization has (billing): a Community one answers 404 to those
+    # who hold the permission there.
+    company_only: bool = False
 
 
 PUBLIC = None  # anyone, signed in or not
@@ -163,6 +173,7 @@ class Outcome(enum.Enum):
     NEEDS_VERIFIED_EMAIL = "told to verify their email address"
     NEEDS_TWO_FACTOR = "told to set up two-factor authentication"
     REFUSED = "refused (403)"
+    NOT_FOUND = "not found (404): a Community organization has no such page"
 
 
 def expected_outcome(principal: Principal, need: Need | None) -> Outcome:
@@ -178,6 +189,8 @@ def expected_outcome(principal: Principal, need: Need | None) -> Outcome:
         return Outcome.NEEDS_VERIFIED_EMAIL
     if need != ACCOUNT and not principal.two_factor:
         return Outcome.NEEDS_TWO_FACTOR
+    if need.company_only and principal.organization_type == OrganizationType.Community:
+        return Outcome.NOT_FOUND
     return Outcome.ALLOWED
 
 
@@ -412,6 +425,18 @@ def remove_leaving_co_owner(w: Seat) -> Visit:
     return Visit({"owner": w.world.co_owner.username, "confirm": "y"})
 
 
+def agree_then_go_to_checkout(w: Seat) -> Visit:
+    """The terms already agreed (as activate/ records them): the billing page's button makes
+    the customer and sends the person to the checkout."""
+    w.db.add(
+        BillingTermsAgreement(
+            organization_id=w.organization.id, user_id=None, revision="test", interval="month"
+        )
+    )
+    w.db.flush()
+    return Visit({})
+
+
 def add_own_project(w: Seat) -> Visit:
     """A project outside any organization, whose individual Owner is the one asking (the
     co-owner's, for a visitor), confirmed: the add goes through for those who may add."""
@@ -452,6 +477,10 @@ ORGANIZATION_MANAGE = org(P.OrganizationsManage)
 TEAMS_READ = org(P.OrganizationTeamsRead)
 TEAMS_MANAGE = org(P.OrganizationTeamsManage)
 PROJECT_WRITE = project(P.ProjectsWrite)
+# Everyone who may see a Community organization's billing page is told it is free; its forms
+# exist only for a Company organization.
+BILLING = org(P.OrganizationsBillingManage)
+BILLING_POST = Need(Context.ORGANIZATION, P.OrganizationsBillingManage, company_only=True)
 APPLICATION_MANAGE = Need(Context.APPLICATION, P.OrganizationApplicationsManage)
 STAFF_ORGANIZATIONS_READ = root(P.AdminOrganizationsRead)
 STAFF_ORGANIZATIONS_WRITE = root(P.AdminOrganizationsWrite)
@@ -605,6 +634,15 @@ ROUTES: dict[str, Route] = {
         "manage.project.roles",
     ),
     "manage.project.history": Route(project(P.ProjectsRead)),
+    # Billing: a Company organization's Owners and Billing Managers.
+    "manage.organization.subscription": Route(
+        BILLING,
+        posts={"manage": (BILLING_POST, agree_then_go_to_checkout)},
+    ),
+    "manage.organization.subscription.activate": Route(
+        BILLING,
+        posts={"activate": (BILLING_POST, lambda w: Visit({"interval": "month", "terms": "y"}))},
+    ),
     # Moving the project out of its organization: its Owners only (the world's project is in
     # one), into an organization the one asking owns, or leaving the co-owner its Owner.
     "manage.project.transfer_organization_project": action(
@@ -1029,6 +1067,8 @@ def wrong_answer(seen: Seen, outcome: Outcome, method: str, path: str) -> str | 
         return f"refused, yet changed {seen.changed_tables or counts}, {seen.mails} mail(s)"
     if method == "GET" and seen.changed_anything:
         return f"a refused page changed {seen.changed_tables}"
+    if outcome is Outcome.NOT_FOUND:
+        return None if status == 404 else "not 404"
     if outcome is Outcome.LOG_IN:
         if method == "GET":
             login = "http://localhost/account/login/?next=" + urllib.parse.quote(path, safe="")
@@ -1048,9 +1088,16 @@ def asker(webtest_app, db_session, app_registry, app_config, outbox) -> Asker:
     return Asker(webtest_app, db_session, app_config, outbox)
 
 
+# POSTs that go to the payment provider: the local Stripe answers them, with prices synced.
+ON_LOCAL_STRIPE = {"manage.organization.subscription", "manage.organization.subscription.activate"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_permission_matrix(asker, case):
+def test_permission_matrix(asker, case, request):
     """Every principal in turn, each finding the world as it was built."""
+    if case.route in ON_LOCAL_STRIPE and case.method == "POST":
+        request.getfixturevalue("app_on_local_stripe")
+        sync_products(service_request(asker.app_config.registry, asker.db))
     problems = [asker.problem(case, principal) for principal in PRINCIPALS]
     problems = [p for p in problems if p]
     assert not problems, "\n".join(problems)
