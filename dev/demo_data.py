@@ -34,6 +34,7 @@ from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ProjectRoleName
+from warehouse_orgs.subscriptions.interfaces import ISubscriptionService
 
 DEMO_PASSWORD = "password"  # noqa: S105 (the published demo password)
 
@@ -204,7 +205,7 @@ def build_demo_organizations(request: Request) -> list[str]:
     users = request.find_service(IUserService)
     organizations = request.find_service(IOrganizationService)
     membership = request.find_service(IOrganizationMembershipService)
-    created = []
+    created, activated = [], []
     for name, (display_name, orgtype, members, carols_role) in DEMO_ORGANIZATIONS.items():
         if organizations.get_organization_by_name(name) is not None:
             continue
@@ -228,6 +229,17 @@ def build_demo_organizations(request: Request) -> list[str]:
         )
         for username, role_name in members.items():
             membership.add_role(organization, users.get_user_by_username(username), role_name)
+        if orgtype == "Company":
+            # A Company organization grows only in good standing (invariant 8): staff's manual
+            # activation lets the demo one invite like the Community one. The demo Company
+            # applications, once approved, show the gate and the payment loop.
+            until = datetime.date.today() + datetime.timedelta(days=365)
+            request.find_service(ISubscriptionService).set_manual_activation(
+                organization, 25, until
+            )
+            activated.append(
+                f"{name} is in good standing through a manual activation until {until}."
+            )
         carol, newbie = users.get_user_by_username("carol"), users.get_user_by_username("newbie")
         accepted, _ = membership.invite(organization, carol, carols_role)
         membership.accept_invitation(accepted)
@@ -240,7 +252,8 @@ def build_demo_organizations(request: Request) -> list[str]:
     if not created:
         return []
     return [
-        "Demo organizations: " + ", ".join(created) + "; newbie has a pending invitation to each."
+        "Demo organizations: " + ", ".join(created) + "; newbie has a pending invitation to each.",
+        *activated,
     ]
 
 
