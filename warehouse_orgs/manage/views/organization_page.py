@@ -6,7 +6,6 @@ import functools
 from typing import Any
 
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.interfaces import IRoutesMapper
 from pyramid.request import Request
 
 from warehouse_orgs.authnz import Permissions
@@ -18,6 +17,7 @@ from warehouse_orgs.organizations.interfaces import (
 )
 from warehouse_orgs.organizations.models import Organization
 
+# The subscriptions feature's page (a route name, so organizations imports nothing of it).
 BILLING = "manage.organization.subscription.activate"
 
 
@@ -40,15 +40,12 @@ class OrganizationPage:
 
     def billing_url(self) -> str | None:
         """Where those who pay (OrganizationsBillingManage) set billing up, or None for the
-        others. The billing pages are the subscriptions feature's: until its route is added,
-        the organization's settings page stands in."""
+        others."""
         if not self.request.has_permission(
             Permissions.OrganizationsBillingManage, self.organization
         ):
             return None
-        mapper = self.request.registry.queryUtility(IRoutesMapper)
-        route_name = BILLING if mapper.get_route(BILLING) else "manage.organization.settings"
-        return self.request.route_path(route_name, organization_name=self.organization.name)
+        return self.request.route_path(BILLING, organization_name=self.organization.name)
 
     def context(self, status: int = 200, **values: Any) -> dict[str, Any]:
         self.request.response.status = status
