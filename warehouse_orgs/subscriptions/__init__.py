@@ -3,15 +3,27 @@ mirror of customers, prices and subscriptions (``ISubscriptionService``), the we
 keeps the mirror true, and the good-standing rule organizations ask through
 ``IOrganizationStanding``. It depends on organizations; organizations never imports it."""
 
+import datetime
+
 from pyramid.config import Configurator
+from pyramid.request import Request
 
 from warehouse_orgs.organizations.interfaces import IOrganizationStanding
+from warehouse_orgs.organizations.models import Organization, OrganizationType
 from warehouse_orgs.subscriptions.interfaces import IBillingService, ISubscriptionService
 from warehouse_orgs.subscriptions.services import DatabaseSubscriptionService
+from warehouse_orgs.subscriptions.tasks import reconcile_subscriptions, seat_change_id, sync_seats
+
+
+def queue_seat_sync(request: Request, organization: Organization) -> None:
+    """After the commit, set a Company organization's paid seats to its people."""
+    if organization.orgtype == OrganizationType.Company and request.registry.settings.get(
+        "billing.backend"
+    ):
+        request.enqueue_task(sync_seats, str(organization.id), seat_change_id())
 
 
 def includeme(config: Configurator) -> None:
-    """Registrations are added as the parts land (services, webhook, tasks)."""
     settings = config.registry.settings
 
     # The payment provider: BILLING_BACKEND names the class; unset, billing is off.
@@ -26,3 +38,10 @@ def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseSubscriptionService.create_service, IOrganizationStanding
     )
+
+    # Seats follow the people: after each membership change, and each day against the
+    # provider, repairing what a missed webhook left wrong.
+    config.register_task(sync_seats)
+    config.add_seat_change_listener(queue_seat_sync)
+    if settings.get("billing.backend"):
+        config.add_periodic_task(reconcile_subscriptions, datetime.timedelta(days=1))

@@ -139,9 +139,7 @@ class StripeSubscription(Model):
     )
     status: Mapped[str] = mapped_column(String(20), index=True)
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    current_period_end: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime(timezone=True)
-    )
+    current_period_end: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     # When the provider last said something about it (an event's ``created``, or a fetch):
     # older news never overwrites newer.
     provider_updated: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))

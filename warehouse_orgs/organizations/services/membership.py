@@ -42,6 +42,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationType,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.seats import seats_changed
 from warehouse_orgs.organizations.services.organizations import (
     as_uuid,
     refuse_unless_in_good_standing,
@@ -147,6 +148,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         organization.record_event(
             tag, self.request, {"username": user.username, "role": str(role_name)}
         )
+        seats_changed(self.request, organization)
         return role
 
     def change_role(
@@ -198,6 +200,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         self.db.delete(role)
         self.db.flush()
         organization.record_event(tag, self.request, {"username": username, "role": old})
+        seats_changed(self.request, organization)
 
     def _current(self, role: OrganizationRole) -> OrganizationRole:
         current = reload_for_update(self.db, OrganizationRole, role.id)
@@ -224,6 +227,8 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 self.request,
                 {"username": user.username, "role": role.role_name},
             )
+            # Its listeners act after the commit, once the account and its roles are gone.
+            seats_changed(self.request, role.organization)
         invitations = self.db.scalars(
             select(OrganizationInvitation)
             .where(
@@ -410,6 +415,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             self.request,
             {"username": user.username, "role": invitation.role_name},
         )
+        seats_changed(self.request, organization)
         return role
 
     def _refuse_joining_unless_in_good_standing(self, invitation: OrganizationInvitation) -> None:
