@@ -93,6 +93,7 @@ class EventTag(enum.StrEnum):
     # Billing, recorded on the organization (the webhook's have no actor: the provider spoke).
     OrganizationBillingTermsAgreed = "organization:billing:terms_agreed"
     OrganizationBillingPaymentFailed = "organization:billing:payment_failed"
+    OrganizationBillingReminderSent = "organization:billing:reminder_sent"
     OrganizationCustomerCreate = "organization:customer:create"
     OrganizationCustomerUpdate = "organization:customer:update"
     OrganizationCustomerDelete = "organization:customer:delete"
@@ -411,6 +412,9 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     ),
     EventTag.OrganizationBillingPaymentFailed: lambda d: (
         "A payment failed; the Owners and Billing Managers were told by email"
+    ),
+    EventTag.OrganizationBillingReminderSent: lambda d: (
+        "The Owners were reminded by email that the organization is not in good standing"
     ),
     EventTag.OrganizationCustomerCreate: lambda d: (
         f"Billing was set up with the payment provider{_by(d)}"

@@ -12,7 +12,12 @@ from warehouse_orgs.organizations.interfaces import IOrganizationStanding
 from warehouse_orgs.organizations.models import Organization, OrganizationType
 from warehouse_orgs.subscriptions.interfaces import IBillingService, ISubscriptionService
 from warehouse_orgs.subscriptions.services import DatabaseSubscriptionService
-from warehouse_orgs.subscriptions.tasks import reconcile_subscriptions, seat_change_id, sync_seats
+from warehouse_orgs.subscriptions.tasks import (
+    reconcile_subscriptions,
+    remind_lapsed_organizations,
+    seat_change_id,
+    sync_seats,
+)
 
 
 def queue_seat_sync(request: Request, organization: Organization) -> None:
@@ -45,3 +50,4 @@ def includeme(config: Configurator) -> None:
     config.add_seat_change_listener(queue_seat_sync)
     if settings.get("billing.backend"):
         config.add_periodic_task(reconcile_subscriptions, datetime.timedelta(days=1))
+    config.add_periodic_task(remind_lapsed_organizations, datetime.timedelta(days=1))

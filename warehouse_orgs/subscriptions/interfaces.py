@@ -191,6 +191,16 @@ class ISubscriptionService(Interface):
         """Apply a verified webhook event at most once (its id is recorded in the same
         transaction); False if it was seen before or is not ours (another domain)."""
 
+    def organizations_to_remind(
+        now: datetime.datetime, lapsed_for: datetime.timedelta, every: datetime.timedelta
+    ) -> list["Organization"]:
+        """Active Company organizations out of good standing for longer than ``lapsed_for``
+        (since they were made, their last subscription ended or their manual activation
+        expired) whose Owners were not reminded within ``every``."""
+
+    def record_reminder(organization: "Organization", now: datetime.datetime) -> None:
+        """The organization's Owners were reminded now (an event on the organization)."""
+
     def manual_activation(organization: "Organization") -> "ManualActivation | None":
         """The organization's manual activation, expired or not."""
 

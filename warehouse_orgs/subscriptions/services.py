@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import DateTime, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -46,6 +46,7 @@ from warehouse_orgs.subscriptions.models import (
     GOOD_STANDING_STATUSES,
     LIVE_STATUSES,
     STRIPE_ID_MAX_LENGTH,
+    BillingReminder,
     BillingTermsAgreement,
     ManualActivation,
     PriceInterval,
@@ -655,6 +656,75 @@ class DatabaseSubscriptionService(RequestDatabaseService):
             )
 
     # Manual activation
+
+    # Reminders
+
+    def organizations_to_remind(
+        self, now: datetime.datetime, lapsed_for: datetime.timedelta, every: datetime.timedelta
+    ) -> list[Organization]:
+        in_good_standing = or_(
+            select(StripeSubscription.id)
+            .join(StripeCustomer, StripeCustomer.id == StripeSubscription.customer_id)
+            .where(
+                StripeCustomer.organization_id == Organization.id,
+                StripeSubscription.status.in_([s.value for s in GOOD_STANDING_STATUSES]),
+            )
+            .exists(),
+            select(ManualActivation.id)
+            .where(
+                ManualActivation.organization_id == Organization.id,
+                ManualActivation.expires >= now.date(),
+            )
+            .exists(),
+        )
+        # Out of good standing since the latest of: its creation, its last subscription's last
+        # news (the cancellation), its manual activation's expiry.
+        last_subscription = (
+            select(func.max(StripeSubscription.provider_updated))
+            .join(StripeCustomer, StripeCustomer.id == StripeSubscription.customer_id)
+            .where(StripeCustomer.organization_id == Organization.id)
+            .scalar_subquery()
+        )
+        activation_ended = (
+            select(func.max(ManualActivation.expires))
+            .where(ManualActivation.organization_id == Organization.id)
+            .scalar_subquery()
+        )
+        since = func.greatest(
+            Organization.created,
+            func.coalesce(last_subscription, Organization.created),
+            func.coalesce(activation_ended.cast(DateTime(timezone=True)), Organization.created),
+        )
+        reminded_lately = (
+            select(BillingReminder.id)
+            .where(
+                BillingReminder.organization_id == Organization.id,
+                BillingReminder.sent > now - every,
+            )
+            .exists()
+        )
+        return list(
+            self.db.scalars(
+                select(Organization)
+                .where(
+                    Organization.is_active,
+                    Organization.orgtype == OrganizationType.Company,
+                    ~in_good_standing,
+                    since < now - lapsed_for,
+                    ~reminded_lately,
+                )
+                .order_by(Organization.normalized_name)
+            )
+        )
+
+    def record_reminder(self, organization: Organization, now: datetime.datetime) -> None:
+        lock_organization(self.db, organization)
+        self.db.execute(
+            insert(BillingReminder)
+            .values(organization_id=organization.id, sent=now)
+            .on_conflict_do_update(index_elements=["organization_id"], set_={"sent": now})
+        )
+        organization.record_event(EventTag.OrganizationBillingReminderSent, self.request, {})
 
     def manual_activation(self, organization: Organization) -> ManualActivation | None:
         return self.db.scalars(

@@ -11,6 +11,7 @@ import uuid
 
 from pyramid.request import Request
 
+from warehouse_orgs.organizations.emails import email_owners
 from warehouse_orgs.organizations.interfaces import IOrganizationService
 from warehouse_orgs.subscriptions.interfaces import (
     BillingUnavailable,
@@ -83,6 +84,34 @@ def reconcile_subscriptions(request: Request) -> list[str]:
     for line in changes:
         logger.info("reconciled %s", line)
     return changes
+
+
+# Owners of a Company organization out of good standing for this long hear about it, and
+# again at this interval while it stays so.
+REMINDER_AFTER = datetime.timedelta(days=30)
+REMINDER_EVERY = datetime.timedelta(days=30)
+
+
+def remind_lapsed_organizations(request: Request) -> list[str]:
+    """Daily: email the Owners of each Company organization that has been out of good
+    standing for more than 30 days, at most once every 30 days. Returns the names."""
+    subscriptions = request.find_service(ISubscriptionService)
+    now = _now()
+    reminded = []
+    for organization in subscriptions.organizations_to_remind(now, REMINDER_AFTER, REMINDER_EVERY):
+        subscriptions.record_reminder(organization, now)
+        email_owners(
+            request,
+            "organization-billing-reminder",
+            organization,
+            display_name=organization.display_name,
+            reason=subscriptions.standing(organization).reason,
+            billing_url=request.route_url(
+                "manage.organization.subscription.activate", organization_name=organization.name
+            ),
+        )
+        reminded.append(organization.name)
+    return reminded
 
 
 def seat_change_id() -> str:
