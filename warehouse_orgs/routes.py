@@ -277,6 +277,11 @@ def includeme(config: Configurator) -> None:
         ("admin.organization.add_role", "add_role/"),
         ("admin.organization.update_role", "update_role/{role_id}/"),
         ("admin.organization.delete_role", "delete_role/{role_id}/"),
+        # Billing of a Company organization: the subscription is named by the local row's id.
+        ("admin.organization.subscription.cancel", "subscriptions/{subscription_id}/cancel/"),
+        ("admin.organization.add_manual_activation", "add_manual_activation/"),
+        ("admin.organization.update_manual_activation", "update_manual_activation/"),
+        ("admin.organization.delete_manual_activation", "delete_manual_activation/"),
     ]:
         add_action_route(
             config,

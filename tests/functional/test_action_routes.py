@@ -80,6 +80,9 @@ def url_values(db_session, staff_owner):
         "user_id": str(staff_owner.id),
         "application_id": str(application.id),
         "team_name": "maintainers",
+        # A GET on a subscription's cancel URL goes back to the organization's staff page,
+        # whichever subscription it names.
+        "subscription_id": "00000000-0000-0000-0000-000000000000",
     }
 
 
@@ -160,6 +163,7 @@ def test_an_anonymous_visitor_is_asked_to_log_in_and_comes_back(webtest_app, app
         "user_id": "00000000-0000-0000-0000-000000000000",
         "application_id": "00000000-0000-0000-0000-000000000000",
         "team_name": "maintainers",
+        "subscription_id": "00000000-0000-0000-0000-000000000000",
     }
     TeamFactory.create(organization=OrganizationFactory.create(name="acme"), name="maintainers")
     RoleFactory.create(project__name="sampleproject")

@@ -49,6 +49,11 @@ from tests.common.db.organizations import (
     TeamRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.db.subscriptions import (
+    ManualActivationFactory,
+    mirror_subscription,
+    pay_at_local_stripe,
+)
 from tests.common.hostile_input import (
     BODY_KINDS,
     Body,
@@ -136,7 +141,7 @@ class World:
 
 
 @pytest.fixture
-def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
+def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_stripe) -> World:
     owner = UserFactory.create()
     unverified = EmailFactory.create(user=owner, primary=False, verified=False)
     EmailFactory.create(user=owner, primary=False, verified=True)
@@ -174,6 +179,13 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
     TeamProjectRoleFactory.create(
         team=TeamFactory.create(organization=company, name="releasers"), project=project
     )
+    # Billing: the Company organization has none, so its staff page offers activating it by
+    # hand; another one pays (at the local Stripe, so a staff cancellation goes through) and
+    # was activated by hand too, so its staff page offers cancelling the subscription, and
+    # changing and ending the manual activation.
+    paying = OrganizationFactory.create(orgtype="Company")
+    subscription = mirror_subscription(paying, pay_at_local_stripe(app_on_local_stripe))
+    ManualActivationFactory.create(organization=paying)
     submitted = OrganizationApplicationFactory.create(submitted_by=owner)
     asked = OrganizationApplicationFactory.create(
         submitted_by=owner, status=OrganizationApplicationStatus.MoreInformationNeeded
@@ -207,7 +219,8 @@ def world(app_registry, db_session, outbox: CapturedEmailSender) -> World:
             "organization_name": [company.name, community.name],
             "application_id": [str(submitted.id), str(asked.id)],
             "user_id": [str(owner.id)],
-            "organization_id": [str(company.id), str(community.id)],
+            "organization_id": [str(company.id), str(community.id), str(paying.id)],
+            "subscription_id": [str(subscription.id)],
             "role_id": [str(member.id)],
             "team_name": ["maintainers"],
             "message_id": [message.id for message in outbox.messages()],

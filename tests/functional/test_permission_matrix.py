@@ -34,7 +34,8 @@ from typing import Any
 
 import pytest
 from pyramid.authorization import Authenticated
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from tests.common.concurrency import service_request
 from tests.common.db.accounts import PASSWORD, EmailFactory, totp_code
@@ -45,6 +46,12 @@ from tests.common.db.organizations import (
     TeamProjectRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.db.subscriptions import (
+    ManualActivationFactory,
+    StripeCustomerFactory,
+    StripeSubscriptionFactory,
+    pay_at_local_stripe,
+)
 from tests.common.instant_login import start_session
 from tests.common.pages import main_text
 from tests.common.permission_world import (
@@ -77,7 +84,13 @@ from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLES
 from warehouse_orgs.packaging.models import ProjectRoleName
 from warehouse_orgs.root import ROOT_PERMISSIONS
-from warehouse_orgs.subscriptions.models import BillingTermsAgreement
+from warehouse_orgs.subscriptions.interfaces import ProviderSubscription
+from warehouse_orgs.subscriptions.models import (
+    BillingTermsAgreement,
+    ManualActivation,
+    StripeCustomer,
+    StripeSubscription,
+)
 from warehouse_orgs.subscriptions.products import sync_products
 
 P = Permissions
@@ -455,6 +468,72 @@ def signed_provider_event(w: Seat) -> Visit:
     return Visit(body=body, headers={"Stripe-Signature": signature})
 
 
+# Staff's billing of a Company organization (the organization's staff page).
+
+
+def organization_subscription(seat: Seat) -> StripeSubscription:
+    """The live subscription a cancel URL names: one is made for the organization the first
+    time a case asks, inside the principal's savepoint."""
+    found = seat.db.scalars(
+        select(StripeSubscription)
+        .join(StripeCustomer, StripeCustomer.id == StripeSubscription.customer_id)
+        .where(StripeCustomer.organization_id == seat.organization.id)
+        .options(joinedload(StripeSubscription.customer), joinedload(StripeSubscription.item))
+    ).first()
+    if found is None:
+        customer = StripeCustomerFactory.create(organization=seat.organization)
+        found = StripeSubscriptionFactory.create(customer=customer)
+    return found
+
+
+# api_base -> a subscription paid for at that local Stripe, once per worker: every principal
+# cancels the same one, which the provider takes again without complaint, while its local
+# mirror starts afresh in each savepoint.
+_PAID_AT_LOCAL_STRIPE: dict[str, ProviderSubscription] = {}
+
+
+def cancel_paid_subscription(w: Seat) -> Visit:
+    """The URL's subscription is one paid for at the local Stripe; the second button sends
+    its id."""
+    subscription = organization_subscription(w)
+    paid = _PAID_AT_LOCAL_STRIPE[w.world.settings["billing.api_base"]]
+    subscription.customer.customer_id = paid.customer_id
+    subscription.subscription_id = paid.subscription_id
+    subscription.item.subscription_item_id = paid.subscription_item_id
+    w.db.flush()
+    return Visit({"confirm": paid.subscription_id})
+
+
+def manual_activation_fields(seat_limit: int) -> dict[str, str]:
+    expires = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=60)
+    return {"seat_limit": str(seat_limit), "expires": expires.isoformat()}
+
+
+def with_manual_activation(w: Seat, present: bool) -> None:
+    """The organization with a manual activation of 5 seats, or without one."""
+    w.db.execute(
+        delete(ManualActivation).where(ManualActivation.organization_id == w.organization.id)
+    )
+    if present:
+        ManualActivationFactory.create(organization=w.organization, seat_limit=5)
+    w.db.flush()
+
+
+def add_manual_activation(w: Seat) -> Visit:
+    with_manual_activation(w, present=False)
+    return Visit(manual_activation_fields(25))
+
+
+def update_manual_activation(w: Seat) -> Visit:
+    with_manual_activation(w, present=True)
+    return Visit(manual_activation_fields(26))
+
+
+def delete_manual_activation(w: Seat) -> Visit:
+    with_manual_activation(w, present=True)
+    return Visit({"confirm": w.organization.name})
+
+
 @dataclass(frozen=True)
 class Route:
     """What a route needs: for GET, and for each of its POST views (by the view's method name;
@@ -822,6 +901,23 @@ ROUTES: dict[str, Route] = {
         "delete_role",
         "admin.organization.detail",
     ),
+    # Billing, on a Company organization's staff page: support and admins change it.
+    "admin.organization.subscription.cancel": action(
+        STAFF_ORGANIZATIONS_WRITE,
+        cancel_paid_subscription,
+        "cancel_subscription",
+        "admin.organization.detail",
+    ),
+    **{
+        f"admin.organization.{name}": action(
+            STAFF_ORGANIZATIONS_WRITE, builder, name, "admin.organization.detail"
+        )
+        for name, builder in [
+            ("add_manual_activation", add_manual_activation),
+            ("update_manual_activation", update_manual_activation),
+            ("delete_manual_activation", delete_manual_activation),
+        ]
+    },
 }
 
 # Registered routes the matrix leaves out, and why.
@@ -937,7 +1033,28 @@ CASES = [
 def route_path(app_config: Any, name: str, seat: Seat) -> str:
     route = app_config.get_routes_mapper().get_route(name)
     placeholders = re.findall(r"{(\w+)", route.pattern)
-    return route.generate({key: seat.placeholder(key) for key in placeholders})
+    return route.generate({key: placeholder(seat, key) for key in placeholders})
+
+
+def placeholder(seat: Seat, key: str) -> str:
+    # A subscription row exists only for the cases that name one.
+    if key == "subscription_id":
+        return str(organization_subscription(seat).id)
+    return seat.placeholder(key)
+
+
+# Staff POSTs that go to the payment provider: the local Stripe answers them.
+STAFF_ON_LOCAL_STRIPE = {"admin.organization.subscription.cancel"}
+
+
+@pytest.fixture(autouse=True)
+def staff_billing_on_local_stripe(request: pytest.FixtureRequest) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    case = callspec.params.get("case") if callspec else None
+    if isinstance(case, Case) and case.route in STAFF_ON_LOCAL_STRIPE and case.method == "POST":
+        local_stripe = request.getfixturevalue("app_on_local_stripe")
+        if local_stripe.api_base not in _PAID_AT_LOCAL_STRIPE:
+            _PAID_AT_LOCAL_STRIPE[local_stripe.api_base] = pay_at_local_stripe(local_stripe)
 
 
 @dataclass

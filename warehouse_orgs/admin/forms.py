@@ -1,5 +1,6 @@
 """Forms of the staff pages."""
 
+import datetime
 import enum
 from typing import Any
 
@@ -8,8 +9,11 @@ from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
 from warehouse_orgs.accounts.models import STAFF_FLAGS
+from warehouse_orgs.confirmation import confirmation_field
 from warehouse_orgs.forms import Form, bounded
 from warehouse_orgs.organizations.forms import MESSAGE_MAX_LENGTH
+from warehouse_orgs.organizations.models import NAME_MAX_LENGTH
+from warehouse_orgs.subscriptions.models import STRIPE_ID_MAX_LENGTH
 
 SEARCH_MAX_LENGTH = 100
 
@@ -123,3 +127,70 @@ class ApplicationDecisionForm(Form):
     @property
     def chosen(self) -> Decision:
         return Decision(self.decision.data)
+
+
+# Billing of a Company organization, from its staff page.
+
+MANUAL_ACTIVATION_MAX_SEATS = 100_000
+# Long enough for a grant of several years, short enough that a mistyped year is caught.
+MANUAL_ACTIVATION_MAX_DAYS = 5 * 366
+SEAT_LIMIT_RULE = f"Enter a whole number of seats from 1 to {MANUAL_ACTIVATION_MAX_SEATS}."
+
+
+def utc_today() -> datetime.date:
+    """Today as the staff pages count days: in UTC, as they show every date."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+class ManualActivationForm(Form):
+    """Add or change a manual activation: how many seats, and until which day (that day
+    included). ``today`` is the first day it may end on."""
+
+    seat_limit = wtforms.IntegerField(
+        "Seat limit",
+        validators=[validators.InputRequired(message=SEAT_LIMIT_RULE)],
+        invalid_value_message=SEAT_LIMIT_RULE,
+    )
+    expires = wtforms.DateField(
+        "Ends on (UTC)",
+        validators=[validators.InputRequired(message="Enter the day it ends.")],
+        invalid_value_message="Enter the day as YYYY-MM-DD, for example 2027-01-31.",
+    )
+
+    def __init__(self, formdata: Any = None, *, today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.today = today
+
+    @property
+    def latest_expiry(self) -> datetime.date:
+        return self.today + datetime.timedelta(days=MANUAL_ACTIVATION_MAX_DAYS)
+
+    def validate_seat_limit(self, field: wtforms.Field) -> None:
+        # None: the value was not a number, and the field already says so.
+        if field.data is not None and not 1 <= field.data <= MANUAL_ACTIVATION_MAX_SEATS:
+            raise validators.ValidationError(SEAT_LIMIT_RULE)
+
+    def validate_expires(self, field: wtforms.Field) -> None:
+        if field.data is None:
+            return
+        if field.data < self.today:
+            raise validators.ValidationError(
+                f"Choose today ({self.today.isoformat()}) or a later day."
+            )
+        if field.data > self.latest_expiry:
+            raise validators.ValidationError(
+                f"Choose a day no later than {self.latest_expiry.isoformat()} (five years)."
+            )
+
+
+class CancelSubscriptionForm(Form):
+    """The second button of "Cancel at period end" sends the subscription's provider id."""
+
+    confirm = confirmation_field("Confirm the cancellation", STRIPE_ID_MAX_LENGTH)
+
+
+class DeleteManualActivationForm(Form):
+    """Ending a manual activation may take the organization out of good standing at once:
+    staff type its name, as Warehouse asks (``confirm``)."""
+
+    confirm = confirmation_field("Organization name", NAME_MAX_LENGTH)

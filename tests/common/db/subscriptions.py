@@ -1,9 +1,14 @@
 import datetime
+import uuid
+from typing import Any
 
 import factory
 
 from tests.common.db import ModelFactory
 from tests.common.db.organizations import OrganizationFactory
+from warehouse_orgs.organizations.models import Organization
+from warehouse_orgs.subscriptions.billing import StripeBillingService
+from warehouse_orgs.subscriptions.interfaces import ProviderSubscription
 from warehouse_orgs.subscriptions.models import (
     ManualActivation,
     StripeCustomer,
@@ -86,3 +91,51 @@ class StripeSubscriptionItemFactory(ModelFactory):
     subscription = factory.SubFactory(StripeSubscriptionFactory, item=None)
     subscription_item_id = factory.Sequence(lambda n: f"si_test{n:06d}")
     quantity = 1
+
+
+def pay_at_local_stripe(
+    local_stripe: Any, *, seats: int = 1, domain: str = "localhost"
+) -> ProviderSubscription:
+    """A subscription a new customer paid for through the local Stripe's hosted checkout
+    ($5 a seat a month), as the provider knows it now."""
+    billing = StripeBillingService(
+        secret_key=local_stripe.secret_key,
+        webhook_secret=local_stripe.webhook_secret,
+        domain=domain,
+        api_base=local_stripe.api_base,
+    )
+    price_id = billing.sync_price(
+        billing.sync_product("PyPI Organization seats", "Per seat"), 500, "usd", "month"
+    )
+    customer_id = billing.create_customer(uuid.uuid4(), "Paying", "", str(uuid.uuid4()))
+    checkout_url = billing.create_checkout_session(
+        customer_id,
+        price_id,
+        seats,
+        success_url="http://localhost/done",
+        cancel_url="http://localhost/",
+        idempotency_key=str(uuid.uuid4()),
+    )
+    local_stripe.pay(checkout_url)
+    (paid,) = local_stripe.client().v1.subscriptions.list({"customer": customer_id}).data
+    found = billing.retrieve_subscription(paid.id)
+    assert found is not None
+    return found
+
+
+def mirror_subscription(
+    organization: Organization, paid: ProviderSubscription
+) -> StripeSubscription:
+    """The organization's local rows for a subscription the provider knows (its customer, the
+    subscription, its seat item), as the webhook would have made them a minute ago."""
+    customer = StripeCustomerFactory.create(organization=organization, customer_id=paid.customer_id)
+    return StripeSubscriptionFactory.create(
+        customer=customer,
+        subscription_id=paid.subscription_id,
+        status=paid.status,
+        cancel_at_period_end=paid.cancel_at_period_end,
+        current_period_end=paid.current_period_end,
+        provider_updated=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1),
+        item__subscription_item_id=paid.subscription_item_id,
+        item__quantity=paid.quantity,
+    )

@@ -2,7 +2,8 @@
 
 Reading needs AdminOrganizationsRead (moderators, support, admins). Editing details needs
 AdminOrganizationsWrite, renaming AdminOrganizationsNameWrite, and the role forms
-AdminRoleAdd/Update/Delete (support and admins). Role changes go through the organization
+AdminRoleAdd/Update/Delete (support and admins). A Company organization's billing is shown
+here too; its forms are handled in organization_billing.py. Role changes go through the organization
 service with the admin:organization:role:* tags, so they keep the last-owner rule under its
 row lock and are recorded in the organization's history.
 """
@@ -18,6 +19,10 @@ from sqlalchemy.orm import contains_eager
 
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
+from warehouse_orgs.admin.organization_billing import (
+    BILLING_FORM_KEYS,
+    read_organization_billing,
+)
 from warehouse_orgs.admin.organization_forms import (
     AddRoleForm,
     AdminOrganizationDetailsForm,
@@ -329,6 +334,9 @@ class OrganizationDetailPage:
             "details_form": forms.get("details_form"),
             "rename_form": forms.get("rename_form"),
             "add_role_form": forms.get("add_role_form"),
+            "billing": read_organization_billing(self.request, organization, forms),
+            # A refused billing form, also here where the error summary looks for it.
+            "refused_billing_forms": {key: forms[key] for key in BILLING_FORM_KEYS if key in forms},
             "admin_sections": sections_for(self.request),
         }
 
