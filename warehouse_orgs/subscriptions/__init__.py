@@ -8,9 +8,14 @@ import datetime
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from warehouse_orgs.organizations.interfaces import IOrganizationStanding
+from warehouse_orgs.organizations.interfaces import IOrganizationStanding, OrganizationError
 from warehouse_orgs.organizations.models import Organization, OrganizationType
-from warehouse_orgs.subscriptions.interfaces import IBillingService, ISubscriptionService
+from warehouse_orgs.subscriptions.interfaces import (
+    BillingUnavailable,
+    IBillingService,
+    ISubscriptionService,
+)
+from warehouse_orgs.subscriptions.models import LIVE_STATUSES
 from warehouse_orgs.subscriptions.services import DatabaseSubscriptionService
 from warehouse_orgs.subscriptions.tasks import (
     reconcile_subscriptions,
@@ -26,6 +31,28 @@ def queue_seat_sync(request: Request, organization: Organization) -> None:
         "billing.backend"
     ):
         request.enqueue_task(sync_seats, str(organization.id), seat_change_id())
+
+
+def cancel_subscriptions_before_deletion(request: Request, organization: Organization) -> None:
+    """A deleted Company organization stops paying: each live subscription is canceled now
+    (those already over are left alone; the provider would refuse them). If the provider does
+    not answer, the organization is not deleted."""
+    if organization.orgtype != OrganizationType.Company:
+        return
+    subscriptions = request.find_service(ISubscriptionService)
+    live = [s for s in subscriptions.subscriptions(organization) if s.status in LIVE_STATUSES]
+    if not live:
+        return
+    billing = request.find_service(IBillingService)
+    for subscription in live:
+        try:
+            billing.cancel_subscription(subscription.subscription_id)
+        except BillingUnavailable:
+            raise OrganizationError(
+                "The payment provider did not answer, so the organization's subscription "
+                "could not be canceled and the organization is not deleted. Try again in a "
+                "minute."
+            ) from None
 
 
 def includeme(config: Configurator) -> None:
@@ -48,6 +75,7 @@ def includeme(config: Configurator) -> None:
     # provider, repairing what a missed webhook left wrong.
     config.register_task(sync_seats)
     config.add_seat_change_listener(queue_seat_sync)
+    config.add_organization_deletion_listener(cancel_subscriptions_before_deletion)
     if settings.get("billing.backend"):
         config.add_periodic_task(reconcile_subscriptions, datetime.timedelta(days=1))
     config.add_periodic_task(remind_lapsed_organizations, datetime.timedelta(days=1))

@@ -1,6 +1,7 @@
 """Seats follow the people, against the real local Stripe: removing someone from a paid
 Company organization lowers the subscription's quantity at the provider after the commit, and
-the daily reconciliation repairs what a lost webhook left wrong."""
+the daily reconciliation repairs what a lost webhook left wrong; deleting the organization
+cancels its subscription, or is refused while the provider cannot be asked."""
 
 import pytest
 from sqlalchemy import select
@@ -9,8 +10,10 @@ from sqlalchemy.orm import joinedload
 from tests.common.concurrency import service_request
 from tests.common.db.accounts import UserFactory
 from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
+from tests.common.db.subscriptions import StripeSubscriptionFactory
+from tests.common.pages import main_text
 from tests.common.sessions import log_in
-from warehouse_orgs.organizations.models import OrganizationRole
+from warehouse_orgs.organizations.models import Organization, OrganizationRole
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.subscriptions.models import StripeCustomer, StripeSubscription
 from warehouse_orgs.subscriptions.products import sync_products
@@ -112,3 +115,32 @@ def test_reconciliation_repairs_a_lost_cancellation(
     assert db_session.get(StripeSubscription, paid.id).status == "canceled"
     # A second run finds nothing more to do.
     assert reconcile_subscriptions(service_request(app_registry, db_session)) == []
+
+
+def delete_acme(webtest_app, status):
+    form = webtest_app.get("/manage/organization/acme/settings/").forms["delete-organization-form"]
+    form["confirm_organization_name"] = "acme"
+    return form.submit(status=status)
+
+
+def test_deleting_a_paying_organization_cancels_its_subscription(
+    webtest_app, db_session, app_on_local_stripe, paid, acme
+):
+    acme_id = acme.id
+    delete_acme(webtest_app, 303)
+    found = app_on_local_stripe.client().v1.subscriptions.retrieve(paid.subscription_id)
+    assert found["status"] == "canceled"
+    db_session.expire_all()
+    assert db_session.scalar(select(Organization.id).where(Organization.id == acme_id)) is None
+
+
+def test_an_organization_whose_subscription_cannot_be_canceled_stays(
+    webtest_app, db_session, alice, acme
+):
+    """No local Stripe: the provider does not answer."""
+    StripeSubscriptionFactory.create(customer__organization=acme, status="active")
+    log_in(webtest_app, alice)
+    refused = delete_acme(webtest_app, 409)
+    assert "could not be canceled and the organization is not deleted" in main_text(refused)
+    db_session.expire_all()
+    assert db_session.get(Organization, acme.id) is not None

@@ -14,7 +14,7 @@ from warehouse_orgs.manage.organization_forms import (
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, owners_of
 from warehouse_orgs.organizations.forms import COMPANY_CONSEQUENCES
-from warehouse_orgs.organizations.interfaces import OrganizationError, OrganizationHasProjects
+from warehouse_orgs.organizations.interfaces import OrganizationError
 from warehouse_orgs.organizations.models import Organization, OrganizationProject
 
 DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
@@ -101,7 +101,8 @@ class OrganizationSettingsPage(OrganizationPage):
         owners = owners_of(self.request, self.organization)
         try:
             self.service.delete(self.organization)
-        except OrganizationHasProjects as refusal:
+        except OrganizationError as refusal:
+            # Projects still in it, or a subscription the provider could not cancel.
             form.confirm_organization_name.errors = [str(refusal)]
             return self.page(409, delete_form=form)
         email_owners(self.request, "organization-deleted", self.organization, owners=owners)

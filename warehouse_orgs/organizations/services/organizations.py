@@ -16,6 +16,7 @@ from zope.interface import implementer
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.deletion import before_deletion
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationService,
     IOrganizationStanding,
@@ -167,6 +168,8 @@ class DatabaseOrganizationService(RequestDatabaseService):
             raise OrganizationHasProjects(
                 "This organization still has projects. Remove or transfer them first."
             )
+        # Billing cancels its subscriptions here, or refuses (the provider did not answer).
+        before_deletion(self.request, organization)
         members = self.db.scalars(
             select(User)
             .join(OrganizationRole, OrganizationRole.user_id == User.id)
