@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from tests.common.concurrency import service_request
 from tests.common.db.accounts import UserFactory
 from tests.common.db.organizations import OrganizationFactory, OrganizationRoleFactory
+from tests.common.db.subscriptions import StripeCustomerFactory, StripeSubscriptionFactory
 from tests.common.events import event_tags
 from tests.common.pages import field_error, main_text
 from tests.common.sessions import log_in
@@ -202,3 +203,21 @@ def test_community_organizations_have_no_billing(webtest_app, db_session, alice)
     )
     assert table_snapshot(db_session) == before
     assert "Billing" not in [a.get_text(strip=True) for a in settings.html.select("nav a")]
+
+
+def test_the_billing_pages_cost_the_same_however_many_people_and_subscriptions(
+    webtest_app, db_session, alice, acme
+):
+    customer = StripeCustomerFactory.create(organization=acme)
+    StripeSubscriptionFactory.create(customer=customer, status="canceled")
+    log_in(webtest_app, alice)
+    few = {path: len(webtest_app.get(path).sql_statements) for path in (ACTIVATE, BILLING)}
+    for _ in range(30):
+        OrganizationRoleFactory.create(organization=acme, role_name=OrganizationRoleType.Member)
+    for _ in range(10):
+        StripeSubscriptionFactory.create(customer=customer, status="canceled")
+    StripeSubscriptionFactory.create(customer=customer, status="active")
+    many = {path: webtest_app.get(path) for path in (ACTIVATE, BILLING)}
+    assert "32 of 1 paid" in main_text(many[BILLING])
+    assert len(many[BILLING].html.select("main table tbody tr")) == 12
+    assert {path: len(page.sql_statements) for path, page in many.items()} == few
