@@ -28,6 +28,7 @@ from warehouse_orgs.subscriptions.interfaces import (
     ProviderSubscription,
     WebhookRefused,
 )
+from warehouse_orgs.subscriptions.payloads import subscription_from_payload
 
 logger = logging.getLogger(__name__)
 
@@ -94,32 +95,13 @@ def _id_of(value: Any) -> str | None:
     return value or None
 
 
-def _seat_item(subscription: Mapping[str, Any]) -> Mapping[str, Any]:
-    items = subscription.get("items") or {}
-    data = items.get("data") if isinstance(items, Mapping) else items
-    return data[0] if data else {}
-
-
 def subscription_record(subscription: Mapping[str, Any]) -> ProviderSubscription:
-    """A subscription object (a dict in Stripe's JSON shape, from a fetch or an event) as the
-    record the mirror applies. The period end is on the seat item since API 2025-03-31 and on
-    the subscription before (localstripe); the price is the item's ``price``, or its ``plan``
-    in older shapes."""
-    item = _seat_item(subscription)
-    price = item.get("price") or item.get("plan")
-    quantity = item.get("quantity", subscription.get("quantity"))
-    period_end = item.get("current_period_end") or subscription.get("current_period_end")
-    return ProviderSubscription(
-        subscription_id=subscription["id"],
-        customer_id=_id_of(subscription.get("customer")) or "",
-        status=subscription["status"],
-        price_id=_id_of(price),
-        subscription_item_id=item.get("id"),
-        quantity=int(quantity) if quantity is not None else 0,
-        cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
-        current_period_end=_timestamp(period_end),
-        metadata=dict(subscription.get("metadata") or {}),
-    )
+    """A subscription the provider answered with, as the record the mirror applies (the one
+    reader in ``payloads.py``); an answer that is no subscription is the provider failing."""
+    record = subscription_from_payload(subscription)
+    if record is None:
+        raise BillingUnavailable(UNAVAILABLE_MESSAGE)
+    return record
 
 
 def _derived_idempotency_key(*parts: object) -> str:

@@ -45,7 +45,6 @@ from warehouse_orgs.subscriptions.interfaces import (
 from warehouse_orgs.subscriptions.models import (
     GOOD_STANDING_STATUSES,
     LIVE_STATUSES,
-    STRIPE_ID_MAX_LENGTH,
     BillingReminder,
     BillingTermsAgreement,
     ManualActivation,
@@ -57,12 +56,17 @@ from warehouse_orgs.subscriptions.models import (
     StripeWebhookEvent,
     SubscriptionStatus,
 )
+from warehouse_orgs.subscriptions.payloads import (
+    _as_dict,
+    _id_of,
+    event_object,
+    subscription_from_payload,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TERMS_REVISION = "2026-11"
 # The seat item's quantity column is a 32-bit integer.
-MAX_SEATS = 2**31 - 1
 EVENT_TYPE_MAX_LENGTH = 100
 # Stripe never moves a subscription out of these.
 FINAL_STATUSES = frozenset({SubscriptionStatus.Canceled, SubscriptionStatus.IncompleteExpired})
@@ -80,68 +84,6 @@ SUBSCRIPTION_EVENTS = frozenset(
 
 
 # --- Reading the provider's JSON, whatever API version sent it --------------------------------
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _id_of(value: Any) -> str | None:
-    """An id that may come as a string, or inside the expanded object; one longer than the
-    mirror's columns is no id the provider gives."""
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    if isinstance(value, str) and 0 < len(value) <= STRIPE_ID_MAX_LENGTH:
-        return value
-    return None
-
-
-def _time(value: Any) -> datetime.datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.datetime.fromtimestamp(value, datetime.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _seats(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return 0
-    return value if 0 <= value <= MAX_SEATS else 0
-
-
-def event_object(event: ProviderEvent) -> dict[str, Any]:
-    """The object an event is about: ``data`` itself, or the envelope's ``data.object``."""
-    inner = event.data.get("object")
-    return _as_dict(inner) if isinstance(inner, Mapping) else _as_dict(event.data)
-
-
-def subscription_from_payload(payload: Mapping[str, Any]) -> ProviderSubscription | None:
-    """A subscription object in the provider's JSON, in the current API's shape (the period on
-    its items, since 2025) or an older one (the period and plan on the subscription itself, as
-    localstripe answers). None when it is not a subscription we can read."""
-    subscription_id = _id_of(payload.get("id"))
-    customer_id = _id_of(payload.get("customer"))
-    status = payload.get("status")
-    if subscription_id is None or customer_id is None or not isinstance(status, str):
-        return None
-    items = _as_dict(payload.get("items")).get("data")
-    item = _as_dict(items[0]) if isinstance(items, list) and items else {}
-    price = item.get("price") or item.get("plan") or payload.get("plan")
-    quantity = item.get("quantity", payload.get("quantity"))
-    return ProviderSubscription(
-        subscription_id=subscription_id,
-        customer_id=customer_id,
-        status=status,
-        price_id=_id_of(price),
-        subscription_item_id=_id_of(item.get("id")),
-        quantity=_seats(quantity),
-        cancel_at_period_end=bool(payload.get("cancel_at_period_end")),
-        current_period_end=_time(item.get("current_period_end"))
-        or _time(payload.get("current_period_end")),
-        metadata={str(k): str(v) for k, v in _as_dict(payload.get("metadata")).items()},
-    )
 
 
 def _invoice_subscription(invoice: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
