@@ -168,6 +168,9 @@ def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_st
             team=TeamFactory.create(organization=organization, name="maintainers")
         )
     OrganizationInvitationFactory.create(organization=company)
+    # The Company organization is out of good standing, so its people page offers no "Send
+    # again"; the Community one's does.
+    OrganizationInvitationFactory.create(organization=community)
     invitation_token = "an-invitation-token-for-the-owner"
     OrganizationInvitationFactory.create(organization=inviting, user=owner, token=invitation_token)
     project = ProjectFactory.create()
