@@ -47,7 +47,7 @@ def is_live(subscription: StripeSubscription) -> bool:
 
 
 def price_words(price: StripeSubscriptionPrice | None) -> str:
-    """ "5.00 USD per seat, monthly": the amount is stored in cents."""
+    """The price in words, such as "5.00 USD per seat, monthly" (it is stored in cents)."""
     if price is None:
         return "Unknown price"
     whole, cents = divmod(price.unit_amount, 100)

@@ -6,6 +6,7 @@ and ending a manual activation, each on the organization's record as a staff act
 import datetime
 
 import pytest
+import webtest
 from sqlalchemy import select
 
 from tests.common.db.accounts import PASSWORD, UserFactory
@@ -192,6 +193,13 @@ def test_the_page_costs_the_same_statements_however_many_subscriptions(app, db_s
 # Manual activation
 
 
+def _activation_fields(seat_limit):
+    return {
+        "seat_limit": str(seat_limit),
+        "expires": (TODAY + datetime.timedelta(days=9)).isoformat(),
+    }
+
+
 def _add(app, company, seat_limit="10", expires=None, status=303):
     form = app.get(_detail(company)).forms["add-manual-activation-form"]
     form["seat_limit"] = seat_limit
@@ -231,6 +239,9 @@ def test_changing_a_manual_activation_records_old_and_new(app, db_session, compa
     assert "Manual activation changed: 8 seats" in main_text(done)
     # It had lapsed; now the organization is in good standing again.
     assert "acme is in good standing." in main_text(done)
+    assert "Seats 1 used, none paid by a subscription; the manual activation allows 8" in (
+        _billing(done)
+    )
     assert _activation(db_session, company).seat_limit == 8
     (event,) = events_of(db_session, company)
     assert event.tag == EventTag.OrganizationManualActivationUpdate
@@ -487,3 +498,37 @@ def test_visitors_are_sent_to_log_in(webtest_app, db_session, company):
     )
     assert "Log in to do this." in main_text(refused)
     assert _activation(db_session, company) is None
+
+
+def test_a_community_organization_has_no_billing_to_change(app, db_session):
+    community = OrganizationFactory.create(name="friends")
+    token = app.get(_detail(community)).html.find("input", attrs={"name": "csrf_token"})["value"]
+    refused = app.post(
+        f"{_detail(community)}add_manual_activation/",
+        {**_activation_fields(9), "csrf_token": token},
+        status=409,
+    )
+    assert "Community organizations do not pay" in main_text(refused)
+    assert _activation(db_session, community) is None
+
+
+def test_without_a_billing_backend_ids_are_shown_and_cancelling_says_why(
+    make_app_config, db_session, company
+):
+    """A site run without BILLING_BACKEND (a contributor's, say) still shows staff what the
+    mirror holds, without dashboard links, and cannot cancel."""
+    app = webtest.TestApp(
+        make_app_config(**{"billing.backend": ""}).make_wsgi_app(),
+        extra_environ={"REMOTE_ADDR": "192.0.2.10"},
+    )
+    log_in(app, UserFactory.create(is_superuser=True))
+    subscription = _subscription(company, seats=1, customer_id="cus_offline")
+    page = app.get(_detail(company))
+    assert "Customer cus_offline" in _billing(page)
+    assert not page.html.select("#billing-heading ~ * a[href*='dashboard']")
+    refused = page.forms[f"cancel-subscription-{subscription.id}"].submit(status=503)
+    assert "Billing is not set up on this site" in field_error(
+        refused, f"cancel-subscription-{subscription.id}-confirm"
+    )
+    db_session.expire_all()
+    assert not db_session.get(StripeSubscription, subscription.id).cancel_at_period_end
