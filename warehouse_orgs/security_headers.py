@@ -1,6 +1,15 @@
-"""Security headers on every response, errors included."""
+"""Security headers on every response, errors included.
 
-from collections.abc import Callable
+Forms post only to this site, and may send the browser on only to it (``form-action``, which
+browsers also apply to a form's redirect), with one kind of exception: a feature that sends
+people to another site after a form (billing, to the payment provider's hosted checkout and
+portal) registers ``config.add_form_action_origins(origins)``, a function of the settings that
+names those origins; it is asked for every response, so a change of settings (a test pointing
+billing at its own local Stripe) is followed.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from pyramid.config import Configurator
 from pyramid.registry import Registry
@@ -9,30 +18,49 @@ from pyramid.response import Response
 
 from warehouse_orgs.environment import is_production
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    ]
-)
+FORM_ACTION_ORIGINS_KEY = "security_headers.form_action_origins"
+
+
+def content_security_policy(form_action_origins: list[str] | tuple[str, ...] = ()) -> str:
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            " ".join(["form-action 'self'", *form_action_origins]),
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    )
+
+
+# With no origin registered.
+CONTENT_SECURITY_POLICY = content_security_policy()
 HSTS = "max-age=31536000; includeSubDomains; preload"
 
 
-def apply_security_headers(response: Response, *, production: bool) -> None:
+# ``origins(settings)``: the origins a feature's forms may send the browser on to.
+FormActionOrigins = Callable[[Mapping[str, Any]], Iterable[str]]
+
+
+def registry_policy(registry: Registry) -> str:
+    origins: list[str] = []
+    for source in registry.get(FORM_ACTION_ORIGINS_KEY, ()):
+        origins.extend(o for o in source(registry.settings) if o not in origins)
+    return content_security_policy(tuple(origins))
+
+
+def apply_security_headers(response: Response, *, production: bool, policy: str) -> None:
     """Set the headers a view has not set itself.
 
     The tween calls this for every response it sees; the 500 page calls it too, because an error
     raised while committing is rendered outside the tweens.
     """
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "origin-when-cross-origin")
@@ -48,13 +76,18 @@ def security_headers_tween_factory(
 
     def security_headers_tween(request: Request) -> Response:
         response = handler(request)
-        apply_security_headers(response, production=production)
+        apply_security_headers(response, production=production, policy=registry_policy(registry))
         return response
 
     return security_headers_tween
 
 
+def _add_form_action_origins(config: Configurator, origins: FormActionOrigins) -> None:
+    config.registry.setdefault(FORM_ACTION_ORIGINS_KEY, []).append(origins)
+
+
 def includeme(config: Configurator) -> None:
+    config.add_directive("add_form_action_origins", _add_form_action_origins)
     config.add_tween(
         "warehouse_orgs.security_headers.security_headers_tween_factory",
         under="warehouse_orgs.request_logging.request_logging_tween_factory",

@@ -26,7 +26,7 @@ from warehouse_orgs.accounts.security_policy import NeedsTwoFactor, NeedsVerifie
 from warehouse_orgs.db import is_database_unavailable
 from warehouse_orgs.environment import is_production
 from warehouse_orgs.organizations.models import Organization
-from warehouse_orgs.security_headers import apply_security_headers
+from warehouse_orgs.security_headers import apply_security_headers, registry_policy
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,11 @@ def _render_or_plain(request: Request, status: int, message: str) -> Response:
             f"{ERROR_TITLES[status]}. {message}\n", status=status, content_type="text/plain"
         )
         response.cache_control.no_store = True
-    apply_security_headers(response, production=is_production(request.registry))
+    apply_security_headers(
+        response,
+        production=is_production(request.registry),
+        policy=registry_policy(request.registry),
+    )
     return response
 
 
@@ -181,5 +185,6 @@ def server_error(exc: Exception, request: Request) -> Response:
     apply_security_headers(
         response,
         production=is_production(request.registry),
+        policy=registry_policy(request.registry),
     )
     return response

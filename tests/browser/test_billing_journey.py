@@ -107,17 +107,9 @@ def _the_event(local_stripe: LocalStripeForTests, event_type: str, related: str)
     return entry
 
 
-# Chromium refuses to follow "Continue to payment" (and "Manage billing") to the provider: our
-# pages' Content-Security-Policy says form-action 'self', and a form's redirect to another
-# origin is a form action too. The page stays as it was, nothing tells the person why.
-# warehouse_orgs/security_headers.py must name the provider's hosted pages in form-action (the
-# local Stripe's origin, from billing.api_base, or Stripe's checkout and billing portal hosts).
-# With that fixed this test passes, and strict makes it fail until this marker is removed.
-@pytest.mark.xfail(
-    raises=RefusedByContentSecurityPolicy,
-    strict=True,
-    reason="form-action 'self' blocks the redirect to the payment provider's hosted pages",
-)
+# Our pages' Content-Security-Policy allows a form to send the browser on to the payment
+# provider's hosted pages only (form-action names the local Stripe's origin here): a refusal is
+# reported with Chromium's own words rather than as a timeout.
 def test_an_owner_pays_for_the_organization_then_cancels(
     page: Page, live_server: str, db_session, outbox, synced: LocalStripeForTests
 ):

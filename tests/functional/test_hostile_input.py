@@ -24,7 +24,6 @@ from warehouse_orgs.forms import MISSING_MESSAGE, REPEATED_MESSAGE
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.request_logging import REQUEST_ID_HEADER
 from warehouse_orgs.request_validation import MAX_BODY_BYTES
-from warehouse_orgs.security_headers import CONTENT_SECURITY_POLICY
 
 PATH_NOT_UTF8 = "The address has bytes that are not UTF-8 text."
 PATH_NUL = "The address contains a NUL character."
@@ -59,7 +58,10 @@ def _assert_refused(response, sentence):
     # The outer tweens still ran: the request id and the security headers are there.
     assert response.headers[REQUEST_ID_HEADER]
     assert f"Request {response.headers[REQUEST_ID_HEADER]}" in response.text
-    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    policy = response.headers["Content-Security-Policy"]
+    assert {"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"} <= set(
+        policy.split("; ")
+    )
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -9,7 +9,7 @@ from tests.common.db.accounts import UserFactory
 from tests.common.sessions import log_in
 from warehouse_orgs.db import create_database_engine
 from warehouse_orgs.request_logging import REQUEST_ID_HEADER
-from warehouse_orgs.security_headers import CONTENT_SECURITY_POLICY
+from warehouse_orgs.security_headers import registry_policy
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
 
 
@@ -44,14 +44,30 @@ def test_health_answers_503_when_the_database_does_not(webtest_app, app_registry
 
 
 @pytest.mark.parametrize("path", ["/", "/_health/", "/no-such-page/", "/_probe/boom/"])
-def test_security_headers_are_on_every_response(webtest_app, path):
+def test_security_headers_are_on_every_response(webtest_app, app_registry, path):
     response = webtest_app.get(path, expect_errors=True)
-    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["Content-Security-Policy"] == registry_policy(app_registry)
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "origin-when-cross-origin"
     # HSTS is for production only: a developer's http://127.0.0.1 must not be pinned to https.
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_forms_may_send_the_browser_on_only_here_and_to_the_payment_providers_pages(
+    webtest_app, app_registry
+):
+    """Activating billing redirects to the provider's hosted checkout, which browsers check
+    against form-action; nothing else is allowed."""
+    settings = app_registry.settings
+    directives = webtest_app.get("/").headers["Content-Security-Policy"].split("; ")
+    assert "form-action 'self' http://127.0.0.1:9" in directives  # the tests' billing.api_base
+    api_base = settings.pop("billing.api_base")
+    try:
+        directives = webtest_app.get("/").headers["Content-Security-Policy"].split("; ")
+    finally:
+        settings["billing.api_base"] = api_base
+    assert "form-action 'self' https://checkout.stripe.com https://billing.stripe.com" in directives
 
 
 def test_production_sends_hsts_and_secure_session_cookies(make_app_config):

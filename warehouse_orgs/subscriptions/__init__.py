@@ -4,6 +4,9 @@ keeps the mirror true, and the good-standing rule organizations ask through
 ``IOrganizationStanding``. It depends on organizations; organizations never imports it."""
 
 import datetime
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
 
 from pyramid.config import Configurator
 from pyramid.request import Request
@@ -55,6 +58,20 @@ def cancel_subscriptions_before_deletion(request: Request, organization: Organiz
             ) from None
 
 
+# Where Stripe hosts its checkout and billing portal pages.
+STRIPE_HOSTED_PAGE_ORIGINS = ("https://checkout.stripe.com", "https://billing.stripe.com")
+
+
+def hosted_page_origins(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The provider's hosted pages: the local Stripe's own origin when ``billing.api_base``
+    points at one, else Stripe's."""
+    api_base = settings.get("billing.api_base")
+    if api_base:
+        parts = urlsplit(api_base)
+        return (f"{parts.scheme}://{parts.netloc}",)
+    return STRIPE_HOSTED_PAGE_ORIGINS
+
+
 def includeme(config: Configurator) -> None:
     settings = config.registry.settings
 
@@ -62,6 +79,9 @@ def includeme(config: Configurator) -> None:
     if settings.get("billing.backend"):
         backend = config.maybe_dotted(settings["billing.backend"])
         config.register_service_factory(backend.create_service, IBillingService)
+        # Activating billing and "Manage billing" are forms whose answer sends the browser
+        # on to the provider's hosted checkout and portal: the security policy must allow it.
+        config.add_form_action_origins(hosted_page_origins)
 
     # The local mirror, which also decides good standing for organizations (one rule).
     config.register_service_factory(
