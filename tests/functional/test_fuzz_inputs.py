@@ -38,6 +38,7 @@ from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import Connection, text
 
 from tests.common.app_routes import AppRoute, app_routes, production_routes
+from tests.common.concurrency import service_request
 from tests.common.db.accounts import PASSWORD, EmailFactory, UserFactory
 from tests.common.db.organizations import (
     OrganizationApplicationFactory,
@@ -79,6 +80,7 @@ from warehouse_orgs.organizations.models import (
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import ProjectRoleName
 from warehouse_orgs.paths import PROJECT_ROOT
+from warehouse_orgs.subscriptions.products import sync_products
 
 CSRF_FIELD = "csrf_token"
 REMOTE_ADDR = "192.0.2.10"
@@ -133,6 +135,9 @@ class World:
     """Rows that fill every route's placeholders, and the people who open the pages."""
 
     placeholders: dict[str, list[str]]
+    # Rows for one route's placeholders instead of the shared ones, where its forms need a row
+    # the others do not (a paying organization for "Manage billing").
+    route_placeholders: dict[str, dict[str, list[str]]]
     # Pages that only show their form for a valid link.
     queries: dict[str, dict[str, str]]
     # Each principal but "anonymous", with their browser once they have signed in.
@@ -189,6 +194,11 @@ def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_st
     paying = OrganizationFactory.create(orgtype="Company")
     subscription = mirror_subscription(paying, pay_at_local_stripe(app_on_local_stripe))
     ManualActivationFactory.create(organization=paying)
+    # The owner pays for it, so its Billing page offers "Manage billing"; with the prices
+    # synced, the unpaid Company organization's offers activation.
+    for payer in (owner, co_owner):  # the owner is not its only Owner: they may still leave
+        OrganizationRoleFactory.create(organization=paying, user=payer)
+    sync_products(service_request(app_registry, db_session))
     submitted = OrganizationApplicationFactory.create(submitted_by=owner)
     asked = OrganizationApplicationFactory.create(
         submitted_by=owner, status=OrganizationApplicationStatus.MoreInformationNeeded
@@ -217,6 +227,9 @@ def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_st
         }
     )
     return World(
+        route_placeholders={
+            "manage.organization.subscription": {"organization_name": [paying.name]},
+        },
         placeholders={
             "project_name": [project.name],
             "organization_name": [company.name, community.name],
@@ -285,8 +298,10 @@ def fillings(route: AppRoute, world: World) -> list[dict[str, str]]:
     missing = [name for name in route.placeholders if name not in world.placeholders]
     assert not missing, f"{route.name}: make rows for {missing} in the world fixture"
     result: list[dict[str, str]] = [{}]
+    own = world.route_placeholders.get(route.name, {})
     for name in route.placeholders:
-        result = [{**done, name: value} for done in result for value in world.placeholders[name]]
+        values = own.get(name, world.placeholders[name])
+        result = [{**done, name: value} for done in result for value in values]
     return result
 
 

@@ -29,10 +29,13 @@ from warehouse_orgs.subscriptions.tasks import (
 
 
 def queue_seat_sync(request: Request, organization: Organization) -> None:
-    """After the commit, set a Company organization's paid seats to its people."""
-    if organization.orgtype == OrganizationType.Company and request.registry.settings.get(
+    """After the commit, set a paying Company organization's seats to its people (one
+    statement to see whether it pays at all; most organizations do not)."""
+    if organization.orgtype != OrganizationType.Company or not request.registry.settings.get(
         "billing.backend"
     ):
+        return
+    if request.find_service(ISubscriptionService).live_subscription(organization) is not None:
         request.enqueue_task(sync_seats, str(organization.id), seat_change_id())
 
 
