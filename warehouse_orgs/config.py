@@ -64,7 +64,11 @@ def maybe_set_compound(
     """
     if f"{base}.{name}" in settings or envvar not in environ:
         return
-    dotted, *options = shlex.split(environ[envvar])
+    words = shlex.split(environ[envvar])
+    if not words:
+        # Set but empty (``BILLING_BACKEND=``): the same as unset, as the shell's ${X:-} reads it.
+        return
+    dotted, *options = words
     settings[f"{base}.{name}"] = dotted
     for option in options:
         key, sep, value = option.partition("=")

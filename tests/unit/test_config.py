@@ -42,6 +42,15 @@ def test_backend_option_without_equals_is_refused():
         )
 
 
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_backend_setting_is_the_same_as_none(value):
+    settings: dict = {}
+    maybe_set_compound(
+        settings, "billing", "backend", "BILLING_BACKEND", environ={"BILLING_BACKEND": value}
+    )
+    assert settings == {}
+
+
 def test_explicit_settings_win_over_the_environment():
     settings = read_settings({"site.url": "https://pypi.example"}, environ=PRODUCTION_ENV)
     assert settings["site.url"] == "https://pypi.example"
