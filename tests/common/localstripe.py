@@ -130,6 +130,19 @@ class LocalStripeForTests:
         entry["event"] = json.loads(entry["payload"])
         return entry
 
+    def deliver_newest(self, webtest_app: Any, event_type: str, related: str) -> dict[str, Any]:
+        """POST the newest such event, signed now, to the webtest app's webhook, as Stripe
+        would (a webtest app has no server the local Stripe could reach); returns the event."""
+        (entry, *_) = self.events(type=event_type, related=related)
+        body, headers = self.signed(entry["id"])
+        webtest_app.post(
+            "/billing/webhook/",
+            body,
+            headers={"Content-Type": "application/json", **headers},
+            status=200,
+        )
+        return entry
+
     def signed(self, event_id: str) -> tuple[bytes, dict[str, str]]:
         """The event's body and headers, signed now, as a delivery would carry them."""
         status, _, body = http_request("GET", f"{self.api_base}/_dev/events/{event_id}/signed")

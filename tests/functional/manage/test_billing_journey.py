@@ -56,19 +56,6 @@ def acme(alice):
     return organization
 
 
-def deliver(webtest_app, local_stripe, event_type, related):
-    """POST the newest such event, signed by the local Stripe, to our webhook."""
-    (entry, *_) = local_stripe.events(type=event_type, related=related)
-    body, headers = local_stripe.signed(entry["id"])
-    webtest_app.post(
-        "/billing/webhook/",
-        body,
-        headers={"Content-Type": "application/json", **headers},
-        status=200,
-    )
-    return entry
-
-
 def standing(app_registry, db_session, organization):
     db_session.expire_all()
     request = service_request(app_registry, db_session)
@@ -112,8 +99,8 @@ def test_paying_then_canceling_a_company_organization(
     assert "The payment provider is confirming the payment" in main_text(waiting)
 
     # Stripe's events arrive.
-    deliver(webtest_app, local_stripe, "checkout.session.completed", customer.customer_id)
-    deliver(webtest_app, local_stripe, "customer.subscription.created", customer.customer_id)
+    local_stripe.deliver_newest(webtest_app, "checkout.session.completed", customer.customer_id)
+    local_stripe.deliver_newest(webtest_app, "customer.subscription.created", customer.customer_id)
     subscription = db_session.scalars(
         select(StripeSubscription).options(joinedload(StripeSubscription.item))
     ).one()
@@ -128,7 +115,7 @@ def test_paying_then_canceling_a_company_organization(
     to_portal = paid.forms["manage-billing-form"].submit(status=303)
     assert to_portal.location.startswith(local_stripe.api_base + "/portal/")
     local_stripe.portal_action(to_portal.location, subscription.subscription_id, "cancel")
-    deliver(webtest_app, local_stripe, "customer.subscription.deleted", customer.customer_id)
+    local_stripe.deliver_newest(webtest_app, "customer.subscription.deleted", customer.customer_id)
     db_session.expire_all()
     assert db_session.get(StripeSubscription, subscription.id).status == "canceled"
     assert not standing(app_registry, db_session, acme).in_good_standing

@@ -41,14 +41,6 @@ def acme(alice):
     return organization
 
 
-def deliver(webtest_app, local_stripe, event_type, related):
-    (entry, *_) = local_stripe.events(type=event_type, related=related)
-    body, headers = local_stripe.signed(entry["id"])
-    webtest_app.post(
-        "/billing/webhook/", body, headers={"Content-Type": "application/json", **headers}
-    )
-
-
 @pytest.fixture
 def paid(webtest_app, db_session, app_registry, app_on_local_stripe, alice, acme):
     """acme pays for its 2 seats, monthly, through the hosted checkout; alice is logged in."""
@@ -61,7 +53,7 @@ def paid(webtest_app, db_session, app_registry, app_on_local_stripe, alice, acme
     form["interval"], form["terms"] = "month", True
     local_stripe.pay(form.submit(status=303).location)
     customer = db_session.scalars(select(StripeCustomer)).one()
-    deliver(webtest_app, local_stripe, "customer.subscription.created", customer.customer_id)
+    local_stripe.deliver_newest(webtest_app, "customer.subscription.created", customer.customer_id)
     return db_session.scalars(
         select(StripeSubscription).options(joinedload(StripeSubscription.item))
     ).one()
