@@ -63,25 +63,22 @@ class BillingPage(OrganizationPage):
         )
 
     def to_provider(self, form: ActivateBillingForm | None = None) -> Any:
-        """303 to the provider's hosted page, or this page again saying why not."""
+        """303 to the provider's hosted page, or this page again saying why not. Either way
+        the request's transaction is then rolled back, not committed: nothing is kept that the
+        provider did not confirm (the agreement just recorded included)."""
         try:
-            url = provider_page(self.request, self.organization)
+            return HTTPSeeOther(provider_page(self.request, self.organization))
         except BillingUnavailable as error:
-            # The request's transaction is rolled back at its end, not committed: nothing is
-            # kept that the provider did not confirm (the agreement just recorded included).
-            self.request.tm.doom()
-            return self.unavailable(str(error))
+            status, message = 503, str(error)
         except BillingError as error:
-            self.request.tm.doom()
-            return self.refused(str(error), form)
-        return HTTPSeeOther(url)
+            status, message = 409, str(error)
+        self.request.tm.doom()
+        values: dict[str, Any] = {"provider_error": message}
+        if form is not None:
+            values["form"] = form
+        return self.page(status, **values)
 
-    def unavailable(self, message: str) -> dict[str, Any]:
-        """The page again, 503, saying the provider did not answer."""
-        raise NotImplementedError  # each page answers with itself
-
-    def refused(self, message: str, form: ActivateBillingForm | None) -> dict[str, Any]:
-        """The page again, 409, saying why billing cannot go on."""
+    def page(self, status: int = 200, **values: Any) -> dict[str, Any]:
         raise NotImplementedError  # each page answers with itself
 
 
@@ -97,12 +94,6 @@ class ActivateBillingPage(BillingPage):
         return self.billing_context(
             status, form=form or ActivateBillingForm(html_id_prefix="billing"), **values
         )
-
-    def unavailable(self, message: str) -> dict[str, Any]:
-        return self.page(503, provider_error=message)
-
-    def refused(self, message: str, form: ActivateBillingForm | None) -> dict[str, Any]:
-        return self.page(409, form, provider_error=message)
 
     @view_config(request_method="GET", permission=BILLING)
     def show(self) -> dict[str, Any]:
@@ -136,12 +127,6 @@ class SubscriptionPage(BillingPage):
             checkout_done=self.request.GET.get("checkout") == "done",
             **values,
         )
-
-    def unavailable(self, message: str) -> dict[str, Any]:
-        return self.page(503, provider_error=message)
-
-    def refused(self, message: str, form: ActivateBillingForm | None) -> dict[str, Any]:
-        return self.page(409, provider_error=message)
 
     @view_config(request_method="GET", permission=BILLING)
     def show(self) -> dict[str, Any]:
