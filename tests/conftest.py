@@ -7,6 +7,7 @@ after-commit work (tasks, emails) runs just as in production and is still undone
 """
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,12 @@ from warehouse_orgs.cli.local_postgres import (
 from warehouse_orgs.config import configure
 from warehouse_orgs.db import alembic_config, create_database_engine, normalize_database_url
 from warehouse_orgs.email.services import CapturedEmailSender
+from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 
 # Fixtures shared from modules of their own.
 pytest_plugins = ["tests.common.concurrency", "tests.common.localstripe"]
+
+SPONSOR_LOGO_DIRECTORY = Path(tempfile.mkdtemp(prefix="warehouse-orgs-sponsorlogos-"))
 
 TEST_SETTINGS: dict[str, Any] = {
     "warehouse_orgs.env": "development",
@@ -52,6 +56,9 @@ TEST_SETTINGS: dict[str, Any] = {
     "billing.webhook_secret": "whsec_insecure_test_webhook_secret",
     "billing.domain": "localhost",
     "billing.max_network_retries": "0",
+    # The footer's sponsors stay as each test primes them (app_registry: none), so a page's
+    # statement count does not depend on how long ago another test loaded them.
+    "sponsors.footer_cache_seconds": 3600,
 }
 
 
@@ -123,7 +130,13 @@ def db_session(db_connection: Connection) -> Iterator[Session]:
 
 
 def make_test_config(database_url: str, **overrides: Any) -> Configurator:
-    settings = {**TEST_SETTINGS, "database.url": database_url, **overrides}
+    settings = {
+        **TEST_SETTINGS,
+        "database.url": database_url,
+        # Logos uploaded by this process's tests, out of the checkout.
+        "sponsors.logo_storage.path": str(SPONSOR_LOGO_DIRECTORY),
+        **overrides,
+    }
     config = configure(settings, environ={})
     config.include("tests.common.probe_views")
     return config
@@ -184,6 +197,9 @@ def app_registry(
         bind=db_connection, join_transaction_mode="create_savepoint"
     )
     registry.settings["mail.path"] = str(outbox.path)
+    # No sponsor exists when a test starts: the footer shows none and costs no statement until
+    # a sponsor change (or the test) makes it load again.
+    registry[FOOTER_CACHE_KEY].prime([])
     return registry
 
 

@@ -24,6 +24,7 @@ FEATURES: tuple[str, ...] = (
     "packaging",
     "organizations",
     "subscriptions",
+    "sponsors",
 )
 
 # Development secrets start with this prefix, so production can recognise and refuse them.
@@ -56,11 +57,13 @@ def maybe_set_compound(
     name: str,
     envvar: str,
     environ: Mapping[str, str] = os.environ,
+    options_under: str | None = None,
 ) -> None:
     """Read a backend setting: a dotted class name followed by ``key=value`` options.
 
     ``MAIL_BACKEND="warehouse_orgs.email.services.SMTPEmailSender host=smtp port=25"`` becomes
-    ``mail.backend`` plus ``mail.host`` and ``mail.port``.
+    ``mail.backend`` plus ``mail.host`` and ``mail.port``; with ``options_under="x"``, the
+    options are ``x.host`` and ``x.port``.
     """
     if f"{base}.{name}" in settings or envvar not in environ:
         return
@@ -74,7 +77,7 @@ def maybe_set_compound(
         key, sep, value = option.partition("=")
         if not sep:
             raise ConfigurationError(f"{envvar}: option {option!r} is not key=value")
-        settings[f"{base}.{key}"] = value
+        settings[f"{options_under or base}.{key}"] = value
 
 
 def read_settings(
@@ -98,6 +101,16 @@ def read_settings(
     from_env("mail.sender", "MAIL_SENDER")
     maybe_set_compound(result, "mail", "backend", "MAIL_BACKEND", environ=environ)
     maybe_set_compound(result, "billing", "backend", "BILLING_BACKEND", environ=environ)
+    maybe_set_compound(
+        result,
+        "sponsors",
+        "logo_storage",
+        "SPONSOR_LOGO_STORAGE",
+        environ=environ,
+        options_under="sponsors.logo_storage",
+    )
+    from_env("sponsors.feed_url", "SPONSOR_FEED_URL")
+    from_env("sponsors.feed_token", "SPONSOR_FEED_TOKEN")
 
     result.setdefault("database.statement_timeout_ms", 10_000)
     result.setdefault("mail.sender", "PyPI Organizations <noreply@pypi.invalid>")

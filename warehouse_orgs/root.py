@@ -17,8 +17,9 @@ ROOT_PERMISSIONS: dict[str, list[Permissions]] = {
     # ALL_PERMISSIONS: an object whose ACL falls through to the root must not hand admins its
     # owners' rights.
     Principals.admins: [p for p in Permissions if p.name.startswith("Admin")],
-    # Moderators look but do not touch.
-    Principals.moderators: [*STAFF_READ_ORGANIZATIONS, P.AdminSponsorsRead],
+    # Moderators look but do not touch. The sponsor pages are PSF staff's: the inquiries hold
+    # companies' contact details, which only those who answer them need.
+    Principals.moderators: STAFF_READ_ORGANIZATIONS,
     # Support read and write organizations, applications and accounts.
     Principals.support: [
         *STAFF_READ_ORGANIZATIONS,
@@ -29,7 +30,6 @@ ROOT_PERMISSIONS: dict[str, list[Permissions]] = {
         P.AdminRoleAdd,
         P.AdminRoleUpdate,
         P.AdminRoleDelete,
-        P.AdminSponsorsRead,
     ],
     # PSF staff keep the sponsor list.
     Principals.psf_staff: [P.AdminDashboardRead, P.AdminSponsorsRead, P.AdminSponsorsWrite],

@@ -87,6 +87,9 @@ def _back_page(introspector: IIntrospector, action: str, page: str) -> BackPage:
 def includeme(config: Configurator) -> None:
     config.add_route("index", "/")
     config.add_route("health", "/_health/")
+    # The sponsorship program: who sponsors, and the prospectus with its inquiry form (POST).
+    config.add_route("sponsors", "/sponsors/")
+    config.add_route("sponsor", "/sponsor/")
     # The payment provider's webhook: authenticated by its signature, not by a session.
     config.add_route("billing.webhook", "/billing/webhook/")
 
@@ -126,6 +129,31 @@ def includeme(config: Configurator) -> None:
         "admin.user.staff_flags",
         "/admin/users/{user_id}/staff-flags/",
         back_to="admin.user.detail",
+    )
+
+    # Staff: sponsors, their levels and the inquiries. The fixed paths come before
+    # {sponsor_id}/, which would otherwise take "create" or "levels" for an id.
+    config.add_route("admin.sponsor.list", "/admin/sponsors/")
+    config.add_route("admin.sponsor.create", "/admin/sponsors/create/")
+    add_action_route(
+        config, "admin.sponsor.sync", "/admin/sponsors/sync/", back_to="admin.sponsor.list"
+    )
+    config.add_route("admin.sponsor_level.list", "/admin/sponsors/levels/")
+    config.add_route("admin.sponsor_level.detail", "/admin/sponsors/levels/{level_id}/")
+    add_action_route(
+        config,
+        "admin.sponsor_level.delete",
+        "/admin/sponsors/levels/{level_id}/delete/",
+        back_to="admin.sponsor_level.detail",
+    )
+    config.add_route("admin.sponsor_inquiry.list", "/admin/sponsors/inquiries/")
+    config.add_route("admin.sponsor_inquiry.detail", "/admin/sponsors/inquiries/{inquiry_id}/")
+    config.add_route("admin.sponsor.detail", "/admin/sponsors/{sponsor_id}/")
+    add_action_route(
+        config,
+        "admin.sponsor.delete",
+        "/admin/sponsors/{sponsor_id}/delete/",
+        back_to="admin.sponsor.detail",
     )
 
     # Projects

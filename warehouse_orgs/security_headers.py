@@ -6,6 +6,9 @@ people to another site after a form (billing, to the payment provider's hosted c
 portal) registers ``config.add_form_action_origins(origins)``, a function of the settings that
 names those origins; it is asked for every response, so a change of settings (a test pointing
 billing at its own local Stripe) is followed.
+
+Images load from this site too, unless a feature registers ``config.add_image_origins(origins)``
+the same way (sponsor logos kept in object storage, served from its own address).
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -19,15 +22,19 @@ from pyramid.response import Response
 from warehouse_orgs.environment import is_production
 
 FORM_ACTION_ORIGINS_KEY = "security_headers.form_action_origins"
+IMAGE_ORIGINS_KEY = "security_headers.image_origins"
 
 
-def content_security_policy(form_action_origins: list[str] | tuple[str, ...] = ()) -> str:
+def content_security_policy(
+    form_action_origins: list[str] | tuple[str, ...] = (),
+    image_origins: list[str] | tuple[str, ...] = (),
+) -> str:
     return "; ".join(
         [
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            " ".join(["img-src 'self' data:", *image_origins]),
             "font-src 'self'",
             "connect-src 'self'",
             " ".join(["form-action 'self'", *form_action_origins]),
@@ -42,15 +49,23 @@ CONTENT_SECURITY_POLICY = content_security_policy()
 HSTS = "max-age=31536000; includeSubDomains; preload"
 
 
-# ``origins(settings)``: the origins a feature's forms may send the browser on to.
+# ``origins(settings)``: the origins a feature's forms may send the browser on to, or that its
+# images load from.
 FormActionOrigins = Callable[[Mapping[str, Any]], Iterable[str]]
 
 
-def registry_policy(registry: Registry) -> str:
+def _registered_origins(registry: Registry, key: str) -> tuple[str, ...]:
     origins: list[str] = []
-    for source in registry.get(FORM_ACTION_ORIGINS_KEY, ()):
+    for source in registry.get(key, ()):
         origins.extend(o for o in source(registry.settings) if o not in origins)
-    return content_security_policy(tuple(origins))
+    return tuple(origins)
+
+
+def registry_policy(registry: Registry) -> str:
+    return content_security_policy(
+        _registered_origins(registry, FORM_ACTION_ORIGINS_KEY),
+        _registered_origins(registry, IMAGE_ORIGINS_KEY),
+    )
 
 
 def apply_security_headers(response: Response, *, production: bool, policy: str) -> None:
@@ -86,8 +101,13 @@ def _add_form_action_origins(config: Configurator, origins: FormActionOrigins) -
     config.registry.setdefault(FORM_ACTION_ORIGINS_KEY, []).append(origins)
 
 
+def _add_image_origins(config: Configurator, origins: FormActionOrigins) -> None:
+    config.registry.setdefault(IMAGE_ORIGINS_KEY, []).append(origins)
+
+
 def includeme(config: Configurator) -> None:
     config.add_directive("add_form_action_origins", _add_form_action_origins)
+    config.add_directive("add_image_origins", _add_image_origins)
     config.add_tween(
         "warehouse_orgs.security_headers.security_headers_tween_factory",
         under="warehouse_orgs.request_logging.request_logging_tween_factory",

@@ -47,6 +47,15 @@ SECTIONS: tuple[Section, ...] = (
             "members, invitations, projects and history; edit, rename and fix roles."
         ),
     ),
+    Section(
+        label="Sponsors",
+        route_name="admin.sponsor.list",
+        permission=Permissions.AdminSponsorsRead,
+        description=(
+            "Keep the sponsor list, its logos and the prospectus's levels; follow up the "
+            "inquiries; see the PSF feed's syncs."
+        ),
+    ),
 )
 
 

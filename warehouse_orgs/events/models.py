@@ -49,6 +49,10 @@ class Event:
 
 
 def _events_table_name(source_table: str) -> str:
+    """``organizations`` → ``organization_events``, ``sponsor_inquiries`` →
+    ``sponsor_inquiry_events``."""
+    if source_table.endswith("ies"):
+        return f"{source_table.removesuffix('ies')}y_events"
     return f"{source_table.removesuffix('s')}_events"
 
 

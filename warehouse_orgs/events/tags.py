@@ -105,6 +105,20 @@ class EventTag(enum.StrEnum):
     OrganizationManualActivationUpdate = "organization:manual_activation:update"
     OrganizationManualActivationDelete = "organization:manual_activation:delete"
 
+    # Sponsors, recorded on the sponsor, level or inquiry (a deletion on the staff member's
+    # account, since the row and its history go). The feed's have no actor: the sync spoke.
+    SponsorCreate = "sponsor:create"
+    SponsorUpdate = "sponsor:update"
+    SponsorFeedAdd = "sponsor:feed:add"
+    SponsorFeedUpdate = "sponsor:feed:update"
+    SponsorFeedUnlist = "sponsor:feed:unlist"
+    SponsorLevelCreate = "sponsor_level:create"
+    SponsorLevelUpdate = "sponsor_level:update"
+    SponsorInquirySubmit = "sponsor_inquiry:submit"
+    SponsorInquiryUpdate = "sponsor_inquiry:update"
+    AccountSponsorDelete = "account:sponsor:delete"
+    AccountSponsorLevelDelete = "account:sponsor_level:delete"
+
     # Projects
     ProjectCreate = "project:create"
     ProjectRoleAdd = "project:role:add"
@@ -141,6 +155,42 @@ _DETAIL_FIELDS = {
     "description": "the description",
     "orgtype": "the type",
 }
+
+
+_SPONSOR_FIELDS = {
+    "link_url": "the link",
+    "color_logo_url": "the color logo",
+    "white_logo_url": "the white logo",
+    "logo_source_url": "the logo",
+    "activity_markdown": "the activity",
+    "level_name": "the level",
+    "level_order": "the level's order",
+    "is_active": "whether it is active",
+    "footer": "whether it is in the footer",
+    "psf_sponsor": "whether it is a PSF sponsor",
+    "infra_sponsor": "whether it is an infrastructure sponsor",
+    "one_time": "whether it is a one-time sponsor",
+    "origin": "who keeps it",
+    "yearly_amount": "the yearly amount",
+    "is_open": "whether it is offered",
+}
+
+
+def _sponsor_fields(fields: list[str]) -> str:
+    return ", ".join(_SPONSOR_FIELDS.get(name, f"the {name.replace('_', ' ')}") for name in fields)
+
+
+def _inquiry_updated(details: Details) -> str:
+    parts = []
+    if details.get("status"):
+        parts.append(f"marked the inquiry from {details.get('company')} {label(details['status'])}")
+    if "notes" in (details.get("fields") or []):
+        parts.append(
+            "changed its notes"
+            if parts
+            else f"changed the notes on the inquiry from {details.get('company')}"
+        )
+    return f"{_who(details)} " + " and ".join(parts or ["changed the inquiry"])
 
 
 def _detail_fields(fields: list[str]) -> str:
@@ -438,6 +488,32 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.OrganizationManualActivationAdd: lambda d: _manual_activation(d, "added"),
     EventTag.OrganizationManualActivationUpdate: lambda d: _manual_activation(d, "changed"),
     EventTag.OrganizationManualActivationDelete: lambda d: f"{_who(d)} ended the manual activation",
+    EventTag.SponsorCreate: lambda d: f"{_who(d)} added the sponsor {d.get('name')}",
+    EventTag.SponsorUpdate: lambda d: (
+        f"{_who(d)} changed {_sponsor_fields(d.get('fields') or [])} of {d.get('name')}"
+    ),
+    EventTag.SponsorFeedAdd: lambda d: f"The PSF feed added the sponsor {d.get('name')}",
+    EventTag.SponsorFeedUpdate: lambda d: (
+        f"The PSF feed changed {_sponsor_fields(d.get('fields') or [])} of {d.get('name')}"
+    ),
+    EventTag.SponsorFeedUnlist: lambda d: (
+        f"The PSF feed no longer lists {d.get('name')}, so it is no longer shown as a PSF sponsor"
+    ),
+    EventTag.SponsorLevelCreate: lambda d: (
+        f"{_who(d)} added the level {d.get('name')} at ${d.get('yearly_amount', 0):,} a year"
+    ),
+    EventTag.SponsorLevelUpdate: lambda d: (
+        f"{_who(d)} changed {_sponsor_fields(d.get('fields') or [])} of the level {d.get('name')}"
+    ),
+    EventTag.SponsorInquirySubmit: lambda d: (
+        f"{d.get('company')} sent an inquiry"
+        + (f" about the {d['level']} level" if d.get("level") else "")
+    ),
+    EventTag.SponsorInquiryUpdate: _inquiry_updated,
+    EventTag.AccountSponsorDelete: lambda d: f"{_who(d)} deleted the sponsor {d.get('name')}",
+    EventTag.AccountSponsorLevelDelete: lambda d: (
+        f"{_who(d)} deleted the sponsor level {d.get('name')}"
+    ),
     EventTag.ProjectCreate: lambda d: f"Project {d.get('project')} created by {_who(d)}",
     EventTag.ProjectRoleAdd: lambda d: f"{_who(d)} added {d.get('username')} as {d.get('role')}",
     EventTag.ProjectRoleChange: lambda d: (

@@ -1,0 +1,49 @@
+"""The sponsorship program: who sponsors the index (/sponsors/ and the footer of every page),
+the prospectus and its inquiry form (/sponsor/), PSF staff's curation (/admin/sponsors/), and
+the hourly sync from the PSF's sponsor feed. Independent of organizations and billing."""
+
+import datetime
+
+from pyramid.config import Configurator
+
+from warehouse_orgs.sponsors.feed import update_sponsors_from_feed
+from warehouse_orgs.sponsors.footer import (
+    DEFAULT_FOOTER_CACHE_SECONDS,
+    FOOTER_CACHE_KEY,
+    FooterSponsorCache,
+    footer_digest,
+    footer_sponsors,
+)
+from warehouse_orgs.sponsors.interfaces import ISponsorLogoStorage, ISponsorService
+from warehouse_orgs.sponsors.services import DatabaseSponsorService
+from warehouse_orgs.sponsors.storage import (
+    LOCAL_STORAGE,
+    STATIC_PREFIX,
+    local_logo_directory,
+    logo_image_origins,
+)
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.registry.settings
+    config.register_service_factory(DatabaseSponsorService.create_service, ISponsorService)
+
+    storage = config.maybe_dotted(settings.get("sponsors.logo_storage") or LOCAL_STORAGE)
+    config.register_service_factory(storage.create_service, ISponsorLogoStorage)
+    if (settings.get("sponsors.logo_storage") or LOCAL_STORAGE) == LOCAL_STORAGE:
+        # Before the site's own /static/ view, which would otherwise answer these paths.
+        config.add_static_view(
+            f"static/{STATIC_PREFIX}", str(local_logo_directory(settings)), cache_max_age=3600
+        )
+    config.add_image_origins(logo_image_origins)
+
+    # The footer of every page: one statement a minute per process, not one per page.
+    config.registry[FOOTER_CACHE_KEY] = FooterSponsorCache(
+        float(settings.get("sponsors.footer_cache_seconds", DEFAULT_FOOTER_CACHE_SECONDS))
+    )
+    config.add_request_method(footer_sponsors, name="footer_sponsors", reify=True)
+    config.add_request_method(footer_digest, name="footer_digest", reify=True)
+
+    config.register_task(update_sponsors_from_feed)
+    if settings.get("sponsors.feed_url") and settings.get("sponsors.feed_token"):
+        config.add_periodic_task(update_sponsors_from_feed, datetime.timedelta(hours=1))
