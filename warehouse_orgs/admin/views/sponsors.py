@@ -12,9 +12,5 @@ READ = Permissions.AdminSponsorsRead
 @view_config(route_name="admin.sponsor.list", request_method="GET", permission=READ)
 @view_config(route_name="admin.sponsor.detail", request_method="GET", permission=READ)
 @view_config(route_name="admin.sponsor.create", request_method="GET", permission=READ)
-@view_config(route_name="admin.sponsor_level.list", request_method="GET", permission=READ)
-@view_config(route_name="admin.sponsor_level.detail", request_method="GET", permission=READ)
-@view_config(route_name="admin.sponsor_inquiry.list", request_method="GET", permission=READ)
-@view_config(route_name="admin.sponsor_inquiry.detail", request_method="GET", permission=READ)
 def placeholder(request: Request) -> None:
     raise HTTPNotFound()
