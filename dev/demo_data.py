@@ -34,6 +34,15 @@ from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ProjectRoleName
+from warehouse_orgs.sponsors.interfaces import (
+    InquiryValues,
+    ISponsorLogoStorage,
+    ISponsorService,
+    LevelValues,
+    SponsorValues,
+)
+from warehouse_orgs.sponsors.logos import check_logo
+from warehouse_orgs.sponsors.models import Sponsor, SponsorInquiry
 from warehouse_orgs.subscriptions.interfaces import ISubscriptionService
 
 DEMO_PASSWORD = "password"  # noqa: S105 (the published demo password)
@@ -89,6 +98,7 @@ def build_demo_data(request: Request) -> list[str]:
     project_lines += build_demo_organizations(request)
     project_lines += build_demo_organization_projects(request)
     project_lines += build_demo_teams(request)
+    project_lines += build_demo_sponsors(request)
     if not created:
         return project_lines or ["Demo data is already there."]
     request.db.flush()
@@ -344,4 +354,170 @@ def build_demo_teams(request: Request) -> list[str]:
     lines = ["Demo teams: " + "; ".join(changed)] if changed else []
     if refused:
         lines.append("Left out (run `make resetdb` for the current demo): " + " ".join(refused))
+    return lines
+
+
+# The prospectus: (name, dollars a year, benefits). The amounts follow the PSF's tiers.
+DEMO_SPONSOR_LEVELS: list[tuple[str, int, tuple[str, ...]]] = [
+    (
+        "Visionary",
+        150_000,
+        (
+            "Your logo at the top of /sponsors/ and in the footer of every page",
+            "A named thank-you in the PSF's annual report and at PyCon US",
+            "A yearly call with the PyPI team about the index's roadmap",
+        ),
+    ),
+    (
+        "Sustainability",
+        90_000,
+        (
+            "Your logo on /sponsors/ and in the footer of every page",
+            "A thank-you in the PSF's annual report",
+        ),
+    ),
+    (
+        "Maintaining",
+        60_000,
+        ("Your logo on /sponsors/ and in the footer", "A thank-you on the PSF blog"),
+    ),
+    ("Contributing", 30_000, ("Your logo on /sponsors/", "A thank-you on the PSF blog")),
+    ("Supporting", 15_000, ("Your logo on /sponsors/",)),
+    ("Partner", 7_500, ("Your name and logo on /sponsors/",)),
+]
+
+# slug: (name, level or kind, brand colour, service or activity)
+DEMO_SPONSORS: dict[str, tuple[str, str, str, str]] = {
+    "northwind-cloud": (
+        "Northwind Cloud",
+        "Visionary",
+        "#1f5fbf",
+        "Northwind Cloud funds a full-time **PyPI security engineer** and the organization "
+        "account programme.",
+    ),
+    "larkspur-data": (
+        "Larkspur Data",
+        "Sustainability",
+        "#7a3fb8",
+        "Larkspur Data pays for the support team that answers "
+        "[PyPI support requests](https://github.com/pypi/support).",
+    ),
+    "harbor-analytics": (
+        "Harbor Analytics",
+        "Maintaining",
+        "#0f7a6b",
+        "Harbor Analytics sponsors packaging documentation sprints.",
+    ),
+    "quill-systems": ("Quill Systems", "Contributing", "#b3431f", ""),
+    "tidewater-labs": ("Tidewater Labs", "Contributing", "#2f6f8f", ""),
+    "ember-software": ("Ember Software", "Supporting", "#c2410c", ""),
+    "juniper-works": ("Juniper Works", "Partner", "#4d7c0f", ""),
+    "swiftedge-cdn": ("SwiftEdge CDN", "infra", "#e0115f", "Content delivery network"),
+    "stratus-storage": (
+        "Stratus Storage",
+        "infra",
+        "#334155",
+        "Object storage and download analytics",
+    ),
+    "beacon-monitoring": ("Beacon Monitoring", "infra", "#9333ea", "Monitoring and alerting"),
+    "postbox-mail": ("Postbox Mail", "infra", "#0369a1", "Email delivery"),
+    "acorn-foundation": ("Acorn Foundation", "one_time", "#854d0e", ""),
+    "meridian-group": ("Meridian Group", "one_time", "#be123c", ""),
+}
+
+
+def _demo_logo(name: str, colour: str, *, white: bool) -> bytes:
+    """A plain SVG logo: the initials in a rounded square, then the name."""
+    initials = "".join(word[0] for word in name.split()[:2])
+    fill, text = ("none", "#ffffff") if white else ("#ffffff", colour)
+    mark = "#ffffff" if white else colour
+    mark_text = colour if white else "#ffffff"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="64" viewBox="0 0 240 64">'
+        f'<rect width="240" height="64" fill="{fill}"/>'
+        f'<rect x="4" y="8" width="48" height="48" rx="10" fill="{mark}"/>'
+        f'<text x="28" y="41" font-family="sans-serif" font-size="20" font-weight="700" '
+        f'fill="{mark_text}" text-anchor="middle">{initials}</text>'
+        f'<text x="62" y="40" font-family="sans-serif" font-size="19" font-weight="600" '
+        f'fill="{text}">{name}</text></svg>'
+    ).encode()
+
+
+def _store_demo_logo(request: Request, slug: str, name: str, colour: str, *, white: bool) -> str:
+    logo = check_logo(_demo_logo(name, colour, white=white))
+    variant = "white" if white else "color"
+    storage = request.find_service(ISponsorLogoStorage)
+    return storage.store(logo.file_name(slug, variant), logo.content, logo.content_type)
+
+
+def build_demo_sponsors(request: Request) -> list[str]:
+    """The prospectus's levels, a sponsor list across them with infrastructure and one-time
+    sponsors, and two inquiries: whatever is missing."""
+    sponsors = request.find_service(ISponsorService)
+    lines = []
+    known_levels = {level.name: level for level in sponsors.levels()}
+    new_levels = []
+    for position, (name, amount, benefits) in enumerate(DEMO_SPONSOR_LEVELS, start=1):
+        if name not in known_levels:
+            known_levels[name] = sponsors.create_level(
+                LevelValues(name, amount, "\n".join(benefits), position=position)
+            )
+            new_levels.append(name)
+    if new_levels:
+        lines.append("Demo sponsor levels: " + ", ".join(new_levels))
+    order = {name: position for position, (name, _, _) in enumerate(DEMO_SPONSOR_LEVELS, 1)}
+    new_sponsors = []
+    for slug, (name, kind, colour, text) in DEMO_SPONSORS.items():
+        if request.db.scalar(select(Sponsor.id).where(Sponsor.slug == slug)) is not None:
+            continue
+        psf = kind in order
+        # The higher levels and every infrastructure sponsor are in the footer.
+        in_footer = psf and order[kind] <= 3
+        white = in_footer or kind == "infra"
+        sponsors.create_sponsor(
+            SponsorValues(
+                name=name,
+                slug=slug,
+                link_url=f"https://{slug}.example.com/",
+                color_logo_url=_store_demo_logo(request, slug, name, colour, white=False),
+                white_logo_url=(
+                    _store_demo_logo(request, slug, name, colour, white=True) if white else None
+                ),
+                service=text if kind == "infra" else None,
+                activity_markdown=text if psf and text else None,
+                level_name=kind if psf else None,
+                level_order=order.get(kind, 0),
+                footer=in_footer,
+                psf_sponsor=psf,
+                infra_sponsor=kind == "infra",
+                one_time=kind == "one_time",
+            )
+        )
+        new_sponsors.append(name)
+    if new_sponsors:
+        lines.append("Demo sponsors: " + ", ".join(new_sponsors))
+    if request.db.scalar(select(SponsorInquiry.id).limit(1)) is None:
+        sponsors.submit_inquiry(
+            InquiryValues(
+                company="Kestrel Robotics",
+                contact_name="Rosa Kestrel",
+                contact_email="rosa@kestrel-robotics.example.com",
+                message="We build on dozens of PyPI packages and would like to give back. "
+                "Could we talk about the Maintaining level this quarter?",
+                level_id=known_levels["Maintaining"].id,
+            )
+        )
+        followed_up = sponsors.submit_inquiry(
+            InquiryValues(
+                company="Pinecone Printing",
+                contact_name="Omar Pine",
+                contact_email="omar@pinecone-printing.example.com",
+                message="A small company, but PyPI matters to us. What would a first year look "
+                "like for us?",
+            )
+        )
+        sponsors.update_inquiry(
+            followed_up, "contacted", "Sent the prospectus; call booked for next week."
+        )
+        lines.append("Demo sponsor inquiries: Kestrel Robotics (new), Pinecone Printing")
     return lines
