@@ -44,7 +44,8 @@ def test_the_demo_covers_every_kind_of_sponsor(demo, db_session):
     assert all(s.service for s in sponsors if s.infra_sponsor)
     assert sum(s.one_time for s in sponsors) >= 2
     footer = [s for s in sponsors if s.footer or s.infra_sponsor]
-    assert footer and all(s.white_logo_url for s in footer)
+    assert footer
+    assert all(s.white_logo_url for s in footer)
 
 
 def test_the_demo_logos_are_stored_and_pass_the_logo_checks(demo, db_session):
