@@ -14,12 +14,14 @@ import dataclasses
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pyramid.request import Request
 from sqlalchemy import select
 
@@ -46,6 +48,10 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 # The feed is a few dozen sponsors: 1 MiB is far more than it needs.
 MAX_FEED_BYTES = 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# NUL and other control characters, and lone surrogates (which JSON's \u escapes can make and
+# PostgreSQL cannot store), are not a name.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
 NOT_CONFIGURED = "no feed is configured (SPONSOR_FEED_URL and SPONSOR_FEED_TOKEN)."
 
 
@@ -66,29 +72,60 @@ class FeedItem:
 
 def _download(url: str, *, headers: dict[str, str], max_bytes: int, deadline: float) -> bytes:
     """The body at ``url``, refused if it is an error, larger than ``max_bytes``, cut short or
-    not all there by ``deadline`` (a monotonic time)."""
+    not all there by ``deadline`` (a monotonic time).
+
+    A socket timeout bounds each read, not the whole answer: a server that sends a byte every
+    few seconds never trips it. So the download runs in a thread of its own, which also stops
+    itself at the deadline, and the caller waits for it only until then.
+    """
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def fetch() -> None:
+        try:
+            outcome["body"] = _fetch(url, headers=headers, max_bytes=max_bytes, deadline=deadline)
+        except Exception as error:  # handed back to the caller's thread
+            outcome["error"] = error
+        finally:
+            finished.set()
+
+    threading.Thread(target=fetch, name="sponsor-feed-download", daemon=True).start()
+    if not finished.wait(max(deadline - time.monotonic(), 0)):
+        raise FeedRefused(f"{url} did not answer in time.")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["body"]
+
+
+def _fetch(url: str, *, headers: dict[str, str], max_bytes: int, deadline: float) -> bytes:
+    late = FeedRefused(f"{url} did not answer in time.")
     remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise late
     try:
-        with requests.get(url, headers=headers, timeout=max(remaining, 0.1), stream=True) as answer:
+        with requests.get(url, headers=headers, timeout=remaining, stream=True) as answer:
             if answer.status_code != 200:
                 raise FeedRefused(f"{url} answered {answer.status_code}.")
             declared = answer.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                 raise FeedRefused(f"{url} is larger than {max_bytes // 1024:,} KiB.")
             body = bytearray()
-            for chunk in answer.iter_content(chunk_size=16384):
+            # read1 returns what has arrived, so the deadline is checked as bytes trickle in.
+            while chunk := answer.raw.read1(16384, decode_content=True):
                 body += chunk
                 if len(body) > max_bytes:
                     raise FeedRefused(f"{url} is larger than {max_bytes // 1024:,} KiB.")
                 if time.monotonic() > deadline:
-                    raise FeedRefused(f"{url} did not answer in time.")
+                    raise late
             if declared is not None and declared.isdigit() and len(body) < int(declared):
                 raise FeedRefused(f"{url} was cut short ({len(body)} of {declared} bytes).")
             return bytes(body)
-    except requests.Timeout:
-        raise FeedRefused(f"{url} did not answer in time.") from None
-    except requests.RequestException as error:
-        # A body cut short by the server closing the connection ends here too.
+    except (requests.Timeout, urllib3.exceptions.TimeoutError):
+        raise late from None
+    except urllib3.exceptions.ProtocolError:
+        # The server closed the connection before sending all it announced.
+        raise FeedRefused(f"{url} was cut short (the connection closed early).") from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
         raise FeedRefused(f"{url} could not be read ({type(error).__name__}).") from None
 
 
@@ -98,7 +135,7 @@ def _text(item: dict[str, Any], key: str, limit: int, *, where: str, required: b
         if required:
             raise FeedRefused(f"{where} has no {key}.")
         return None
-    if not isinstance(value, str) or "\x00" in value:
+    if not isinstance(value, str) or _NOT_TEXT.search(value):
         raise FeedRefused(f"{where}: {key} is not text.")
     value = value.strip()
     if len(value) > limit:
@@ -108,7 +145,7 @@ def _text(item: dict[str, Any], key: str, limit: int, *, where: str, required: b
 
 def _web_address(value: str, *, where: str, key: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    if parts.scheme not in ("https", "http") or not parts.netloc or _SPACE.search(value):
         raise FeedRefused(f"{where}: {key} is not a web address.")
     return value
 
@@ -117,7 +154,9 @@ def read_feed(body: bytes) -> list[FeedItem]:
     """Every sponsor the feed lists, checked; raises FeedRefused for the first problem."""
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):
+        # ValueError covers bytes that are not UTF-8, JSON cut short and a number too long to
+        # read; RecursionError, arrays nested thousands deep.
         raise FeedRefused("the feed is not valid JSON (it may have been cut short).") from None
     if not isinstance(payload, list):
         raise FeedRefused("the feed is not a list of sponsors.")
@@ -172,15 +211,15 @@ def _stored_logos(
         # A hand-curated row keeps its own logo: the sync will not touch it.
         curated = sponsor is not None and sponsor.is_hand_curated
         if not curated and (source != item.logo_url or not stored):
-            content = _download(
-                item.logo_url, headers={}, max_bytes=MAX_LOGO_BYTES, deadline=deadline
-            )
             try:
+                content = _download(
+                    item.logo_url, headers={}, max_bytes=MAX_LOGO_BYTES, deadline=deadline
+                )
                 logo = check_logo(content)
                 stored = storage.store(
                     logo.file_name(item.slug, "color"), logo.content, logo.content_type
                 )
-            except LogoRefused as refusal:
+            except (FeedRefused, LogoRefused) as refusal:
                 raise FeedRefused(f"the logo of {item.slug!r}: {refusal}") from None
             except StorageError as error:
                 raise FeedRefused(f"the logo of {item.slug!r}: {error}") from None

@@ -17,6 +17,8 @@ from xml.parsers import expat
 MAX_LOGO_BYTES = 400 * 1024
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+# HTML inside an SVG (<html:img src=...>, <html:a href=...>) loads and links like a page does.
+XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 XLINK_NAMESPACE = "http://www.w3.org/1999/xlink"
 # Elements that run script, embed other documents or pull in other resources.
 _REFUSED_SVG_ELEMENTS = {
@@ -65,6 +67,9 @@ def _check_svg(content: bytes) -> None:
     if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
         # No document type: no entities, so no entity expansion and no external entities.
         raise LogoRefused("This SVG declares a document type or entities; save it without them.")
+    if b"<?XML-STYLESHEET" in content.upper():
+        # The parser drops processing instructions, so this one is looked for in the bytes.
+        raise LogoRefused("This SVG loads a stylesheet from elsewhere; save it without one.")
     try:
         # A document type was refused above, so no entity can be declared: none of the XML
         # entity attacks reach the parser.
@@ -75,6 +80,10 @@ def _check_svg(content: bytes) -> None:
         raise LogoRefused("This file is not an SVG image (its root element is not <svg>).")
     for element in root.iter():
         name = _local(element.tag) if isinstance(element.tag, str) else ""
+        if isinstance(element.tag, str) and element.tag.startswith(f"{{{XHTML_NAMESPACE}}}"):
+            raise LogoRefused(
+                f"This SVG has an HTML <{name}> element; logos must be plain drawings."
+            )
         if name in _REFUSED_SVG_ELEMENTS:
             raise LogoRefused(
                 f"This SVG has a <{name}> element, which can run script or load something "
@@ -92,7 +101,8 @@ def _check_svg(content: bytes) -> None:
                 raise LogoRefused(
                     "This SVG links to something outside itself; logos must be self-contained."
                 )
-            if _JAVASCRIPT.match(value) or (local == "style" and _EXTERNAL_CSS.search(value)):
+            # Not only style="": fill="url(https://...)" and the like load from elsewhere too.
+            if _JAVASCRIPT.match(value) or _EXTERNAL_CSS.search(value):
                 raise LogoRefused("This SVG loads something from elsewhere or runs script.")
 
 

@@ -43,7 +43,10 @@ def _checked_name(name: str) -> str:
 
 
 def local_logo_directory(settings: Mapping[str, Any]) -> Path:
-    return Path(settings.get("sponsors.logo_storage.path") or state_dir() / "sponsorlogos")
+    # Absolute: Pyramid reads a relative static path as a path inside a Python package.
+    return Path(
+        settings.get("sponsors.logo_storage.path") or state_dir() / "sponsorlogos"
+    ).resolve()
 
 
 @implementer(ISponsorLogoStorage)
@@ -58,16 +61,18 @@ class LocalSponsorLogoStorage:
 
     def store(self, name: str, content: bytes, content_type: str) -> str:
         path = self.directory / _checked_name(name)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        # Written beside, then renamed: a reader never sees half a file.
-        handle, partial = tempfile.mkstemp(dir=self.directory, prefix=".partial-")
+        partial = None
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # Written beside, then renamed: a reader never sees half a file.
+            handle, partial = tempfile.mkstemp(dir=self.directory, prefix=".partial-")
             with os.fdopen(handle, "wb") as file:
                 file.write(content)
             os.chmod(partial, 0o644)
             os.replace(partial, path)
         except OSError as error:
-            Path(partial).unlink(missing_ok=True)
+            if partial is not None:
+                Path(partial).unlink(missing_ok=True)
             raise StorageError(f"The logo could not be saved: {error.strerror}") from None
         return self.request.static_path(f"{path}")
 
