@@ -39,7 +39,8 @@ _REFUSED_SVG_ELEMENTS = {
     "animatetransform",
 }
 # url(#id) points inside the file; any other url(...) or @import loads something.
-_EXTERNAL_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+_EXTERNAL_CSS = re.compile(r"@import|url\((?!\s*['\"]?\s*#)", re.IGNORECASE)
+_SVG_DOCTYPE = re.compile(rb"<!doctype\s+svg", re.IGNORECASE)
 _JAVASCRIPT = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
 
 
@@ -115,7 +116,8 @@ def _sniff(content: bytes) -> tuple[str, str] | None:
     if len(content) >= 12 and content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return "image/webp", "webp"
     head = content[:1024].lstrip(b"\xef\xbb\xbf").lstrip()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
+    if head.startswith((b"<?xml", b"<svg", b"<!--")) or _SVG_DOCTYPE.match(head):
+        # An SVG with a document type is still told as one, to be refused for it by name.
         return "image/svg+xml", "svg"
     return None
 
