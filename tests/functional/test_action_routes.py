@@ -22,6 +22,7 @@ from tests.common.db.organizations import (
     TeamFactory,
 )
 from tests.common.db.packaging import RoleFactory
+from tests.common.db.sponsors import SponsorLevelFactory
 from tests.common.sessions import log_in
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.routes import ACTION_ROUTES_KEY, add_action_route, back_to_page
@@ -72,6 +73,7 @@ def url_values(db_session, staff_owner):
     project = RoleFactory.create(user=staff_owner, project__name="sampleproject").project
     application = OrganizationApplicationFactory.create(submitted_by=staff_owner)
     TeamFactory.create(organization=organization, name="maintainers")
+    level = SponsorLevelFactory.create()
     return {
         "organization_name": organization.name,
         "organization_id": str(organization.id),
@@ -83,6 +85,7 @@ def url_values(db_session, staff_owner):
         # A GET on a subscription's cancel URL goes back to the organization's staff page,
         # whichever subscription it names.
         "subscription_id": "00000000-0000-0000-0000-000000000000",
+        "level_id": str(level.id),
     }
 
 
@@ -164,6 +167,7 @@ def test_an_anonymous_visitor_is_asked_to_log_in_and_comes_back(webtest_app, app
         "application_id": "00000000-0000-0000-0000-000000000000",
         "team_name": "maintainers",
         "subscription_id": "00000000-0000-0000-0000-000000000000",
+        "level_id": "00000000-0000-0000-0000-000000000000",
     }
     TeamFactory.create(organization=OrganizationFactory.create(name="acme"), name="maintainers")
     RoleFactory.create(project__name="sampleproject")
