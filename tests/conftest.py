@@ -35,7 +35,12 @@ from warehouse_orgs.email.services import CapturedEmailSender
 from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 
 # Fixtures shared from modules of their own.
-pytest_plugins = ["tests.common.concurrency", "tests.common.localstripe"]
+pytest_plugins = [
+    "tests.common.concurrency",
+    "tests.common.feed_server",
+    "tests.common.localstripe",
+    "tests.common.s3_server",
+]
 
 SPONSOR_LOGO_DIRECTORY = Path(tempfile.mkdtemp(prefix="warehouse-orgs-sponsorlogos-"))
 

@@ -29,7 +29,7 @@ from warehouse_orgs.sponsors.interfaces import ISponsorLogoStorage
 LOCAL_STORAGE = "warehouse_orgs.sponsors.storage.LocalSponsorLogoStorage"
 STATIC_PREFIX = "sponsorlogos"
 # The names logos.CheckedLogo.file_name makes: nothing that could climb out of a directory.
-_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(png|jpg|webp|svg)$")
+_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\.(png|jpg|webp|svg)")
 
 
 class StorageError(Exception):
@@ -37,7 +37,7 @@ class StorageError(Exception):
 
 
 def _checked_name(name: str) -> str:
-    if not _SAFE_NAME.match(name):
+    if not _SAFE_NAME.fullmatch(name):
         raise ValueError(f"Not a logo file name: {name!r}")
     return name
 
