@@ -18,7 +18,7 @@ TESTARGS ?=
 COVERAGE := $(if $(and $(filter tests,$(T)),$(if $(TESTARGS),,whole)),--cov --cov-report=term,)
 
 .DEFAULT_GOAL := help
-.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync shell dbshell tests lint reformat deps clean browser
+.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync sponsors-sync shell dbshell tests lint reformat deps clean browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ totp: $(STATE)/installed  ## Print a demo account's current two-factor code: mak
 
 billing-sync: $(STATE)/installed  ## Push the product and prices to BILLING_BACKEND's Stripe and record them
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs billing sync-products
+
+sponsors-sync: $(STATE)/installed  ## Sync PSF sponsors from SPONSOR_FEED_URL now (hourly on a worker)
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs sponsors sync
 
 shell: $(STATE)/installed  ## Python with the app's settings and a database session
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs shell

@@ -1,4 +1,5 @@
-"""The ``warehouse-orgs`` command: billing, database, development, mail and shell commands."""
+"""The ``warehouse-orgs`` command: billing, database, development, mail, shell and sponsor
+commands."""
 
 import os
 from functools import cached_property
@@ -41,7 +42,7 @@ def warehouse_orgs(ctx: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from warehouse_orgs.cli import billing, db, dev, mail, organizations, shell, users
+    from warehouse_orgs.cli import billing, db, dev, mail, organizations, shell, sponsors, users
 
     warehouse_orgs.add_command(billing.billing)
     warehouse_orgs.add_command(db.db)
@@ -49,6 +50,7 @@ def _register_commands() -> None:
     warehouse_orgs.add_command(mail.mail)
     warehouse_orgs.add_command(organizations.organizations)
     warehouse_orgs.add_command(shell.shell)
+    warehouse_orgs.add_command(sponsors.sponsors)
     warehouse_orgs.add_command(users.users)
 
 
