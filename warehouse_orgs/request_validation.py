@@ -8,18 +8,26 @@ WebOb will, and answers 400 with the site's error page when any of them is not p
 The tween sits just under Pyramid's exception view tween: its refusal is rendered by the same
 error view as every other 400, inside the request's transaction (the page shows who is logged
 in), with the request id and security headers that the outer tweens add.
+
+No form takes files, except the few routes listed in ``UPLOAD_ROUTES`` (the staff sponsor
+forms and their logos): there, and only in the fields named, a part may be a file, and the body
+may be as large as that form needs; every other part is still text, checked as anywhere else.
 """
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPBadRequest, HTTPRequestEntityTooLarge
+from pyramid.interfaces import IRoutesMapper
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 from webob.compat import cgi_FieldStorage
+
+from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES
 
 FORM_CONTENT_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
 # A text area may hold tabs and line breaks; no other control character belongs in a form.
@@ -33,10 +41,46 @@ QUERY_NOT_UTF8 = (
 FORM_NOT_UTF8 = "The form sent bytes that are not UTF-8 text. Reload the page and try again."
 FORM_FILE_SENT = "This form does not take files. Reload the page and fill in its fields."
 FORM_NOT_READABLE = "The form could not be read. Reload the page and try again."
+FORM_FILE_IN_TEXT_FIELD = (
+    "This form takes files only in its file fields. Reload the page and fill in its fields."
+)
+# Browsers send every part of a form as UTF-8 and as it is; a part that says otherwise would be
+# decoded by WebOb after these checks, past them.
+FORM_PART_ENCODED = "A part of the form says it is encoded. Reload the page and try again."
+# What a part may declare as its transfer encoding: all mean "as it is".
+PLAIN_TRANSFER_ENCODINGS = frozenset({"7bit", "8bit", "binary"})
 
 
 # No form here comes near this; a larger body is refused before anything reads it.
 MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadAllowance:
+    """A form that sends files: the fields that may hold one, and the largest body it sends."""
+
+    file_fields: frozenset[str]
+    max_body_bytes: int
+    # Said when the body is larger, in words for the person who chose the files.
+    too_large: str
+
+
+# Both logos at their largest, plus the text fields (the activity at up to four bytes a
+# character) and the multipart framing around them.
+SPONSOR_FORM_MAX_BYTES = 2 * MAX_LOGO_BYTES + 64 * 1024
+_SPONSOR_FORM = UploadAllowance(
+    file_fields=frozenset({"color_logo", "white_logo"}),
+    max_body_bytes=SPONSOR_FORM_MAX_BYTES,
+    too_large=(
+        f"The form is larger than {SPONSOR_FORM_MAX_BYTES // 1024} KiB; a logo may be at most "
+        f"{MAX_LOGO_BYTES // 1024} KiB. Nothing was saved: choose smaller files."
+    ),
+)
+# The only routes whose forms may carry files (their GET answers nothing of this).
+UPLOAD_ROUTES: dict[str, UploadAllowance] = {
+    "admin.sponsor.create": _SPONSOR_FORM,
+    "admin.sponsor.detail": _SPONSOR_FORM,
+}
 
 
 class BodyInMemoryRequest(Request):
@@ -53,7 +97,11 @@ class BodyTooLarge(HTTPRequestEntityTooLarge):
 
 
 class FileSent(Exception):
-    """A form part arrived as an uploaded file; no form here takes files."""
+    """A form part arrived as an uploaded file where the form takes none."""
+
+
+class PartEncoded(Exception):
+    """A form part declares a charset or transfer encoding WebOb would apply after us."""
 
 
 class UnreadableInput(HTTPBadRequest):
@@ -106,9 +154,19 @@ def _first_control_character(
     return None
 
 
-def _form_fields(request: Request) -> list[tuple[str, object]]:
-    """The body's fields as WebOb will parse them, except that bytes which are not UTF-8 raise
-    UnicodeDecodeError instead of quietly becoming U+FFFD."""
+def _check_part_encoding(part: cgi_FieldStorage) -> None:
+    charset = part.type_options.get("charset", "utf-8").lower().replace("-", "")
+    transfer = (part.headers.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if charset != "utf8" or transfer not in PLAIN_TRANSFER_ENCODINGS:
+        raise PartEncoded()
+
+
+def _form_fields(
+    request: Request, file_fields: frozenset[str] = frozenset()
+) -> list[tuple[str, object]]:
+    """The body's text fields as WebOb will parse them, except that bytes which are not UTF-8
+    raise UnicodeDecodeError instead of quietly becoming U+FFFD. A file is allowed only in
+    ``file_fields``, and left out: its bytes are the view's to judge."""
     request.make_body_seekable()
     request.body_file_raw.seek(0)
     environ = {**request.environ, "QUERY_STRING": ""}
@@ -124,24 +182,30 @@ def _form_fields(request: Request) -> list[tuple[str, object]]:
     finally:
         request.body_file_raw.seek(0)
     parts = parsed.list or ()
-    if any(part.filename is not None for part in parts):
+    if any(part.filename is not None and part.name not in file_fields for part in parts):
         raise FileSent()
-    return [(part.name or "", part.value) for part in parts]
+    for part in parts:
+        if isinstance(part, cgi_FieldStorage):
+            _check_part_encoding(part)
+    return [(part.name or "", part.value) for part in parts if part.filename is None]
 
 
-def _form_problem(request: Request) -> str | None:
+def _form_problem(request: Request, allowance: UploadAllowance | None = None) -> str | None:
     content_type = request.content_type
     # The same test WebOb applies before it parses request.POST.
     if (request.method != "POST" and not content_type) or content_type not in FORM_CONTENT_TYPES:
         return None
     if request.charset != "UTF-8":
         return "The form was not sent as UTF-8 text. Reload the page and try again."
+    file_fields = allowance.file_fields if allowance is not None else frozenset()
     try:
-        fields = _form_fields(request)
+        fields = _form_fields(request, file_fields)
     except UnicodeDecodeError:
         return FORM_NOT_UTF8
     except FileSent:
-        return FORM_FILE_SENT
+        return FORM_FILE_IN_TEXT_FIELD if file_fields else FORM_FILE_SENT
+    except PartEncoded:
+        return FORM_PART_ENCODED
     except ValueError:
         # A multipart body without a usable boundary.
         return FORM_NOT_READABLE
@@ -151,20 +215,42 @@ def _form_problem(request: Request) -> str | None:
     return f"A field of the form contains {found}. Remove it and try again."
 
 
-def find_unreadable_input(request: Request) -> str | None:
+def find_unreadable_input(request: Request, allowance: UploadAllowance | None = None) -> str | None:
     """A sentence saying what in the request is not text, or None when all of it is."""
-    return _path_problem(request) or _query_problem(request) or _form_problem(request)
+    return _path_problem(request) or _query_problem(request) or _form_problem(request, allowance)
+
+
+def upload_allowance(request: Request, registry: Registry) -> UploadAllowance | None:
+    """What the route this POST is for allows of files, if it is one of UPLOAD_ROUTES.
+
+    Routing has not run yet (it runs under every tween), so the route is matched here the way
+    the router will match it."""
+    if request.method != "POST":
+        return None
+    mapper = registry.queryUtility(IRoutesMapper)
+    if mapper is None:
+        return None
+    try:
+        route = mapper(request)["route"]
+    except UnicodeDecodeError:
+        # An address that is not UTF-8 is refused below, whatever it names.
+        return None
+    return UPLOAD_ROUTES.get(route.name) if route is not None else None
 
 
 def request_validation_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
     def request_validation_tween(request: Request) -> Response:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
+        allowance = upload_allowance(request, registry)
+        if allowance is not None:
+            if (request.content_length or 0) > allowance.max_body_bytes:
+                raise BodyTooLarge(allowance.too_large)
+        elif (request.content_length or 0) > MAX_BODY_BYTES:
             raise BodyTooLarge(
                 f"The request is larger than {MAX_BODY_BYTES // 1024} KiB; nothing was saved."
             )
-        problem = find_unreadable_input(request)
+        problem = find_unreadable_input(request, allowance)
         if problem is not None:
             raise UnreadableInput(problem)
         return handler(request)

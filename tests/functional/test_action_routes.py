@@ -22,7 +22,7 @@ from tests.common.db.organizations import (
     TeamFactory,
 )
 from tests.common.db.packaging import RoleFactory
-from tests.common.db.sponsors import SponsorLevelFactory
+from tests.common.db.sponsors import SponsorFactory, SponsorLevelFactory
 from tests.common.sessions import log_in
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.routes import ACTION_ROUTES_KEY, add_action_route, back_to_page
@@ -74,6 +74,7 @@ def url_values(db_session, staff_owner):
     application = OrganizationApplicationFactory.create(submitted_by=staff_owner)
     TeamFactory.create(organization=organization, name="maintainers")
     level = SponsorLevelFactory.create()
+    sponsor = SponsorFactory.create()
     return {
         "organization_name": organization.name,
         "organization_id": str(organization.id),
@@ -86,6 +87,7 @@ def url_values(db_session, staff_owner):
         # whichever subscription it names.
         "subscription_id": "00000000-0000-0000-0000-000000000000",
         "level_id": str(level.id),
+        "sponsor_id": str(sponsor.id),
     }
 
 

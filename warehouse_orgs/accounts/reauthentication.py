@@ -51,8 +51,13 @@ def is_secret_field(name: str) -> bool:
 
 def carried_fields(request: Request) -> list[tuple[str, str]]:
     """The submitted fields the password step writes back, in order, repeated keys kept."""
-    # Every value is text: request_validation refuses a file before any view runs.
-    fields = [(name, value) for name, value in request.POST.items() if not is_secret_field(name)]
+    # A file (the few forms that take one, request_validation.UPLOAD_ROUTES) cannot be written
+    # into a page: the step asks for it again (files_to_choose_again).
+    fields = [
+        (name, value)
+        for name, value in request.POST.items()
+        if isinstance(value, str) and not is_secret_field(name)
+    ]
     size = sum(len(name) + len(value) for name, value in fields)
     if len(fields) > MAX_CARRIED_FIELDS or size > MAX_CARRIED_CHARACTERS:
         raise HTTPRequestEntityTooLarge(
@@ -60,6 +65,13 @@ def carried_fields(request: Request) -> list[tuple[str, str]]:
             "at /account/reauthenticate/ first, then send the form again."
         )
     return fields
+
+
+def files_to_choose_again(request: Request) -> list[str]:
+    """The names of the file fields the post carried a file in, each once."""
+    return list(
+        dict.fromkeys(name for name, value in request.POST.items() if not isinstance(value, str))
+    )
 
 
 def _take_submitted_password(request: Request) -> list[str] | None:
@@ -73,7 +85,13 @@ def _take_submitted_password(request: Request) -> list[str] | None:
 
 def _password_step(request: Request, form: ReauthenticateForm, status: int) -> Response:
     response = render_to_response(
-        STEP_TEMPLATE, {"form": form, "carried": carried_fields(request)}, request=request
+        STEP_TEMPLATE,
+        {
+            "form": form,
+            "carried": carried_fields(request),
+            "files": files_to_choose_again(request),
+        },
+        request=request,
     )
     response.status_code = status
     # The page holds what the person typed and their CSRF token.

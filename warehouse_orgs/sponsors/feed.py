@@ -16,7 +16,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +30,7 @@ from warehouse_orgs.sponsors.interfaces import (
     ISponsorService,
     SyncOutcome,
 )
-from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES, LogoRefused, check_logo
+from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES, CheckedLogo, LogoRefused, check_logo
 from warehouse_orgs.sponsors.models import (
     NAME_MAX_LENGTH,
     SERVICE_MAX_LENGTH,
@@ -196,43 +195,51 @@ def read_feed(body: bytes) -> list[FeedItem]:
     return items
 
 
-def _stored_logos(
-    request: Request, items: list[FeedItem], deadline: float
-) -> Iterator[FeedSponsor]:
+def _fetched_logo(item: FeedItem, deadline: float) -> CheckedLogo:
+    try:
+        content = _download(item.logo_url, headers={}, max_bytes=MAX_LOGO_BYTES, deadline=deadline)
+        return check_logo(content)
+    except (FeedRefused, LogoRefused) as refusal:
+        raise FeedRefused(f"the logo of {item.slug!r}: {refusal}") from None
+
+
+def _stored_logos(request: Request, items: list[FeedItem], deadline: float) -> list[FeedSponsor]:
     """Each item with its logo in our storage: copied again only when the feed's logo address
     changed since the last sync."""
     known = {sponsor.slug: sponsor for sponsor in request.db.scalars(select(Sponsor))}
-    storage = request.find_service(ISponsorLogoStorage)
+    stored = {slug: sponsor.color_logo_url for slug, sponsor in known.items()}
+    # Every new logo is fetched and checked before any is stored, so a feed refused for one
+    # logo leaves no file of its run behind.
+    fetched: dict[str, CheckedLogo] = {}
     for item in items:
         sponsor = known.get(item.slug)
-        source, stored = (
-            (sponsor.logo_source_url, sponsor.color_logo_url) if sponsor else (None, None)
-        )
         # A hand-curated row keeps its own logo: the sync will not touch it.
-        curated = sponsor is not None and sponsor.is_hand_curated
-        if not curated and (source != item.logo_url or not stored):
-            try:
-                content = _download(
-                    item.logo_url, headers={}, max_bytes=MAX_LOGO_BYTES, deadline=deadline
-                )
-                logo = check_logo(content)
-                stored = storage.store(
-                    logo.file_name(item.slug, "color"), logo.content, logo.content_type
-                )
-            except (FeedRefused, LogoRefused) as refusal:
-                raise FeedRefused(f"the logo of {item.slug!r}: {refusal}") from None
-            except StorageError as error:
-                raise FeedRefused(f"the logo of {item.slug!r}: {error}") from None
-        yield FeedSponsor(
+        if sponsor is None or (
+            not sponsor.is_hand_curated
+            and (sponsor.logo_source_url != item.logo_url or not sponsor.color_logo_url)
+        ):
+            fetched[item.slug] = _fetched_logo(item, deadline)
+    storage = request.find_service(ISponsorLogoStorage) if fetched else None
+    for slug, logo in fetched.items():
+        try:
+            stored[slug] = storage.store(
+                logo.file_name(slug, "color"), logo.content, logo.content_type
+            )
+        except StorageError as error:
+            raise FeedRefused(f"the logo of {slug!r}: {error}") from None
+    return [
+        FeedSponsor(
             slug=item.slug,
             name=item.name,
             link_url=item.link_url,
-            color_logo_url=stored or "",
+            color_logo_url=stored[item.slug],
             logo_source_url=item.logo_url,
             service=item.service,
             level_name=item.level_name,
             level_order=item.level_order,
         )
+        for item in items
+    ]
 
 
 def sync_from_feed(request: Request) -> SyncOutcome:
@@ -252,7 +259,7 @@ def sync_from_feed(request: Request) -> SyncOutcome:
             deadline=deadline,
         )
         items = read_feed(body)
-        feed_sponsors = list(_stored_logos(request, items, deadline))
+        feed_sponsors = _stored_logos(request, items, deadline)
     except FeedRefused as refusal:
         logger.warning("sponsor feed sync refused: %s", refusal)
         return sponsors.record_refused_sync(str(refusal))
