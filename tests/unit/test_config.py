@@ -51,6 +51,39 @@ def test_an_empty_backend_setting_is_the_same_as_none(value):
     assert settings == {}
 
 
+def test_sponsor_logo_storage_options_land_under_its_own_name():
+    settings = read_settings(
+        environ={
+            **PRODUCTION_ENV,
+            "SPONSOR_LOGO_STORAGE": (
+                "warehouse_orgs.sponsors.storage.S3SponsorLogoStorage bucket=pypi-logos "
+                "public_url=https://logos.pypi.example endpoint_url=https://s3.example region=eu-1"
+            ),
+        }
+    )
+    sponsors = {key: value for key, value in settings.items() if key.startswith("sponsors.")}
+    assert sponsors == {
+        "sponsors.logo_storage": "warehouse_orgs.sponsors.storage.S3SponsorLogoStorage",
+        "sponsors.logo_storage.bucket": "pypi-logos",
+        "sponsors.logo_storage.public_url": "https://logos.pypi.example",
+        "sponsors.logo_storage.endpoint_url": "https://s3.example",
+        "sponsors.logo_storage.region": "eu-1",
+    }
+
+
+def test_the_sponsor_feed_is_read_from_the_environment():
+    settings = read_settings(
+        environ={
+            **PRODUCTION_ENV,
+            "SPONSOR_FEED_URL": "https://psf.example/api/sponsors/",
+            "SPONSOR_FEED_TOKEN": "feed-token",
+        }
+    )
+    assert settings["sponsors.feed_url"] == "https://psf.example/api/sponsors/"
+    assert settings["sponsors.feed_token"] == "feed-token"
+    assert "sponsors.feed_url" not in read_settings(environ=PRODUCTION_ENV)
+
+
 def test_explicit_settings_win_over_the_environment():
     settings = read_settings({"site.url": "https://pypi.example"}, environ=PRODUCTION_ENV)
     assert settings["site.url"] == "https://pypi.example"
