@@ -170,6 +170,7 @@ def test_an_anonymous_visitor_is_asked_to_log_in_and_comes_back(webtest_app, app
         "team_name": "maintainers",
         "subscription_id": "00000000-0000-0000-0000-000000000000",
         "level_id": "00000000-0000-0000-0000-000000000000",
+        "sponsor_id": "00000000-0000-0000-0000-000000000000",
     }
     TeamFactory.create(organization=OrganizationFactory.create(name="acme"), name="maintainers")
     RoleFactory.create(project__name="sampleproject")
