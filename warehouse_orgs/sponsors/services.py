@@ -173,8 +173,9 @@ class DatabaseSponsorService(RequestDatabaseService):
             return []
         for name, (_, new) in changed.items():
             setattr(sponsor, name, new)
-        if sponsor.origin == SponsorOrigin.Feed.value and not sponsor.is_hand_curated:
-            # Staff edited a feed row: from now on it is theirs, and the sync leaves it alone.
+        if sponsor.origin == SponsorOrigin.Feed.value:
+            # Staff edited a feed row: from now on it is theirs, and the sync leaves it alone,
+            # even once it is no longer an infrastructure or one-time sponsor.
             sponsor.origin = SponsorOrigin.Manual.value
             changed["origin"] = (SponsorOrigin.Feed.value, SponsorOrigin.Manual.value)
         self.db.flush()
