@@ -17,6 +17,13 @@ class Section:
     route_name: str
     permission: Permissions
     description: str
+    # The route names of the section's pages start with one of these (default: the list's).
+    areas: tuple[str, ...] = ()
+
+    def holds(self, route_name: str) -> bool:
+        """Whether a page of this route belongs to the section (for aria-current)."""
+        areas = self.areas or (self.route_name.rpartition(".")[0] + ".",)
+        return route_name.startswith(areas)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -51,6 +58,7 @@ SECTIONS: tuple[Section, ...] = (
         label="Sponsors",
         route_name="admin.sponsor.list",
         permission=Permissions.AdminSponsorsRead,
+        areas=("admin.sponsor.", "admin.sponsor_level.", "admin.sponsor_inquiry."),
         description=(
             "Keep the sponsor list, its logos and the prospectus's levels; follow up the "
             "inquiries; see the PSF feed's syncs."

@@ -87,8 +87,17 @@ def test_dashboard_links_only_to_sections_the_reader_may_open(webtest_app, db_se
     log_in(webtest_app, UserFactory.create(is_psf_staff=True))
     dashboard = webtest_app.get("/admin/")
     assert dashboard.html.find("h1").text == "Admin"
-    assert not dashboard.html.select('main a[href="/admin/users/"]')
-    assert "Your staff roles give you no admin sections yet." in main_text(dashboard)
+    # PSF staff keep the sponsors, and only them.
+    links = {a["href"] for a in dashboard.html.select('main a[href^="/admin/"]')}
+    assert links == {"/admin/", "/admin/sponsors/"}
+    assert "Your staff roles give you no admin sections yet." not in main_text(dashboard)
+
+
+def test_moderators_get_no_sponsor_section(webtest_app, db_session):
+    # Moderators read organizations, and nothing of the sponsors.
+    log_in(webtest_app, UserFactory.create(is_moderator=True))
+    dashboard = webtest_app.get("/admin/")
+    assert not dashboard.html.select('main a[href="/admin/sponsors/"]')
 
 
 def test_dashboard_counts_accounts_and_staff_and_links_to_users(webtest_app, db_session):
