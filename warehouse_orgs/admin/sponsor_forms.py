@@ -191,7 +191,11 @@ class SponsorForm(Form):
             raise validators.ValidationError(SLUG_RULE)
 
     def validate_link_url(self, field: wtforms.Field) -> None:
-        parts = urlsplit(field.data or "")
+        try:
+            parts = urlsplit(field.data or "")
+        except ValueError:
+            # "https://[" and the like: a bracket that opens no valid IPv6 address.
+            raise validators.ValidationError("This is not a web address.") from None
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             raise validators.ValidationError("Use an address starting with https:// or http://.")
         if re.search(r"\s", field.data):

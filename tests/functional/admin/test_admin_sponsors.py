@@ -154,6 +154,7 @@ def test_a_slug_another_sponsor_has_is_refused_and_nothing_is_stored(app, db_ses
         ({"link_url": "javascript:alert(1)"}, "link_url", "Use an address starting with"),
         ({"link_url": "ftp://acme.example.com/"}, "link_url", "Use an address starting with"),
         ({"link_url": "https://a b.example/"}, "link_url", "A web address has no spaces"),
+        ({"link_url": "https://[::1/"}, "link_url", "This is not a web address."),
         ({"link_url": "https://e.example/" + "a" * 1000}, "link_url", "Use at most 1000"),
         ({"service": "s" * 257}, "service", "Use at most 256 characters."),
         ({"activity_markdown": "m" * 5001}, "activity_markdown", "Use at most 5000"),
