@@ -79,7 +79,7 @@ def test_sync_prints_what_it_did_and_succeeds(sponsors_cli, cli_env, tmp_path): 
     _publish(sponsors_cli, "acme")
     again = _run("sponsors", "sync")
     assert again.output == (
-        "The feed listed 1 sponsors: 0 added, 0 updated, 1 no longer PSF sponsors.\n"
+        "The feed listed 1 sponsor: 0 added, 0 updated, 1 no longer a PSF sponsor.\n"
     )
 
 

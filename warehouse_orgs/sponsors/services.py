@@ -70,7 +70,14 @@ class DatabaseSponsorService(RequestDatabaseService):
             .where(
                 Sponsor.is_active, or_(Sponsor.psf_sponsor, Sponsor.infra_sponsor, Sponsor.one_time)
             )
-            .order_by(Sponsor.level_order, Sponsor.level_name, Sponsor.name, Sponsor.id)
+            # PSF sponsors the feed gave no level come after every level.
+            .order_by(
+                Sponsor.level_name.is_(None),
+                Sponsor.level_order,
+                Sponsor.level_name,
+                Sponsor.name,
+                Sponsor.id,
+            )
         ).all()
         by_level: dict[str, list[Sponsor]] = {}
         for sponsor in rows:
@@ -367,9 +374,11 @@ class DatabaseSponsorService(RequestDatabaseService):
             sponsor.psf_sponsor = False
             sponsor.record_event(EventTag.SponsorFeedUnlist, self.request, {"name": sponsor.name})
             unlisted += 1
+        listed_words = "1 sponsor" if len(listed) == 1 else f"{len(listed)} sponsors"
+        unlisted_words = "no longer a PSF sponsor" if unlisted == 1 else "no longer PSF sponsors"
         message = (
-            f"The feed listed {len(listed)} sponsors: {added} added, {updated} updated, "
-            f"{unlisted} no longer PSF sponsors."
+            f"The feed listed {listed_words}: {added} added, {updated} updated, "
+            f"{unlisted} {unlisted_words}."
         )
         outcome = SyncOutcome(True, message, added=added, updated=updated, unlisted=unlisted)
         self._record(outcome)

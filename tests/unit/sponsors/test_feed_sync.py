@@ -255,7 +255,7 @@ def test_a_sponsor_the_feed_no_longer_lists_stops_being_a_psf_sponsor_but_stays(
     outcome = feed.sync()
 
     assert outcome.message == (
-        "The feed listed 1 sponsors: 0 added, 0 updated, 1 no longer PSF sponsors."
+        "The feed listed 1 sponsor: 0 added, 0 updated, 1 no longer a PSF sponsor."
     )
     gone = feed.sponsor("already-here")
     assert (gone.psf_sponsor, gone.is_active, gone.origin) == (False, True, SponsorOrigin.Feed)
@@ -290,7 +290,7 @@ def test_hand_curated_sponsors_are_left_alone(feed, curated):
     outcome = feed.sync()
 
     assert outcome.message == (
-        "The feed listed 1 sponsors: 0 added, 0 updated, 0 no longer PSF sponsors."
+        "The feed listed 1 sponsor: 0 added, 0 updated, 0 no longer PSF sponsors."
     )
     after = feed.state()["sponsors"]
     assert after == before

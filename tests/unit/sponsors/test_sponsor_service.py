@@ -219,3 +219,14 @@ def _slugs(db: Session, prefix: str) -> list[tuple[int, str]]:
         select(Sponsor.name, Sponsor.slug).where(Sponsor.name.startswith(f"{prefix} "))
     ).all()
     return sorted((int(name.split()[-1]), slug) for name, slug in rows)
+
+
+def test_psf_sponsors_without_a_level_come_after_every_level(app_registry, db_session):
+    SponsorFactory(name="Levelless", psf_sponsor=True, level_name=None, level_order=0)
+    SponsorFactory(name="Top", psf_sponsor=True, level_name="Visionary", level_order=1)
+    SponsorFactory(name="Small", psf_sponsor=True, level_name="Partner", level_order=6)
+    db_session.flush()
+
+    public = service(app_registry, db_session).public_sponsors()
+
+    assert [level for level, _ in public.psf_by_level] == ["Visionary", "Partner", "Sponsors"]
