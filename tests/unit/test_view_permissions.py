@@ -92,6 +92,9 @@ def test_pages_that_change_things_need_a_login(app_config):
         "accounts.reset_password",
         # The payment provider's webhook: its signature, not a login, is the proof.
         "billing.webhook",
+        # The sponsorship inquiry form is for companies without an account; CSRF, a limit per
+        # address and a honeypot guard it.
+        "sponsor",
     }
 
 

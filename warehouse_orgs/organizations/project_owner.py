@@ -12,7 +12,7 @@ def owning_organization(request: Request, project: Project) -> ProjectOwner | No
     """The active organization the project belongs to, or None. An organization that is not
     active (closed by staff) gives it no name: its own page answers nothing either."""
     row = request.db.execute(
-        select(Organization.name, Organization.display_name)
+        select(Organization.name, Organization.display_name, Organization.orgtype)
         .join(OrganizationProject, OrganizationProject.organization_id == Organization.id)
         .where(OrganizationProject.project_id == project.id, Organization.is_active)
     ).one_or_none()
@@ -22,4 +22,5 @@ def owning_organization(request: Request, project: Project) -> ProjectOwner | No
         name=row.name,
         display_name=row.display_name,
         url=request.route_path("organizations.profile", organization_name=row.name),
+        kind=row.orgtype,
     )

@@ -3,7 +3,8 @@
 Shared caches keep it for a minute, purged by the ``org-<normalized name>`` surrogate key. The
 ETag covers everything the page shows: the organization's details, its member count, the
 project count and, for the page asked for, a digest of the projects listed, taken by the
-database in the same statement as the count. A revalidation therefore costs the same few
+database in the same statement as the count, and (for a Community organization, whose page
+shows them) the footer's sponsors. A revalidation therefore costs the same few
 statements whatever the size of the organization, and renders nothing.
 """
 
@@ -18,7 +19,11 @@ from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.organizations.models import Organization, OrganizationProject
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationProject,
+    OrganizationType,
+)
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number
 from warehouse_orgs.paths import TEMPLATES_DIR
@@ -26,7 +31,12 @@ from warehouse_orgs.sessions import FLASH_QUEUES, SESSION_COOKIE_NAME
 
 PUBLIC_MAX_AGE = 60
 # What the page is made of: a deploy that changes one of them changes every tag.
-PAGE_TEMPLATES = ("organizations/profile.html", "base.html", "_pagination.html")
+PAGE_TEMPLATES = (
+    "organizations/profile.html",
+    "base.html",
+    "_pagination.html",
+    "_sponsor_footer.html",
+)
 
 
 @functools.cache
@@ -91,6 +101,14 @@ def _viewer(request: Request, organization: Organization) -> tuple[Any, ...]:
     )
 
 
+def _footer_digest(organization: Organization, request: Request) -> str:
+    """The sponsors in the page's footer (request.footer_digest, which the sponsors feature
+    adds); a Company organization's page shows none (organizations/profile.html)."""
+    if organization.orgtype == OrganizationType.Company:
+        return ""
+    return request.footer_digest
+
+
 def _etag(
     organization: Organization, request: Request, number: int, total: int, digest: str
 ) -> str:
@@ -98,7 +116,7 @@ def _etag(
         _templates_digest(), *_viewer(request, organization),
         organization.id, organization.name, organization.display_name, organization.orgtype,
         organization.link_url, organization.description, organization.created.isoformat(),
-        len(organization.roles), number, total, digest,
+        len(organization.roles), number, total, digest, _footer_digest(organization, request),
     )  # fmt: skip
     return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:32]
 

@@ -37,6 +37,9 @@ class ProjectOwner:
     name: str
     display_name: str
     url: str
+    # What kind of owner, in the feature's own words (an organization's type), for a page
+    # that treats kinds differently.
+    kind: str | None = None
 
 
 # ``config.add_project_owner_lookup(lookup)``: ``lookup(request, project)`` returns the

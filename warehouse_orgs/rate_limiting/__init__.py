@@ -27,6 +27,8 @@ DEFAULT_LIMITS = {
     # Password reset links asked for, per account and per address: each one mails the account.
     "password_reset.user": "3 per hour",
     "password_reset.ip": "10 per hour",
+    # Sponsorship inquiries, per address: each one mails the sender and PSF staff.
+    "sponsor_inquiry.ip": "5 per hour",
 }
 
 
