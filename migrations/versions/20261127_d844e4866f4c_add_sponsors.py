@@ -112,9 +112,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("sponsors_pkey")),
         sa.UniqueConstraint("slug", name=op.f("sponsors_slug_key")),
     )
-    op.create_index(
-        "ix_sponsors_name", "sponsors", [sa.literal_column("lower(name)")], unique=False
-    )
+    op.create_index("ix_sponsors_name", "sponsors", ["name"], unique=False)
     op.create_table(
         "sponsor_events",
         sa.Column("source_id", sa.Uuid(), nullable=False),

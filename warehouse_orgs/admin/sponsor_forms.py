@@ -233,7 +233,7 @@ class SponsorForm(Form):
 
     def _checked(self, field: wtforms.Field) -> CheckedLogo:
         try:
-            return check_logo(_uploaded_bytes(field.data))
+            return check_logo(_uploaded_bytes(field.data), file_name=field.data.filename)
         except LogoRefused as refusal:
             raise validators.ValidationError(str(refusal)) from None
 

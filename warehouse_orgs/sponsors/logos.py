@@ -122,8 +122,40 @@ def _sniff(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_logo(content: bytes, *, max_bytes: int = MAX_LOGO_BYTES) -> CheckedLogo:
-    """The logo, with its real type; raises LogoRefused saying what is wrong."""
+# What a file name's ending claims: a name that claims one type for the bytes of another (a
+# PNG called logo.svg) is refused, so what staff chose is what the site shows.
+_CLAIMED_BY_EXTENSION = {
+    "png": "png",
+    "jpg": "jpg",
+    "jpeg": "jpg",
+    "webp": "webp",
+    "svg": "svg",
+    "gif": "gif",
+    "bmp": "bmp",
+    "ico": "ico",
+    "tif": "tif",
+    "tiff": "tif",
+    "avif": "avif",
+    "heic": "heic",
+}
+_TYPE_WORDS = {"png": "a PNG", "jpg": "a JPEG", "webp": "a WebP", "svg": "an SVG"}
+
+
+def _refuse_misnamed(file_name: str, extension: str) -> None:
+    stem, dot, ending = file_name.rpartition(".")
+    claimed = _CLAIMED_BY_EXTENSION.get(ending.lower()) if dot and stem else None
+    if claimed is not None and claimed != extension:
+        raise LogoRefused(
+            f"This file is {_TYPE_WORDS[extension]} image, but its name ends in .{ending}. "
+            "Give it the ending of what it is and choose it again."
+        )
+
+
+def check_logo(
+    content: bytes, *, max_bytes: int = MAX_LOGO_BYTES, file_name: str | None = None
+) -> CheckedLogo:
+    """The logo, with its real type; raises LogoRefused saying what is wrong. ``file_name``,
+    when the file came with one, must not claim another type than the bytes are."""
     if not content:
         raise LogoRefused("The file is empty.")
     if len(content) > max_bytes:
@@ -135,6 +167,8 @@ def check_logo(content: bytes, *, max_bytes: int = MAX_LOGO_BYTES) -> CheckedLog
     if sniffed is None:
         raise LogoRefused("This file is not a PNG, JPEG, WebP or SVG image.")
     content_type, extension = sniffed
+    if file_name:
+        _refuse_misnamed(file_name, extension)
     if extension == "svg":
         _check_svg(content)
     return CheckedLogo(content=content, content_type=content_type, extension=extension)

@@ -69,7 +69,8 @@ class Sponsor(HasEvents, Model):
             _length_check("activity_markdown", ACTIVITY_MAX_LENGTH), name="activity_length"
         ),
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="valid_slug"),
-        Index("ix_sponsors_name", text("lower(name)")),
+        # The staff list is in name order.
+        Index("ix_sponsors_name", "name"),
     )
 
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))

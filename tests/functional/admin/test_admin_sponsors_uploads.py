@@ -118,16 +118,34 @@ def test_a_refused_logo_on_edit_changes_nothing(app, db_session, app_registry, u
 
 
 @pytest.mark.parametrize(
+    ("upload", "refusal"),
+    [
+        (("logo.svg", logo("logo.png"), "image/svg+xml"), "a PNG image, but its name ends in .svg"),
+        (("logo.png", logo("logo.svg"), "image/png"), "an SVG image, but its name ends in .png"),
+        (("logo.gif", logo("logo.jpg"), "image/gif"), "a JPEG image, but its name ends in .gif"),
+    ],
+    ids=["png-named-svg", "svg-named-png", "jpeg-named-gif"],
+)
+def test_a_logo_whose_name_claims_another_type_is_refused_and_nothing_is_stored(
+    app, db_session, app_registry, upload, refusal
+):
+    before = stored_logos(app_registry)
+    response = new_sponsor_form(app, color_logo=upload).submit(status=400)
+    assert refusal in field_error(response, "color_logo")
+    assert db_session.scalar(select(func.count()).select_from(Sponsor)) == 0
+    assert stored_logos(app_registry) == before
+
+
+@pytest.mark.parametrize(
     ("upload", "extension", "content_type"),
     [
-        (("logo.svg", logo("logo.png"), "image/svg+xml"), "png", "image/png"),
-        (("logo.png", logo("logo.svg"), "image/png"), "svg", "image/svg+xml"),
-        (("logo.gif", logo("logo.jpg"), "image/gif"), "jpg", "image/jpeg"),
+        (("logo.PNG", logo("logo.png"), "application/octet-stream"), "png", "image/png"),
         (("logo", logo("logo.webp"), "application/octet-stream"), "webp", "image/webp"),
+        (("Our logo.jpeg", logo("logo.jpg"), "image/png"), "jpg", "image/jpeg"),
     ],
-    ids=["png-named-svg", "svg-named-png", "jpeg-named-gif", "webp-without-a-name"],
+    ids=["png-whatever-the-header", "webp-without-an-ending", "jpeg-under-either-ending"],
 )
-def test_a_logo_is_what_its_bytes_say_whatever_its_name_or_type(
+def test_a_logo_is_what_its_bytes_say_whatever_the_type_the_browser_sent(
     app, db_session, upload, extension, content_type
 ):
     new_sponsor_form(app, color_logo=upload).submit(status=303)
