@@ -25,6 +25,7 @@ from tests.common.db.organizations import (
     TeamFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.db.sponsors import SponsorFactory, SponsorInquiryFactory, SponsorLevelFactory
 from tests.common.db.subscriptions import ManualActivationFactory
 from warehouse_orgs.accounts.models import RecoveryCode, User
 from warehouse_orgs.accounts.services import hash_secret
@@ -185,6 +186,11 @@ class World:
             if p.applicant
         }
         rows.extend(self.applications.values())
+        # The sponsor pages' rows: a sponsor, a level of the prospectus, an inquiry.
+        self.sponsor = SponsorFactory.build(slug=fresh("matrix-sponsor-"))
+        self.sponsor_level = SponsorLevelFactory.build(name=fresh("Matrix level "))
+        self.sponsor_inquiry = SponsorInquiryFactory.build()
+        rows.extend([self.sponsor, self.sponsor_level, self.sponsor_inquiry])
         inviting = self._organization()
         rows.append(inviting)
         self.invitation_tokens = {}
@@ -311,5 +317,8 @@ class Seat:
             "application_id": lambda: self.application.id,
             "user_id": lambda: self.world.other_user.id,
             "team_name": lambda: self.team.name,
+            "sponsor_id": lambda: self.world.sponsor.id,
+            "level_id": lambda: self.world.sponsor_level.id,
+            "inquiry_id": lambda: self.world.sponsor_inquiry.id,
         }
         return str(values[name]())

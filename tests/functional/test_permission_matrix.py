@@ -30,9 +30,11 @@ import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import webtest
 from pyramid.authorization import Authenticated
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -534,6 +536,55 @@ def delete_manual_activation(w: Seat) -> Visit:
     return Visit({"confirm": w.organization.name})
 
 
+# --- Sponsors --------------------------------------------------------------------------------
+
+LOGOS = Path(__file__).parents[1] / "fixtures" / "logos"
+
+
+def sponsor_inquiry(w: Seat) -> Visit:
+    return Visit(
+        {
+            "company": "Matrix Widgets",
+            "contact_name": "Ann Contact",
+            "contact_email": "ann@matrix-widgets.example.com",
+            "level": str(w.world.sponsor_level.id),
+            "message": "We would like to sponsor the index.",
+            "website": "",
+        }
+    )
+
+
+def sponsor_fields(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "slug": "",
+        "link_url": "https://sponsor.example.com/",
+        "service": "",
+        "activity_markdown": "",
+        "level_name": "",
+        "level_order": "0",
+        "is_active": "y",
+    }
+
+
+def new_sponsor(w: Seat) -> Visit:
+    logo = webtest.Upload("logo.png", (LOGOS / "logo.png").read_bytes(), "image/png")
+    return Visit({**sponsor_fields(fresh("Matrix Sponsor ")), "color_logo": logo})
+
+
+def edit_sponsor(w: Seat) -> Visit:
+    """An edit keeps the slug (only a new sponsor gets one made from its name)."""
+    return Visit({**sponsor_fields(fresh("Renamed Sponsor ")), "slug": w.world.sponsor.slug})
+
+
+def level_fields(name: str) -> dict[str, Any]:
+    return {"name": name, "yearly_amount": "15000", "benefits": "Logo", "position": "3"}
+
+
+SPONSORS_READ = root(P.AdminSponsorsRead)
+SPONSORS_WRITE = root(P.AdminSponsorsWrite)
+
+
 @dataclass(frozen=True)
 class Route:
     """What a route needs: for GET, and for each of its POST views (by the view's method name;
@@ -579,6 +630,9 @@ ROUTES: dict[str, Route] = {
     "health": Route(PUBLIC),
     "organizations.profile": Route(PUBLIC),
     "packaging.project": Route(PUBLIC),
+    "sponsors": Route(PUBLIC),
+    # The prospectus's inquiry form takes anyone's message.
+    "sponsor": Route(PUBLIC, posts={"inquire": (PUBLIC, sponsor_inquiry)}),
     # The payment provider's webhook: opened in a browser it says it only takes POSTs (405).
     "billing.webhook": Route(
         PUBLIC,
@@ -918,11 +972,52 @@ ROUTES: dict[str, Route] = {
             ("delete_manual_activation", delete_manual_activation),
         ]
     },
+    # Sponsors: PSF staff and admins only (the inquiries hold companies' contact details).
+    "admin.sponsor.list": Route(SPONSORS_READ),
+    "admin.sponsor.create": Route(SPONSORS_READ, posts={"create": (SPONSORS_WRITE, new_sponsor)}),
+    "admin.sponsor.detail": Route(SPONSORS_READ, posts={"edit": (SPONSORS_WRITE, edit_sponsor)}),
+    "admin.sponsor.delete": action(
+        SPONSORS_WRITE,
+        lambda w: Visit({"confirm": w.world.sponsor.name}),
+        "delete",
+        "admin.sponsor.detail",
+    ),
+    "admin.sponsor.sync": action(
+        SPONSORS_WRITE,
+        lambda w: Visit(
+            unchanged_because="the tests' app has no feed configured, so the sync says so",
+            allowed_status=409,
+        ),
+        "sync_now",
+        "admin.sponsor.list",
+    ),
+    "admin.sponsor_level.list": Route(
+        SPONSORS_READ,
+        posts={"create": (SPONSORS_WRITE, lambda w: Visit(level_fields(fresh("Level "))))},
+    ),
+    "admin.sponsor_level.detail": Route(
+        SPONSORS_READ,
+        posts={"edit": (SPONSORS_WRITE, lambda w: Visit(level_fields(fresh("Renamed level "))))},
+    ),
+    "admin.sponsor_level.delete": action(
+        SPONSORS_WRITE,
+        lambda w: Visit({"confirm": w.world.sponsor_level.name}),
+        "delete",
+        "admin.sponsor_level.detail",
+    ),
+    "admin.sponsor_inquiry.list": Route(SPONSORS_READ),
+    "admin.sponsor_inquiry.detail": Route(
+        SPONSORS_READ,
+        posts={
+            "follow_up": (SPONSORS_WRITE, lambda w: Visit({"status": "won", "notes": "Signed"}))
+        },
+    ),
 }
 
 # Registered routes the matrix leaves out, and why.
 OUT_OF_SCOPE: dict[str, str] = {
     "__static/": "static files, served by Pyramid's own view to anyone",
+    "__static/sponsorlogos/": "sponsor logos, static files served to anyone (as /static/)",
     "devtools.mail.list": "development-only mail viewer, never mounted in production",
     "devtools.mail.detail": "development-only mail viewer, never mounted in production",
     "devtools.mail.html": "development-only mail viewer, never mounted in production",
