@@ -50,6 +50,7 @@ from tests.common.db.organizations import (
     TeamRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
+from tests.common.db.sponsors import SponsorFactory, SponsorInquiryFactory, SponsorLevelFactory
 from tests.common.db.subscriptions import (
     ManualActivationFactory,
     mirror_subscription,
@@ -146,7 +147,9 @@ class World:
 
 
 @pytest.fixture
-def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_stripe) -> World:
+def world(
+    app_registry, db_session, outbox: CapturedEmailSender, app_on_local_stripe, monkeypatch
+) -> World:
     owner = UserFactory.create()
     unverified = EmailFactory.create(user=owner, primary=False, verified=False)
     EmailFactory.create(user=owner, primary=False, verified=True)
@@ -207,6 +210,13 @@ def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_st
     half_logged_in = UserFactory.create()
     without_two_factor = UserFactory.create(without_two_factor=True)
     forgetful = UserFactory.create()
+    # A feed is configured, so the staff sponsor list offers "Sync now" (nothing listens on
+    # port 9: a sync that did run would be refused at once and recorded).
+    monkeypatch.setitem(app_registry.settings, "sponsors.feed_url", "http://127.0.0.1:9/feed")
+    monkeypatch.setitem(app_registry.settings, "sponsors.feed_token", "fuzz-token")
+    sponsor = SponsorFactory.create(with_white_logo=True, footer=True)
+    level = SponsorLevelFactory.create()
+    inquiry = SponsorInquiryFactory.create(level=level)
     db_session.flush()
 
     mail = email.message.EmailMessage()
@@ -240,6 +250,9 @@ def world(app_registry, db_session, outbox: CapturedEmailSender, app_on_local_st
             "role_id": [str(member.id)],
             "team_name": ["maintainers"],
             "message_id": [message.id for message in outbox.messages()],
+            "sponsor_id": [str(sponsor.id)],
+            "level_id": [str(level.id)],
+            "inquiry_id": [str(inquiry.id)],
         },
         queries={
             "accounts.verify_email": {"token": email_token},
