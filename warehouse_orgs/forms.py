@@ -136,6 +136,14 @@ class Form(wtforms.Form):
             return False
         return super().validate(extra_validators)
 
+    def refuse(self, message: str, field_name: str | None = None) -> None:
+        """A refusal the form's own checks could not see (a service's rule): beside the field
+        it names, or above the form."""
+        if field_name is not None and field_name in self:
+            self[field_name].errors = [message]
+        else:
+            self.form_errors.append(message)
+
     @property
     def first_error(self) -> str | None:
         for errors in self.errors.values():

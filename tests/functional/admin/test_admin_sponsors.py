@@ -276,7 +276,7 @@ def test_a_slug_another_sponsor_has_is_refused_on_edit(app, db_session, app_regi
     form = fill_sponsor_form(
         app.get(_detail(sponsor)).forms["sponsor-form"],
         slug="taken",
-        color_logo=("logo.png", logo("logo.webp"), "image/webp"),
+        color_logo=("logo.webp", logo("logo.webp"), "image/webp"),
     )
     response = form.submit(status=409)
     assert field_error(response, "slug") == SLUG_TAKEN

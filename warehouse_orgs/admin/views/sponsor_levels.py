@@ -24,7 +24,6 @@ from warehouse_orgs.admin.sponsor_level_forms import (
 )
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmed
-from warehouse_orgs.forms import Form
 from warehouse_orgs.pagination import Page, page_number, paginate
 from warehouse_orgs.sponsors.interfaces import ISponsorService, SponsorError
 from warehouse_orgs.sponsors.models import LEVEL_BENEFITS_MAX_LENGTH, NAME_MAX_LENGTH, SponsorLevel
@@ -49,14 +48,6 @@ LIMITS = {
     "yearly_amount": YEARLY_AMOUNT_MAX,
     "position": POSITION_MAX,
 }
-
-
-def put_beside_its_field(form: Form, refusal: SponsorError) -> None:
-    """The service's refusal, beside the field it names (or above the form)."""
-    if refusal.field is not None and refusal.field in form:
-        form[refusal.field].errors = [str(refusal)]
-    else:
-        form.form_errors.append(str(refusal))
 
 
 @view_defaults(route_name="admin.sponsor_level.list", renderer="admin/sponsors/levels.html")
@@ -92,7 +83,7 @@ class LevelListPage:
             level = self.service.create_level(form.values())
         except SponsorError as refusal:
             self.request.tm.doom()
-            put_beside_its_field(form, refusal)
+            form.refuse(str(refusal), refusal.field)
             return self.page(409, form)
         self.request.session.flash(f"The level {level.name} is added.", queue="success")
         return HTTPSeeOther(self.request.route_path("admin.sponsor_level.list"))
@@ -165,7 +156,7 @@ class LevelDetailPage:
             changed = self.service.update_level(self.level, form.values())
         except SponsorError as refusal:
             self.request.tm.doom()
-            put_beside_its_field(form, refusal)
+            form.refuse(str(refusal), refusal.field)
             return self.page(409, edit_form=form)
         if not changed:
             return self.done(f"Nothing changed for the level {self.level.name}.")

@@ -86,14 +86,6 @@ def feed_is_configured(request: Request) -> bool:
     return bool(settings.get("sponsors.feed_url") and settings.get("sponsors.feed_token"))
 
 
-def put_beside_its_field(form: SponsorForm, refusal: SponsorError) -> None:
-    """The service's refusal, beside the field it names (or above the form)."""
-    if refusal.field is not None and refusal.field in form:
-        form[refusal.field].errors = [str(refusal)]
-    else:
-        form.form_errors.append(str(refusal))
-
-
 def slug_is_taken(request: Request, slug: str, other_than: uuid.UUID | None = None) -> bool:
     """Asked before any logo is stored, so that the usual refusal stores nothing; the service
     asks again under the list's lock."""
@@ -221,7 +213,7 @@ class SponsorCreatePage(SponsorFormHandling):
             sponsor = self.service.create_sponsor(values)
         except SponsorError as refusal:
             self.request.tm.doom()
-            put_beside_its_field(form, refusal)
+            form.refuse(str(refusal), refusal.field)
             return self.page(409, form)
         self.request.session.flash(f"The sponsor {sponsor.name} is added.", queue="success")
         return HTTPSeeOther(self.request.route_path("admin.sponsor.detail", sponsor_id=sponsor.id))
@@ -310,7 +302,7 @@ class SponsorDetailPage(SponsorFormHandling):
             changed = self.service.update_sponsor(sponsor, values)
         except SponsorError as refusal:
             self.request.tm.doom()
-            put_beside_its_field(form, refusal)
+            form.refuse(str(refusal), refusal.field)
             return self.page(409, edit_form=form)
         if changed:
             message = f"{sponsor.name}: {self._saved_words(form, changed)} saved."
