@@ -9,9 +9,10 @@ The tween sits just under Pyramid's exception view tween: its refusal is rendere
 error view as every other 400, inside the request's transaction (the page shows who is logged
 in), with the request id and security headers that the outer tweens add.
 
-No form takes files, except the few routes listed in ``UPLOAD_ROUTES`` (the staff sponsor
-forms and their logos): there, and only in the fields named, a part may be a file, and the body
-may be as large as that form needs; every other part is still text, checked as anywhere else.
+No form takes files, except on the few routes a feature registers with
+``config.allow_uploads(route_name, UploadAllowance(...))`` (the staff sponsor forms and their
+logos): there, and only in the fields named, a part may be a file, and the body may be as
+large as that form needs; every other part is still text, checked as anywhere else.
 """
 
 import unicodedata
@@ -26,8 +27,6 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 from webob.compat import cgi_FieldStorage
-
-from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES
 
 FORM_CONTENT_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
 # A text area may hold tabs and line breaks; no other control character belongs in a form.
@@ -65,22 +64,7 @@ class UploadAllowance:
     too_large: str
 
 
-# Both logos at their largest, plus the text fields (the activity at up to four bytes a
-# character) and the multipart framing around them.
-SPONSOR_FORM_MAX_BYTES = 2 * MAX_LOGO_BYTES + 64 * 1024
-_SPONSOR_FORM = UploadAllowance(
-    file_fields=frozenset({"color_logo", "white_logo"}),
-    max_body_bytes=SPONSOR_FORM_MAX_BYTES,
-    too_large=(
-        f"The form is larger than {SPONSOR_FORM_MAX_BYTES // 1024} KiB; a logo may be at most "
-        f"{MAX_LOGO_BYTES // 1024} KiB. Nothing was saved: choose smaller files."
-    ),
-)
-# The only routes whose forms may carry files (their GET answers nothing of this).
-UPLOAD_ROUTES: dict[str, UploadAllowance] = {
-    "admin.sponsor.create": _SPONSOR_FORM,
-    "admin.sponsor.detail": _SPONSOR_FORM,
-}
+UPLOAD_ALLOWANCES_KEY = "request_validation.upload_allowances"
 
 
 class BodyInMemoryRequest(Request):
@@ -221,11 +205,12 @@ def find_unreadable_input(request: Request, allowance: UploadAllowance | None = 
 
 
 def upload_allowance(request: Request, registry: Registry) -> UploadAllowance | None:
-    """What the route this POST is for allows of files, if it is one of UPLOAD_ROUTES.
+    """What the route this POST is for allows of files, if a feature allowed it any.
 
     Routing has not run yet (it runs under every tween), so the route is matched here the way
     the router will match it."""
-    if request.method != "POST":
+    allowances: dict[str, UploadAllowance] = registry.get(UPLOAD_ALLOWANCES_KEY, {})
+    if request.method != "POST" or not allowances:
         return None
     mapper = registry.queryUtility(IRoutesMapper)
     if mapper is None:
@@ -235,7 +220,7 @@ def upload_allowance(request: Request, registry: Registry) -> UploadAllowance | 
     except UnicodeDecodeError:
         # An address that is not UTF-8 is refused below, whatever it names.
         return None
-    return UPLOAD_ROUTES.get(route.name) if route is not None else None
+    return allowances.get(route.name) if route is not None else None
 
 
 def request_validation_tween_factory(
@@ -258,7 +243,12 @@ def request_validation_tween_factory(
     return request_validation_tween
 
 
+def _allow_uploads(config: Configurator, route_name: str, allowance: UploadAllowance) -> None:
+    config.registry.setdefault(UPLOAD_ALLOWANCES_KEY, {})[route_name] = allowance
+
+
 def includeme(config: Configurator) -> None:
+    config.add_directive("allow_uploads", _allow_uploads)
     config.set_request_factory(BodyInMemoryRequest)
     config.add_tween(
         "warehouse_orgs.request_validation.request_validation_tween_factory", under=EXCVIEW

@@ -51,8 +51,8 @@ def is_secret_field(name: str) -> bool:
 
 def carried_fields(request: Request) -> list[tuple[str, str]]:
     """The submitted fields the password step writes back, in order, repeated keys kept."""
-    # A file (the few forms that take one, request_validation.UPLOAD_ROUTES) cannot be written
-    # into a page: the step asks for it again (files_to_choose_again).
+    # A file (on the few routes a feature allows uploads on) cannot be written into a page:
+    # the step asks for it again (files_to_choose_again).
     fields = [
         (name, value)
         for name, value in request.POST.items()

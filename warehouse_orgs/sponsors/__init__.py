@@ -6,6 +6,7 @@ import datetime
 
 from pyramid.config import Configurator
 
+from warehouse_orgs.request_validation import UploadAllowance
 from warehouse_orgs.sponsors.feed import update_sponsors_from_feed
 from warehouse_orgs.sponsors.footer import (
     DEFAULT_FOOTER_CACHE_SECONDS,
@@ -15,6 +16,7 @@ from warehouse_orgs.sponsors.footer import (
     footer_sponsors,
 )
 from warehouse_orgs.sponsors.interfaces import ISponsorLogoStorage, ISponsorService
+from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES, SPONSOR_FORM_MAX_BYTES
 from warehouse_orgs.sponsors.services import DatabaseSponsorService
 from warehouse_orgs.sponsors.storage import (
     LOCAL_STORAGE,
@@ -36,6 +38,17 @@ def includeme(config: Configurator) -> None:
             f"static/{STATIC_PREFIX}", str(local_logo_directory(settings)), cache_max_age=3600
         )
     config.add_image_origins(logo_image_origins)
+    # The staff sponsor forms are the only ones that send files: their two logos.
+    sponsor_form = UploadAllowance(
+        file_fields=frozenset({"color_logo", "white_logo"}),
+        max_body_bytes=SPONSOR_FORM_MAX_BYTES,
+        too_large=(
+            f"The form is larger than {SPONSOR_FORM_MAX_BYTES // 1024} KiB; a logo may be at "
+            f"most {MAX_LOGO_BYTES // 1024} KiB. Nothing was saved: choose smaller files."
+        ),
+    )
+    for route_name in ("admin.sponsor.create", "admin.sponsor.detail"):
+        config.allow_uploads(route_name, sponsor_form)
 
     # The footer of every page: one statement a minute per process, not one per page.
     config.registry[FOOTER_CACHE_KEY] = FooterSponsorCache(

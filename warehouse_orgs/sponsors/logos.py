@@ -15,6 +15,9 @@ from xml.parsers import expat
 
 # A logo is a small picture; 400 KiB holds a detailed PNG.
 MAX_LOGO_BYTES = 400 * 1024
+# The staff sponsor form: both logos at their largest, plus the text fields (the activity at up
+# to four bytes a character) and the multipart framing around them.
+SPONSOR_FORM_MAX_BYTES = 2 * MAX_LOGO_BYTES + 64 * 1024
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # HTML inside an SVG (<html:img src=...>, <html:a href=...>) loads and links like a page does.

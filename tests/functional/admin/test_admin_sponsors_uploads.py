@@ -22,9 +22,8 @@ from warehouse_orgs.request_validation import (
     FORM_FILE_IN_TEXT_FIELD,
     FORM_FILE_SENT,
     FORM_PART_ENCODED,
-    SPONSOR_FORM_MAX_BYTES,
 )
-from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES
+from warehouse_orgs.sponsors.logos import MAX_LOGO_BYTES, SPONSOR_FORM_MAX_BYTES
 from warehouse_orgs.sponsors.models import Sponsor
 
 CREATE = "/admin/sponsors/create/"
