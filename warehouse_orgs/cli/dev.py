@@ -120,6 +120,10 @@ def _sync_local_prices(context: CommandContext) -> None:
         click.echo(f"Billing: the prices could not be synced ({error}).")
 
 
+# How long gunicorn gets to stop after Ctrl-C (its own graceful timeout is 2 s).
+GUNICORN_STOP_SECONDS = 10
+
+
 def _serve(host: str, port: int) -> None:
     click.echo(f"Serving on http://{host}:{port}/ (captured mail at /_dev/mail/). Ctrl-C stops.")
     gunicorn = [
@@ -141,7 +145,12 @@ def _serve(host: str, port: int) -> None:
         server.wait()
     except KeyboardInterrupt:
         server.send_signal(signal.SIGINT)
-        server.wait()
+        try:
+            server.wait(timeout=GUNICORN_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            # A worker stuck in a request: Ctrl-C still means stop, within a bounded time.
+            server.kill()
+            server.wait()
 
 
 @dev.command()
