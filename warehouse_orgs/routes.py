@@ -208,7 +208,12 @@ def includeme(config: Configurator) -> None:
         "factory": "warehouse_orgs.organizations.traversal.OrganizationFactory",
         "traverse": "/{organization_name}",
     }
-    config.add_route("organizations.profile", "/org/{organization_name}/", **organization_traversal)
+    config.add_route(
+        "organizations.profile",
+        "/org/{organization_name}/",
+        factory="warehouse_orgs.organizations.views.OrganizationProfileFactory",
+        traverse="/{organization_name}",
+    )
     config.add_route("manage.organizations", "/manage/organizations/")
     config.add_route(
         "manage.organizations.application",

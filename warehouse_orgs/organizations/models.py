@@ -8,6 +8,7 @@ so no other organization can take it and old URLs keep redirecting.
 import datetime
 import enum
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pyramid.authorization import Allow
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
     select,
     text,
 )
@@ -154,16 +156,27 @@ class Organization(OrganizationDetails, HasEvents, Model):
         lazy="raise",
     )
 
-    # No __parent__: the root's grants (staff among them) never reach an organization. Roles
-    # are loaded with the organization by its traversal factory.
+    # The roles of the person asking, as (user id, role name), set by the traversal factory
+    # in the statement that finds the organization. The policy can match no one else's role,
+    # so a page of an organization with ten thousand members need not load them all.
+    # (Not annotated: SQLAlchemy would take an annotation for a column.)
+    viewer_roles = None
+
+    # No __parent__: the root's grants (staff among them) never reach an organization.
     def __acl__(self) -> list[tuple[str, str, list[str]]]:
+        roles: Iterable[tuple[uuid.UUID, str]]
+        if self.viewer_roles is not None and "roles" in inspect(self).unloaded:
+            roles = self.viewer_roles
+        else:
+            # A service that loaded every role (to judge a change) has the latest word.
+            roles = ((role.user_id, role.role_name) for role in self.roles)
         return [
             (
                 Allow,
-                user_principal(role.user_id),
-                [str(p) for p in ROLE_PERMISSIONS[OrganizationRoleType(role.role_name)]],
+                user_principal(user_id),
+                [str(p) for p in ROLE_PERMISSIONS[OrganizationRoleType(role_name)]],
             )
-            for role in self.roles
+            for user_id, role_name in roles
         ]
 
     def record_event(self, tag: Any, request: Request, additional: dict | None = None) -> Any:

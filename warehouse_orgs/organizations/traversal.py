@@ -5,8 +5,7 @@ from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPPermanentRedirect
 from pyramid.request import Request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import JSON, func, literal, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from warehouse_orgs.authnz import Permissions
@@ -15,6 +14,7 @@ from warehouse_orgs.organizations.models import (
     NAME_MAX_LENGTH,
     Organization,
     OrganizationApplication,
+    OrganizationRole,
     Team,
     select_organization_by_name,
 )
@@ -22,19 +22,31 @@ from warehouse_orgs.organizations.models import (
 
 class OrganizationFactory:
     """``/{organization_name}``: the current name resolves to the organization; another case,
-    spelling or a former name answers 308 to the current URL."""
+    spelling or a former name answers 308 to the current URL.
+
+    One statement finds the organization and the asker's own role in it (what its ACL needs),
+    plus whatever ``page_columns`` a page adds, so no page loads every member to check one.
+    """
 
     def __init__(self, request: Request) -> None:
         self.request = request
 
+    def page_columns(self) -> dict[str, Any]:
+        """Values a page needs besides the organization, computed in the same statement from
+        ``Organization``'s columns; the page reads them from ``request.organization_page``."""
+        return {}
+
     def __getitem__(self, name: str) -> Organization:
         if len(name) > NAME_MAX_LENGTH:
             raise KeyError(name)
-        organization = self.request.db.scalars(
-            select_organization_by_name(name).options(selectinload(Organization.roles))
-        ).one_or_none()
-        if organization is None:
+        columns = {"viewer_roles": _viewer_roles(self.request), **self.page_columns()}
+        statement = select_organization_by_name(name).add_columns(
+            *(column.label(label) for label, column in columns.items())
+        )
+        row = self.request.db.execute(statement).one_or_none()
+        if row is None:
             raise KeyError(name)
+        organization = row[0]
         if name != organization.name:
             matchdict = {**self.request.matchdict, "organization_name": organization.name}
             raise HTTPPermanentRedirect(
@@ -42,7 +54,28 @@ class OrganizationFactory:
                     self.request.matched_route.name, _query=self.request.GET, **matchdict
                 )
             )
+        values = row._mapping
+        organization.viewer_roles = [
+            (uuid.UUID(user_id), role_name) for user_id, role_name in values["viewer_roles"] or ()
+        ]
+        self.request.organization_page = {label: values[label] for label in columns}
         return organization
+
+
+def _viewer_roles(request: Request) -> Any:
+    """The signed-in person's roles in the organization, as [user id, role name] pairs."""
+    user = request.user
+    if user is None:
+        return literal(None, JSON)
+    pair = func.json_build_array(OrganizationRole.user_id, OrganizationRole.role_name)
+    return (
+        select(func.json_agg(pair))
+        .where(
+            OrganizationRole.organization_id == Organization.id,
+            OrganizationRole.user_id == user.id,
+        )
+        .scalar_subquery()
+    )
 
 
 class ApplicationFactory:

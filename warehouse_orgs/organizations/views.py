@@ -2,28 +2,34 @@
 
 Shared caches keep it for a minute, purged by the ``org-<normalized name>`` surrogate key. The
 ETag covers everything the page shows: the organization's details, its member count, the
-project count and, for the page asked for, a digest of the projects listed, taken by the
-database in the same statement as the count, and (for a Community organization, whose page
-shows them) the footer's sponsors. A revalidation therefore costs the same few
-statements whatever the size of the organization, and renders nothing.
+project count and the projects listed on the page asked for, and (for a Community
+organization, whose page shows them) the footer's sponsors.
+
+The statement that finds the organization (``OrganizationProfileFactory``) also counts its
+members and projects and brings the page's projects as JSON, so the whole page, and a
+revalidation answered 304 before anything is rendered, costs one statement, whatever the
+size of the organization.
 """
 
 import functools
 import hashlib
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPNotModified
 from pyramid.request import Request
 from pyramid.view import view_config
-from sqlalchemy import Select, Text, cast, func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import TEXT, func, literal, select
 
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationProject,
+    OrganizationRole,
     OrganizationType,
 )
+from warehouse_orgs.organizations.traversal import OrganizationFactory
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number
 from warehouse_orgs.paths import TEMPLATES_DIR
@@ -47,34 +53,47 @@ def _templates_digest() -> str:
     return digest.hexdigest()
 
 
-def _listed_projects(organization: Organization, number: int) -> Select[Any]:
-    return (
-        select(Project)
-        .join(OrganizationProject, OrganizationProject.project_id == Project.id)
-        .where(OrganizationProject.organization_id == organization.id)
-        .order_by(Project.normalized_name)
-        .limit(DEFAULT_PAGE_SIZE)
-        .offset((number - 1) * DEFAULT_PAGE_SIZE)
-    )
+@dataclass(frozen=True)
+class ListedProject:
+    name: str
+    description: str | None
 
 
-def _project_summary(request: Request, organization: Organization, number: int) -> Any:
-    """The organization's project count, and a digest of what the page lists of them.
+class OrganizationProfileFactory(OrganizationFactory):
+    """The organization, with its member and project counts and the requested page of its
+    projects (name and description, in name order), in the statement that finds it."""
 
-    JSON keeps the fields apart whatever they hold, so no two different lists share a digest.
-    """
-    listed = (
-        _listed_projects(organization, number)
-        .with_only_columns(Project.id, Project.name, Project.description, Project.normalized_name)
-        .subquery()
-    )
-    fields = func.json_build_array(listed.c.id, listed.c.name, listed.c.description)
-    in_order = aggregate_order_by(fields, listed.c.normalized_name)
-    digest = select(func.md5(func.coalesce(cast(func.json_agg(in_order), Text), "")))
-    total = select(func.count()).where(OrganizationProject.organization_id == organization.id)
-    return request.db.execute(
-        select(total.scalar_subquery().label("total"), digest.scalar_subquery().label("digest"))
-    ).one()
+    def page_columns(self) -> dict[str, Any]:
+        number = page_number(self.request)
+        members = select(func.count()).where(OrganizationRole.organization_id == Organization.id)
+        projects = select(func.count()).where(
+            OrganizationProject.organization_id == Organization.id
+        )
+        listed = (
+            select(Project.name, Project.description, Project.normalized_name)
+            .join(OrganizationProject, OrganizationProject.project_id == Project.id)
+            .where(OrganizationProject.organization_id == Organization.id)
+            .order_by(Project.normalized_name)
+            .limit(DEFAULT_PAGE_SIZE)
+            .offset((number - 1) * DEFAULT_PAGE_SIZE)
+            .correlate(Organization)
+            .subquery()
+        )
+        # JSON text, so the tag is taken from exactly what the page will print.
+        listed_json = select(
+            func.coalesce(
+                func.json_agg(func.json_build_array(listed.c.name, listed.c.description)).cast(
+                    TEXT
+                ),
+                "[]",
+            )
+        )
+        return {
+            "number": literal(number),
+            "member_count": members.scalar_subquery(),
+            "project_total": projects.scalar_subquery(),
+            "listed": listed_json.scalar_subquery(),
+        }
 
 
 def _may_manage(request: Request, organization: Organization) -> bool:
@@ -109,14 +128,13 @@ def _footer_digest(organization: Organization, request: Request) -> str:
     return request.footer_digest
 
 
-def _etag(
-    organization: Organization, request: Request, number: int, total: int, digest: str
-) -> str:
+def _etag(organization: Organization, request: Request, page: dict[str, Any]) -> str:
     parts = (
         _templates_digest(), *_viewer(request, organization),
         organization.id, organization.name, organization.display_name, organization.orgtype,
         organization.link_url, organization.description, organization.created.isoformat(),
-        len(organization.roles), number, total, digest, _footer_digest(organization, request),
+        page["member_count"], page["number"], page["project_total"], page["listed"],
+        _footer_digest(organization, request),
     )  # fmt: skip
     return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:32]
 
@@ -146,22 +164,21 @@ def _cache_headers(response: Any, request: Request, organization: Organization) 
 def organization_profile(organization: Organization, request: Request) -> Any:
     if not organization.is_active:
         raise HTTPNotFound("There is no active organization with this name.")
-    number = page_number(request)
-    summary = _project_summary(request, organization, number)
-    etag = _etag(organization, request, number, summary.total, summary.digest)
+    page = request.organization_page
+    etag = _etag(organization, request, page)
     if etag in request.if_none_match and not _flash_waiting(request):
         not_modified = HTTPNotModified()
         not_modified.etag = etag
         _cache_headers(not_modified, request, organization)
         return not_modified
-    rows = request.db.scalars(_listed_projects(organization, number)).all()
     request.response.etag = etag
     _cache_headers(request.response, request, organization)
+    listed = [ListedProject(name, description) for name, description in json.loads(page["listed"])]
     return {
         "organization": organization,
-        "member_count": len(organization.roles),
+        "member_count": page["member_count"],
         "may_manage": _may_manage(request, organization),
         "projects": Page(
-            items=list(rows), number=number, size=DEFAULT_PAGE_SIZE, total=summary.total
+            items=listed, number=page["number"], size=DEFAULT_PAGE_SIZE, total=page["project_total"]
         ),
     }
