@@ -11,6 +11,8 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
+    cast,
     func,
     text,
 )
@@ -112,6 +114,16 @@ class User(HasEvents, Model):
             if getattr(self, flag):
                 principals.append(str(group))
         return principals
+
+
+# Staff find people by any part of their username: a trigram index on the name as text
+# serves ILIKE (citext's own operators are not in the trigram operator class).
+Index(
+    "ix_users_username_trgm",
+    cast(User.__table__.c.username, Text).label("username_text"),
+    postgresql_using="gin",
+    postgresql_ops={"username_text": "gin_trgm_ops"},
+)
 
 
 class Email(Model):

@@ -216,6 +216,14 @@ class OrganizationApplication(OrganizationDetails, HasEvents, Model):
             "ix_organization_applications_organization_id_submitted", "organization_id", "submitted"
         ),
         _similar_name_index("organization_applications"),
+        # Staff's search of the review queue by any part of the name or display name.
+        Index(
+            "ix_organization_applications_name_display_name_trgm",
+            "name",
+            "display_name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops", "display_name": "gin_trgm_ops"},
+        ),
     )
 
     normalized_name: Mapped[str] = mapped_column(

@@ -9,6 +9,7 @@ from zope.interface import implementer
 
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.search import LIKE_ESCAPE, contains_pattern
 from warehouse_orgs.sponsors.footer import forget_footer_after_commit
 from warehouse_orgs.sponsors.interfaces import (
     FeedSponsor,
@@ -44,10 +45,6 @@ PSF_CAPTION = "PSF sponsor"
 SLUG_TAKEN = "Another sponsor already has this slug; choose another."
 LEVEL_NAME_TAKEN = "Another level already has this name; choose another."
 LEVEL_NOT_OFFERED = "Choose one of the levels listed, or none."
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _changes(row: Any, values: Any) -> dict[str, tuple[Any, Any]]:
@@ -135,11 +132,11 @@ class DatabaseSponsorService(RequestDatabaseService):
     def sponsor_query(self, q: str, kind: str | None, active: bool | None) -> Select[Any]:
         query = select(Sponsor)
         if q:
-            pattern = f"%{_escape_like(q.lower())}%"
+            pattern = contains_pattern(q.lower())
             query = query.where(
                 or_(
-                    Sponsor.name.ilike(pattern, escape="\\"),
-                    Sponsor.slug.like(pattern, escape="\\"),
+                    Sponsor.name.ilike(pattern, escape=LIKE_ESCAPE),
+                    Sponsor.slug.like(pattern, escape=LIKE_ESCAPE),
                 )
             )
         if kind is not None:
