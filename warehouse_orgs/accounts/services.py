@@ -16,7 +16,7 @@ import pyotp
 from pyramid.request import Request
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.interfaces import (
@@ -152,9 +152,15 @@ class DatabaseUserService(RequestDatabaseService):
             user_id = uuid.UUID(str(user_id))
         except ValueError:
             return None
-        return self.db.scalars(
-            select(User).options(selectinload(User.emails)).where(User.id == user_id)
-        ).one_or_none()
+        # Every page a signed-in person opens starts here: the addresses (a handful) come in
+        # the same statement, not a second one.
+        return (
+            self.db.scalars(
+                select(User).options(joinedload(User.emails)).where(User.id == user_id)
+            )
+            .unique()
+            .one_or_none()
+        )
 
     def get_user_by_username(self, username: str) -> User | None:
         return self.db.scalars(select(User).where(User.username == username)).one_or_none()
@@ -212,8 +218,9 @@ class DatabaseUserService(RequestDatabaseService):
             raise TokenInvalid()
         if lock:
             # Two posts of one link at the same moment: the second waits here, then finds the
-            # password changed, so the link is used once.
-            self.db.refresh(user, with_for_update=True)
+            # password changed, so the link is used once. Only the account's row is locked
+            # (its addresses come along in the same statement, outer-joined).
+            self.db.refresh(user, with_for_update={"of": User})
         if not hmac.compare_digest(password_state(user), str(data.get("state", ""))):
             raise TokenUsed()
         return user

@@ -779,7 +779,7 @@ def test_organization_list_has_a_fixed_query_count(app, db_session):
     assert len(_names(few)) == 1
     assert len(_names(many)) == 20
     # Session, signed-in user and their emails, the count, the page with member counts.
-    assert len(few.sql_statements) == len(many.sql_statements) == 5
+    assert len(few.sql_statements) == len(many.sql_statements) == 4
 
 
 def _fill(db_session, org, count):
@@ -814,7 +814,7 @@ def test_organization_detail_has_a_fixed_query_count(app, db_session, org, owner
     # Session, signed-in user and emails, the organization, the counts of every list, a page of
     # members with their users, of invitations with their invitees, of projects, of
     # applications with their applicants, the event count, events.
-    assert len(many.sql_statements) == 11
+    assert len(many.sql_statements) == 10
 
 
 def test_each_list_has_pages_of_its_own(app, db_session, org, owner):

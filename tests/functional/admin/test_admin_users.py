@@ -228,7 +228,7 @@ def test_user_list_has_a_fixed_query_count(app, db_session):
     assert len(_usernames(few)) == 1
     assert len(_usernames(many)) == 25
     # Session, signed-in user and their emails, the count, the page of users, their emails.
-    assert len(few.sql_statements) == len(many.sql_statements) == 6
+    assert len(few.sql_statements) == len(many.sql_statements) == 5
 
 
 def test_user_detail_has_a_fixed_query_count(app, db_session):
@@ -241,7 +241,7 @@ def test_user_detail_has_a_fixed_query_count(app, db_session):
     many = app.get(f"/admin/users/{user.id}/")
     assert len(many.html.select("#events-heading ~ table tbody tr")) == 25
     # Session, signed-in user and emails, the account and emails, the event count, the events.
-    assert len(few.sql_statements) == len(many.sql_statements) == 7
+    assert len(few.sql_statements) == len(many.sql_statements) == 5
 
 
 def test_dashboard_has_a_fixed_query_count(app, db_session):
@@ -250,4 +250,4 @@ def test_dashboard_has_a_fixed_query_count(app, db_session):
     many = app.get("/admin/")
     assert "Accounts 31 Staff accounts 31" in main_text(many)
     # Session, signed-in user and their emails, the counts.
-    assert len(few.sql_statements) == len(many.sql_statements) == 4
+    assert len(few.sql_statements) == len(many.sql_statements) == 3

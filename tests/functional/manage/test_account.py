@@ -35,9 +35,9 @@ def test_account_page_shows_the_account_with_a_fixed_number_of_queries(app, db_s
     app.get("/manage/account/")  # events from the first visit do not change the count
     page = app.get("/manage/account/")
     assert len(page.sql_statements) == baseline
-    # The session, the user, their emails, the recovery-code count, the projects and the
+    # The session, the user with their emails, the recovery-code count, the projects and the
     # organizations only they own (either blocks deleting the account), the recent events.
-    assert baseline == 7
+    assert baseline == 6
 
 
 def test_anonymous_visitors_are_asked_to_log_in(webtest_app):

@@ -320,8 +320,8 @@ def test_the_list_page_sql_statement_count_does_not_grow(app, db_session, applic
     twenty = app.get("/manage/organizations/")
     assert len(twenty.html.select("#applications-table tbody tr")) == 20
     assert len(twenty.html.select("#invitations-table tbody tr")) == 20
-    assert one == 6
-    assert len(twenty.sql_statements) == 6
+    assert one == 5
+    assert len(twenty.sql_statements) == 5
 
 
 def test_editing_to_a_reserved_name_is_refused(app, db_session, applicant):

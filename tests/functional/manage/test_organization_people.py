@@ -439,7 +439,7 @@ def test_the_people_page_statement_count_is_fixed(app, db_session, organization)
     small = len(app.get(PEOPLE).sql_statements)
     for _ in range(10):
         add_member_and_invitation()
-    assert len(app.get(PEOPLE).sql_statements) == small == 9
+    assert len(app.get(PEOPLE).sql_statements) == small == 7
 
 
 def test_an_invitee_answers_from_their_own_invitations_list(webtest_app, db_session, outbox):

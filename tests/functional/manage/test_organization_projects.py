@@ -30,7 +30,7 @@ MEMBER = OrganizationRoleType.Member
 PROJECTS = "/manage/organization/acme/projects/"
 # Session, user, organization and its roles (the ACL), the count, the page, everyone who
 # reaches the listed projects in one statement, the projects one could add.
-EXPECTED_STATEMENTS = 9
+EXPECTED_STATEMENTS = 7
 
 
 @pytest.fixture

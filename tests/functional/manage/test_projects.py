@@ -394,7 +394,7 @@ def test_project_list_has_a_fixed_query_count(app, db_session, owner, project):
         RoleFactory.create(user=owner, project__name=f"more-{n}", role_name=MAINTAINER)
     many = app.get("/manage/projects/")
     assert len(many.html.select("main table tbody tr")) == 15
-    assert len(few.sql_statements) == len(many.sql_statements) == 5
+    assert len(few.sql_statements) == len(many.sql_statements) == 4
 
 
 # Each includes one statement for the Owners of the organization that owns the project, who
@@ -403,7 +403,7 @@ def test_project_list_has_a_fixed_query_count(app, db_session, owner, project):
 # three for where it could be transferred (its organization, the Owner's organization roles,
 # the organizations they manage).
 @pytest.mark.parametrize(
-    ("page", "expected"), [("settings", 9), ("collaboration", 7), ("history", 8)]
+    ("page", "expected"), [("settings", 8), ("collaboration", 6), ("history", 7)]
 )
 def test_project_pages_have_a_fixed_query_count(app, db_session, project, page, expected):
     path = f"/manage/project/sampleproject/{page}/"
