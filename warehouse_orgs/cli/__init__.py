@@ -42,7 +42,19 @@ def warehouse_orgs(ctx: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from warehouse_orgs.cli import billing, db, dev, mail, organizations, shell, sponsors, users
+    from warehouse_orgs.cli import (
+        bench,
+        billing,
+        db,
+        dev,
+        mail,
+        organizations,
+        shell,
+        sponsors,
+        users,
+    )
+
+    dev.dev.add_command(bench.bench)
 
     warehouse_orgs.add_command(billing.billing)
     warehouse_orgs.add_command(db.db)
