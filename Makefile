@@ -12,13 +12,15 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Sources dev/environment; a variable already set in your shell keeps its value.
 WITH_DEV_ENV := set -a && . ./dev/environment && set +a &&
+# Options for `make bench`, e.g. BENCH_ARGS="--seconds 10 --rounds 5" (warehouse-orgs dev bench --help).
+BENCH_ARGS ?=
 T ?= tests
 TESTARGS ?=
 # Coverage (and its 90% floor) only for the whole suite, not for one file or -k selection.
 COVERAGE := $(if $(and $(filter tests,$(T)),$(if $(TESTARGS),,whole)),--cov --cov-report=term,)
 
 .DEFAULT_GOAL := help
-.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync sponsors-sync shell dbshell tests lint reformat deps clean browser
+.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync sponsors-sync shell dbshell tests lint reformat deps clean browser wrk bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -68,7 +70,13 @@ dbshell: $(STATE)/installed  ## psql on the development database
 browser:  # Debian's Chromium, which the browser tests drive through Playwright
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-tests: $(STATE)/installed browser  ## Run the whole suite (T=path and TESTARGS=... narrow it)
+wrk:  # Debian's wrk, the load generator of make bench (and of its test)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(STATE)/installed wrk  ## Measure the pages beside the floor on a scale database (BENCH_ARGS=...)
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev bench $(BENCH_ARGS)
+
+tests: $(STATE)/installed browser wrk  ## Run the whole suite (T=path and TESTARGS=... narrow it)
 	$(BIN)/python -m pytest -n auto $(COVERAGE) $(TESTARGS) $(T)
 
 lint: $(STATE)/installed  ## ruff check and ruff format --check (the migration drift check is a test)
