@@ -8,6 +8,7 @@ A project's name is unique by its PEP 503 normalized form, which the database co
 import datetime
 import enum
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyramid.authorization import Allow
@@ -88,9 +89,19 @@ class Project(HasEvents, Model):
         order_by="(Role.role_name.desc(), Role.created, Role.id)",
     )
 
-    # Entries other features grant (the owning organization's Owners, teams), put here by the
-    # traversal factory from the sources registered with ``add_project_access_source``.
-    granted_elsewhere: tuple[ACE, ...] = ()
+    # Entries other features grant (the owning organization's Owners, teams), from the sources
+    # registered with ``add_project_access_source``. The traversal factory leaves a loader,
+    # run on the first permission check: a visitor's page, which checks none, never asks.
+    # (Not annotated: SQLAlchemy would take an annotation for a column.)
+    grants_loader = None
+    _granted_elsewhere = None
+
+    @property
+    def granted_elsewhere(self) -> tuple[ACE, ...]:
+        if self._granted_elsewhere is None:
+            loader: Callable[[], tuple[ACE, ...]] | None = self.grants_loader
+            self._granted_elsewhere = loader() if loader is not None else ()
+        return self._granted_elsewhere
 
     # No __parent__: the root's grants (staff, "any signed-in user") never reach a project.
     def __acl__(self) -> list[ACE]:
@@ -156,7 +167,8 @@ class ProjectFactory:
         if project is None:
             raise KeyError(name)
         sources = self.request.registry.get("packaging.project_access_sources", [])
-        project.granted_elsewhere = tuple(
+        project.grants_loader = lambda: tuple(
             entry for source in sources for entry in source(self.request, project)
         )
+        project._granted_elsewhere = None  # the session may hand back an instance asked before
         return project
