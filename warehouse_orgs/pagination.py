@@ -63,6 +63,21 @@ def paginate(
 ) -> Page[Any]:
     """Run ``query`` for page ``number``; the query must have a deterministic ORDER BY."""
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return page_of(db, query, number, total or 0, size, scalars=scalars)
+
+
+def page_of(
+    db: Session,
+    query: Select[Any],
+    number: int,
+    total: int,
+    size: int = DEFAULT_PAGE_SIZE,
+    *,
+    scalars: bool = True,
+) -> Page[Any]:
+    """Page ``number`` of ``query``, whose ``total`` the caller has already counted (in a
+    statement that counts several lists at once, so a page of many lists is not a statement
+    per count)."""
     paged = query.limit(size).offset((number - 1) * size)
     rows = db.scalars(paged).all() if scalars else db.execute(paged).all()
-    return Page(items=list(rows), number=number, size=size, total=total or 0)
+    return Page(items=list(rows), number=number, size=size, total=total)

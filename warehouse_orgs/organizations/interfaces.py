@@ -131,6 +131,16 @@ class TeamSummary:
     project_count: int
 
 
+@dataclasses.dataclass(frozen=True)
+class People:
+    """What the people page shows: a page of the members (users loaded, by username), how many
+    Owners there are, and a page of the invitations (None when not asked for)."""
+
+    members: "Page[OrganizationRole]"
+    owner_count: int
+    invitations: "Page[OrganizationInvitation] | None"
+
+
 # What a change to an organization's members can be refused with.
 MEMBERSHIP_REFUSALS = (OrganizationError, LastOwnerRefused)
 
@@ -216,6 +226,16 @@ class IOrganizationMembershipService(Interface):
 
     def roles(organization: "Organization") -> list["OrganizationRole"]:
         """Every member's role, users loaded, by username."""
+
+    def people(
+        organization: "Organization",
+        members_page: int,
+        invitations_page: int | None,
+        *,
+        now: datetime.datetime | None = None,
+    ) -> People:
+        """One page of the members and, unless ``invitations_page`` is None, one page of the
+        invitations ``invitations`` lists, in three statements however many there are."""
 
     def owners(organization: "Organization") -> list["User"]:
         """The organization's Owners, emails loaded, by username."""
@@ -335,9 +355,10 @@ class ITeamService(Interface):
     def team_members_page(team: "Team", page: int) -> "Page[TeamRole]":
         """One page of ``team_members``, in the same order (username, then id)."""
 
-    def member_role_ids(team: "Team") -> set[uuid.UUID]:
-        """The ids of the organization roles on the team, for telling who is not on it yet
-        without loading every member."""
+    def candidate_usernames(team: "Team") -> list[str]:
+        """Who may be added to the team, by username: members of its organization who may be
+        on a team (not Billing Managers) and are not on this one, in one query that loads
+        no account."""
 
     def get_team_role(team: "Team", team_role_id: Any) -> "TeamRole | None":
         """The team's membership with this id, or None (also for an id that is not a UUID)."""

@@ -443,7 +443,7 @@ def test_a_community_organization_is_never_gated(webtest_app, db_session, alice,
 # Statement counts
 
 
-@pytest.mark.parametrize(("path", "expected"), [(PEOPLE, 8), (TEAMS, 6), (PROJECTS, 8)])
+@pytest.mark.parametrize(("path", "expected"), [(PEOPLE, 7), (TEAMS, 6), (PROJECTS, 8)])
 def test_the_gated_pages_ask_for_the_standing_in_one_statement(
     app, db_session, acme, path, expected
 ):

@@ -439,7 +439,39 @@ def test_the_people_page_statement_count_is_fixed(app, db_session, organization)
     small = len(app.get(PEOPLE).sql_statements)
     for _ in range(10):
         add_member_and_invitation()
-    assert len(app.get(PEOPLE).sql_statements) == small == 7
+    assert len(app.get(PEOPLE).sql_statements) == small == 6
+
+
+def test_members_and_invitations_come_in_pages_of_25(app, db_session, organization):
+    """An organization of thousands shows its people a page at a time, each list with its
+    own page number, so opening the page never renders everyone."""
+    for _ in range(30):
+        OrganizationRoleFactory.create(organization=organization, role_name=MEMBER)
+        OrganizationInvitationFactory.create(organization=organization)
+
+    def rows(page, heading):
+        return page.html.select(f"section[aria-labelledby={heading}] tbody tr")
+
+    first = app.get(PEOPLE)
+    # 30 members and the Owner looking, 30 invitations.
+    assert (len(rows(first, "members-heading")), len(rows(first, "invitations-heading"))) == (
+        25,
+        25,
+    )
+    assert "of 31" in first.html.select_one("nav[aria-label='Pages of members']").text
+    assert "of 30" in first.html.select_one("nav[aria-label='Pages of invitations']").text
+    second = app.get(PEOPLE, {"page": "2", "invitations_page": "2"})
+    assert (len(rows(second, "members-heading")), len(rows(second, "invitations-heading"))) == (
+        6,
+        5,
+    )
+    shown = {
+        row.td.get_text(strip=True)
+        for page in (first, second)
+        for row in rows(page, "members-heading")
+    }
+    assert len(shown) == 31
+    app.get(PEOPLE, {"page": "0"}, status=400)
 
 
 def test_an_invitee_answers_from_their_own_invitations_list(webtest_app, db_session, outbox):

@@ -27,7 +27,11 @@ from warehouse_orgs.manage.organization_forms import (
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, email_user
 from warehouse_orgs.organizations.forms import role_choices
-from warehouse_orgs.organizations.interfaces import LastOwnerRefused, OrganizationError
+from warehouse_orgs.organizations.interfaces import (
+    LastOwnerRefused,
+    OrganizationError,
+    People,
+)
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -38,9 +42,12 @@ from warehouse_orgs.organizations.permissions import (
     OrganizationRoleType,
     permissions_shown,
 )
+from warehouse_orgs.pagination import page_number
 
 MANAGE = Permissions.OrganizationsManage
 PEOPLE = "manage.organization.roles"
+# The members' pages are ``page``; the invitations' have a parameter of their own.
+INVITATIONS_PAGE = "invitations_page"
 GONE = "That member or invitation is no longer here. Reload the page."
 SOLE_OWNER = "You are the only Owner. Make someone else an Owner before you leave."
 
@@ -111,16 +118,27 @@ class OrganizationPeoplePage(OrganizationPage):
         now = datetime.datetime.now(datetime.UTC)
         invite_form = invite_form or InviteMemberForm(orgtype=self.organization.orgtype)
         roles_offered = role_choices(self.organization.orgtype)
-        rows = self.member_rows(refused)
+        can_manage = bool(self.request.has_permission(MANAGE, self.organization))
+        # Only those who manage the organization see its invitations.
+        people = self.membership.people(
+            self.organization,
+            page_number(self.request),
+            page_number(self.request, INVITATIONS_PAGE) if can_manage else None,
+            now=now,
+        )
+        rows = self.member_rows(people, can_manage, refused)
         invitations = [
             (invitation, invitation.is_expired_at(now))
-            for invitation in self.membership.invitations(self.organization)
+            for invitation in (people.invitations.items if people.invitations else [])
         ]
         return self.context(
             status,
             rows=rows,
+            members=people.members,
             show_actions=any(row.has_actions for row in rows),
             invitations=invitations,
+            invitations_page=people.invitations,
+            invitations_parameter=INVITATIONS_PAGE,
             revoke_forms={
                 revoke_form_id(invitation): self.removal_form(
                     RevokeInvitationForm, revoke_form_id(invitation), refused
@@ -150,17 +168,17 @@ class OrganizationPeoplePage(OrganizationPage):
             return refused.form
         return form_class(html_id_prefix=form_id)
 
-    def member_rows(self, refused: Refused | None) -> list[MemberRow]:
-        # Worked out from the roles already read, so the page's query count stays the same
-        # however many members there are.
-        roles = self.membership.roles(self.organization)
-        owners = sum(1 for role in roles if role.role_name == OrganizationRoleType.Owner)
-        can_manage = bool(self.request.has_permission(MANAGE, self.organization))
+    def member_rows(
+        self, people: People, can_manage: bool, refused: Refused | None
+    ) -> list[MemberRow]:
+        # Worked out from the page of roles and the Owner count already read, so the page's
+        # statement count stays the same however many members there are.
+        owners = people.owner_count
         may_leave = bool(
             self.request.has_permission(Permissions.OrganizationsRoleRemove, self.organization)
         )
         rows = []
-        for role in roles:
+        for role in people.members.items:
             is_me = role.user_id == self.request.user.id
             sole_owner = is_me and role.role_name == OrganizationRoleType.Owner and owners == 1
             rows.append(

@@ -16,6 +16,7 @@ from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
+from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmed
@@ -33,7 +34,6 @@ from warehouse_orgs.organizations.interfaces import (
     TeamRefused,
 )
 from warehouse_orgs.organizations.models import Organization, Team, TeamRole
-from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.pagination import page_number, paginate
 
 READ = Permissions.OrganizationTeamsRead
@@ -209,15 +209,9 @@ def removal_form_id(team_role: TeamRole) -> str:
 
 @view_defaults(context=Team, renderer="manage/organization/team_members.html")
 class TeamMembersPage(TeamPage):
-    def eligible(self) -> dict[str, User]:
-        """Who may be added, by username: members of the organization who may be on a team
-        (not Billing Managers) and are not on this one."""
-        on_team = self.teams.member_role_ids(self.team)
-        return {
-            role.user.username: role.user
-            for role in self.membership.roles(self.organization)
-            if role.role_name != OrganizationRoleType.BillingManager and role.id not in on_team
-        }
+    def eligible(self) -> list[str]:
+        """Who may be added, by username (ITeamService.candidate_usernames)."""
+        return self.teams.candidate_usernames(self.team)
 
     def page(
         self,
@@ -229,7 +223,7 @@ class TeamMembersPage(TeamPage):
         members = self.teams.team_members_page(self.team, page_number(self.request))
         can_manage = bool(self.request.has_permission(MANAGE_TEAMS, self.team))
         # Only those who may add someone are offered the picker.
-        eligible = self.eligible() if can_manage else {}
+        eligible = self.eligible() if can_manage else []
         may_leave = bool(
             self.request.has_permission(Permissions.OrganizationsRoleRemove, self.team)
         )
@@ -249,7 +243,7 @@ class TeamMembersPage(TeamPage):
                 )
             )
         if add_form is None:
-            add_form = AddTeamMemberForm(usernames=list(eligible), html_id_prefix="add-member")
+            add_form = AddTeamMemberForm(usernames=eligible, html_id_prefix="add-member")
         return self.context(
             status,
             rows=rows,
@@ -269,13 +263,15 @@ class TeamMembersPage(TeamPage):
         route_name=MEMBERS, request_method="POST", permission=MANAGE_TEAMS, require_reauth=True
     )
     def add(self) -> Any:
-        eligible = self.eligible()
         form = AddTeamMemberForm(
-            self.request.POST, usernames=list(eligible), html_id_prefix="add-member"
+            self.request.POST, usernames=self.eligible(), html_id_prefix="add-member"
         )
         if not form.validate():
             return self.page(400, add_form=form)
-        user = eligible[form.username.data]
+        user = self.request.find_service(IUserService).get_user_by_username(form.username.data)
+        if user is None:  # the account went between the two statements
+            form.username.errors = ["There is no account with this username."]
+            return self.page(409, add_form=form)
         try:
             self.teams.add_member(self.team, user)
         except TeamRefused as refusal:

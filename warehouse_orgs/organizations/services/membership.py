@@ -16,7 +16,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -28,6 +28,7 @@ from warehouse_orgs.organizations.interfaces import (
     IOrganizationMembershipService,
     ITeamService,
     MembershipRefused,
+    People,
 )
 from warehouse_orgs.organizations.locks import (
     lock_invitation,
@@ -52,6 +53,7 @@ from warehouse_orgs.organizations.services.teams import (
     REASON_LEFT_ORGANIZATION,
 )
 from warehouse_orgs.ownership import refuse_if_last_owner, reload_for_update
+from warehouse_orgs.pagination import page_of
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
 # An expired invitation stays on the people page this long, so owners can resend it; after
@@ -84,6 +86,54 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 .order_by(User.username)
             )
         )
+
+    def people(
+        self,
+        organization: Organization,
+        members_page: int,
+        invitations_page: int | None,
+        *,
+        now: datetime.datetime | None = None,
+    ) -> People:
+        in_organization = OrganizationRole.organization_id == organization.id
+        shown = self._shown_invitations(organization, now)
+
+        def count(*where: Any) -> Any:
+            return select(func.count()).where(*where).scalar_subquery()
+
+        # The three totals in one statement; each is an index scan on organization_id.
+        totals = self.db.execute(
+            select(
+                count(in_organization).label("members"),
+                count(
+                    in_organization, OrganizationRole.role_name == OrganizationRoleType.Owner
+                ).label("owners"),
+                count(*shown).label("invitations"),
+            )
+        ).one()
+        members = page_of(
+            self.db,
+            select(OrganizationRole)
+            .join(User, User.id == OrganizationRole.user_id)
+            .where(in_organization)
+            .options(contains_eager(OrganizationRole.user))
+            .order_by(User.username, OrganizationRole.id),
+            members_page,
+            totals.members,
+        )
+        invitations = None
+        if invitations_page is not None:
+            # Served by ix_organization_invitations_organization_id_created.
+            invitations = page_of(
+                self.db,
+                select(OrganizationInvitation)
+                .where(*shown)
+                .options(joinedload(OrganizationInvitation.user))
+                .order_by(OrganizationInvitation.created.desc(), OrganizationInvitation.id),
+                invitations_page,
+                totals.invitations,
+            )
+        return People(members, totals.owners, invitations)
 
     def owners(self, organization: Organization) -> list[User]:
         return list(
@@ -320,21 +370,28 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
     def invitations(
         self, organization: Organization, *, now: datetime.datetime | None = None
     ) -> list[OrganizationInvitation]:
-        shown_since = (now or _now()) - EXPIRED_INVITATIONS_SHOWN_FOR
         return list(
             self.db.scalars(
                 select(OrganizationInvitation)
-                .where(
-                    OrganizationInvitation.organization_id == organization.id,
-                    or_(
-                        OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
-                        (OrganizationInvitation.status == OrganizationInvitationStatus.Expired)
-                        & (OrganizationInvitation.expires_at > shown_since),
-                    ),
-                )
+                .where(*self._shown_invitations(organization, now))
                 .options(selectinload(OrganizationInvitation.user))
                 .order_by(OrganizationInvitation.created.desc())
             )
+        )
+
+    @staticmethod
+    def _shown_invitations(
+        organization: Organization, now: datetime.datetime | None
+    ) -> tuple[Any, ...]:
+        """Pending invitations, and those that expired in the last week."""
+        shown_since = (now or _now()) - EXPIRED_INVITATIONS_SHOWN_FOR
+        return (
+            OrganizationInvitation.organization_id == organization.id,
+            or_(
+                OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+                (OrganizationInvitation.status == OrganizationInvitationStatus.Expired)
+                & (OrganizationInvitation.expires_at > shown_since),
+            ),
         )
 
     def get_invitation(

@@ -173,10 +173,18 @@ class DatabaseTeamService(RequestDatabaseService):
     def team_members_page(self, team: Team, page: int) -> Page[TeamRole]:
         return paginate(self.db, self._team_members_query(team), page)
 
-    def member_role_ids(self, team: Team) -> set[uuid.UUID]:
-        return set(
+    def candidate_usernames(self, team: Team) -> list[str]:
+        on_team = select(TeamRole.organization_role_id).where(TeamRole.team_id == team.id)
+        return list(
             self.db.scalars(
-                select(TeamRole.organization_role_id).where(TeamRole.team_id == team.id)
+                select(User.username)
+                .join(OrganizationRole, OrganizationRole.user_id == User.id)
+                .where(
+                    OrganizationRole.organization_id == team.organization_id,
+                    OrganizationRole.role_name != OrganizationRoleType.BillingManager,
+                    OrganizationRole.id.not_in(on_team),
+                )
+                .order_by(User.username)
             )
         )
 
