@@ -109,6 +109,7 @@ def read_settings(
         environ=environ,
         options_under="sponsors.logo_storage",
     )
+    maybe_set_compound(result, "origin_cache", "backend", "ORIGIN_CACHE", environ=environ)
     from_env("sponsors.feed_url", "SPONSOR_FEED_URL")
     from_env("sponsors.feed_token", "SPONSOR_FEED_TOKEN")
 
@@ -204,6 +205,8 @@ def configure(
     config.include(".tasks")
     config.include(".email")
     config.include(".events")
+    # Before the features: they name the keys their changes purge.
+    config.include(".cache")
 
     for feature in FEATURES:
         config.include(f".{feature}")

@@ -147,8 +147,14 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
 
 
+# A request's session knows its request, so code watching sessions (the shared cache's purges,
+# warehouse_orgs.cache.keys) can act for the request's transaction.
+REQUEST_INFO_KEY = "request"
+
+
 def _request_session(request: Request) -> Session:
     session: Session = request.registry["sqlalchemy.sessionmaker"]()
+    session.info[REQUEST_INFO_KEY] = request
     zope.sqlalchemy.register(session, transaction_manager=request.tm)
     # Give the connection back to the pool however the request ends.
     request.add_finished_callback(lambda _request: session.close())

@@ -125,3 +125,4 @@ def includeme(config: Configurator) -> None:
     config.add_directive("add_project_maintainer_source", _add_project_maintainer_source)
     config.add_directive("add_user_project_source", _add_user_project_source)
     config.add_directive("add_owner_rule_exemption", _add_owner_rule_exemption)
+    config.include(".cache_keys")

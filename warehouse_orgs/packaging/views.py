@@ -7,6 +7,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from warehouse_orgs.packaging import project_owner, public_maintainers
+from warehouse_orgs.packaging.cache_keys import project_page_key
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
 
@@ -25,6 +26,7 @@ def project_detail(project: Project, request: Request) -> Any:
         return HTTPMovedPermanently(
             request.route_path("packaging.project", project_name=project.name),
             cache_control=f"public, max-age={PUBLIC_MAX_AGE}",
+            headers={"Surrogate-Key": project_page_key(project.normalized_name)},
         )
     if SESSION_COOKIE_NAME in request.cookies:
         # This copy carries the visitor's own header (username, logout token): no shared cache
@@ -34,6 +36,7 @@ def project_detail(project: Project, request: Request) -> Any:
         request.response.cache_control = f"public, max-age={PUBLIC_MAX_AGE}"
     # Shared caches must not hand a signed-in visitor's copy to anyone else, nor the reverse.
     request.response.vary = ("Cookie",)
+    request.response.headers["Surrogate-Key"] = project_page_key(project.normalized_name)
     return {
         "project": project,
         "owner": project_owner(request, project),

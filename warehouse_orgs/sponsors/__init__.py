@@ -29,6 +29,7 @@ from warehouse_orgs.sponsors.storage import (
 def includeme(config: Configurator) -> None:
     settings = config.registry.settings
     config.register_service_factory(DatabaseSponsorService.create_service, ISponsorService)
+    config.include(".cache_keys")
 
     storage = config.maybe_dotted(settings.get("sponsors.logo_storage") or LOCAL_STORAGE)
     config.register_service_factory(storage.create_service, ISponsorLogoStorage)

@@ -13,6 +13,7 @@ from pyramid.view import view_config, view_defaults
 from warehouse_orgs.accounts.views import rate_limited_message
 from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
+from warehouse_orgs.sponsors.cache_keys import SPONSORS_PAGE_KEY
 from warehouse_orgs.sponsors.emails import email_inquiry, psf_staff_addresses
 from warehouse_orgs.sponsors.forms import InquiryForm, is_robot
 from warehouse_orgs.sponsors.interfaces import InquiryValues, ISponsorService, SponsorError
@@ -38,6 +39,7 @@ def sponsors_page(request: Request) -> dict[str, Any]:
     else:
         request.response.cache_control = f"public, max-age={PUBLIC_MAX_AGE}"
     request.response.vary = ("Cookie",)
+    request.response.headers["Surrogate-Key"] = SPONSORS_PAGE_KEY
     return {
         "sponsors": request.find_service(ISponsorService).public_sponsors(),
         "render_activity": render_activity,
