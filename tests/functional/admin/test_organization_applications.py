@@ -210,7 +210,7 @@ def test_the_detail_costs_the_same_however_many_messages_similar_names_and_compe
     many = app.get(_detail(application))
     assert len(many.html.select("#competing-applications li")) == 6
     assert len(many.html.select(".conversation li")) == 11
-    assert len(one.sql_statements) == len(many.sql_statements) == 15
+    assert len(one.sql_statements) == len(many.sql_statements) == 14
 
 
 def test_the_detail_shows_the_applicant_and_similar_names(app, db_session, application):

@@ -27,6 +27,7 @@ from warehouse_orgs.subscriptions.interfaces import (
     BillingUnavailable,
     ISubscriptionService,
 )
+from warehouse_orgs.subscriptions.models import LIVE_STATUSES
 
 BILLING = Permissions.OrganizationsBillingManage
 SUBSCRIPTION = "manage.organization.subscription"
@@ -52,13 +53,20 @@ class BillingPage(OrganizationPage):
             return self.context(status, community=True)
         seats = self.subscriptions.seat_count(self.organization)
         values.setdefault("provider_error", None)
+        history = values.get("history")
+        if history is not None:
+            # The history is newest first, as live_subscription looks: the first live one
+            # there is the one it would find, without a statement of its own.
+            live = next((s for s in history if s.status in LIVE_STATUSES), None)
+        else:
+            live = self.subscriptions.live_subscription(self.organization)
         return self.context(
             status,
             community=False,
             seats=seats,
             prices=self.subscriptions.prices(),
             standing=self.subscriptions.standing(self.organization),
-            live=self.subscriptions.live_subscription(self.organization),
+            live=live,
             **values,
         )
 
