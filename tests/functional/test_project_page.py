@@ -59,17 +59,17 @@ def test_a_signed_in_visitors_copy_is_not_shared(webtest_app, project):
     assert SESSION_COOKIE_NAME in webtest_app.cookies
 
 
-def test_the_page_takes_four_queries_however_many_maintainers(webtest_app, project):
+def test_the_page_takes_three_queries_however_many_maintainers(webtest_app, project):
     few = webtest_app.get("/project/Sample_Project/")
     for _ in range(13):
         RoleFactory.create(project=project, role_name=ProjectRoleName.Maintainer)
     many = webtest_app.get("/project/Sample_Project/")
     assert len(many.html.select(".maintainers li")) == 15
-    # The project, its roles joined with their users, then the organization it is in, for
+    # The project with its roles and their users, then the organization it is in, for
     # "Part of", and the members of its teams who chose to be listed
     # (tests/functional/test_team_maintainer_listing.py). What its organization grants (its
     # Owners and teams) is asked only by a permission check, which a visitor's page makes none of.
-    assert len(few.sql_statements) == len(many.sql_statements) == 4
+    assert len(few.sql_statements) == len(many.sql_statements) == 3
 
 
 def test_a_project_in_an_organization_says_so_with_a_link(webtest_app, project):
@@ -80,7 +80,7 @@ def test_a_project_in_an_organization_says_so_with_a_link(webtest_app, project):
     assert " ".join(part_of.get_text(" ").split()) == "Part of Sample Org Ltd"
     assert part_of.find("a")["href"] == "/org/sample-org/"
     webtest_app.get(part_of.find("a")["href"], status=200)
-    assert len(page.sql_statements) == 4
+    assert len(page.sql_statements) == 3
 
 
 def test_a_personal_project_names_no_organization(webtest_app, project):

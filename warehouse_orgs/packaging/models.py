@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from warehouse_orgs.authnz import Permissions, user_principal
 from warehouse_orgs.db import Model
@@ -146,11 +146,12 @@ class Role(Model):
 
 
 def select_project_by_name(name: str) -> Select[tuple[Project]]:
-    """The project whose normalized name matches ``name``'s, with its roles and their users."""
+    """The project whose normalized name matches ``name``'s, with its roles and their users,
+    in one statement (read its result with ``.unique()``)."""
     return (
         select(Project)
         .where(Project.normalized_name == func.normalize_pep503_name(name))
-        .options(selectinload(Project.roles).joinedload(Role.user))
+        .options(joinedload(Project.roles).joinedload(Role.user))
     )
 
 
@@ -163,7 +164,7 @@ class ProjectFactory:
     def __getitem__(self, name: str) -> Project:
         if len(name) > PROJECT_NAME_MAX_LENGTH:
             raise KeyError(name)
-        project = self.request.db.scalars(select_project_by_name(name)).one_or_none()
+        project = self.request.db.scalars(select_project_by_name(name)).unique().one_or_none()
         if project is None:
             raise KeyError(name)
         sources = self.request.registry.get("packaging.project_access_sources", [])

@@ -48,7 +48,7 @@ class RoleNotFound(Exception):
 @implementer(IProjectService)
 class DatabaseProjectService(RequestDatabaseService):
     def get_project_by_name(self, name: str) -> Project | None:
-        return self.db.scalars(select_project_by_name(name)).one_or_none()
+        return self.db.scalars(select_project_by_name(name)).unique().one_or_none()
 
     def create_project(self, name: str, creator: User) -> Project:
         if self.get_project_by_name(name) is not None:

@@ -325,4 +325,4 @@ def test_the_collaboration_page_has_a_fixed_statement_count(app, db_session, org
     assert len(many.html.select("section[aria-labelledby=teams-heading] tbody tr")) == 20
     assert len(few.forms["grant-team-form"]["team_name"].options) == 2
     assert len(many.forms["grant-team-form"]["team_name"].options) == 21
-    assert len(few.sql_statements) == len(many.sql_statements) == 9
+    assert len(few.sql_statements) == len(many.sql_statements) == 8

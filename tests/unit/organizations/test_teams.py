@@ -620,8 +620,8 @@ def test_loading_a_projects_access_costs_the_same_statements_for_1_and_50_teams_
 
     # The actor is an organization Owner; the rest reach the project through their teams.
     assert entries == [1 + 1, 1 + 50 * 50]
-    # The project, its individual roles, and what its organization grants (Owners and teams).
-    assert counts == [3, 3]
+    # The project with its individual roles, and what its organization grants (Owners and teams).
+    assert counts == [2, 2]
 
 
 def test_a_team_role_gives_the_permissions_of_the_same_individual_role(
