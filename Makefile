@@ -9,6 +9,10 @@ TOOLS := $(STATE)/tools
 UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
 CHROMIUM ?= /usr/bin/chromium
+VARNISHD ?= /usr/sbin/varnishd
+# make serve VARNISH=1 puts a local Varnish in front of the app, on VARNISH_PORT.
+VARNISH ?=
+VARNISH_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Sources dev/environment; a variable already set in your shell keeps its value.
 WITH_DEV_ENV := set -a && . ./dev/environment && set +a &&
@@ -20,7 +24,7 @@ TESTARGS ?=
 COVERAGE := $(if $(and $(filter tests,$(T)),$(if $(TESTARGS),,whole)),--cov --cov-report=term,)
 
 .DEFAULT_GOAL := help
-.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync sponsors-sync shell dbshell tests lint reformat deps clean browser wrk bench
+.PHONY: help serve initdb resetdb runmigrations migration totp billing-sync sponsors-sync shell dbshell tests lint reformat deps clean browser wrk bench varnish
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -35,8 +39,8 @@ $(STATE)/installed: requirements/dev.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --editable .
 	touch $@
 
-serve: $(STATE)/installed  ## Run the app with demo data on http://127.0.0.1:8000 (PORT overrides)
-	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev serve
+serve: $(STATE)/installed $(if $(VARNISH),varnish)  ## Run the app with demo data on http://127.0.0.1:8000 (PORT overrides; VARNISH=1: Varnish in front on :8080)
+	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev serve $(if $(VARNISH),--varnish-port $(VARNISH_PORT))
 
 initdb: $(STATE)/installed  ## Migrate the development database and add the demo data
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev initdb
@@ -70,13 +74,16 @@ dbshell: $(STATE)/installed  ## psql on the development database
 browser:  # Debian's Chromium, which the browser tests drive through Playwright
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+varnish:  # Debian's Varnish and its xkey module: the shared cache of make serve VARNISH=1 and its tests
+	@[ -x $(VARNISHD) ] && dpkg -s varnish-modules >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
+
 wrk:  # Debian's wrk, the load generator of make bench (and of its test)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 bench: $(STATE)/installed wrk  ## Measure the pages beside the floor on a scale database (BENCH_ARGS=...)
 	$(WITH_DEV_ENV) $(BIN)/warehouse-orgs dev bench $(BENCH_ARGS)
 
-tests: $(STATE)/installed browser wrk  ## Run the whole suite (T=path and TESTARGS=... narrow it)
+tests: $(STATE)/installed browser wrk varnish  ## Run the whole suite (T=path and TESTARGS=... narrow it)
 	$(BIN)/python -m pytest -n auto $(COVERAGE) $(TESTARGS) $(T)
 
 lint: $(STATE)/installed  ## ruff check and ruff format --check (the migration drift check is a test)

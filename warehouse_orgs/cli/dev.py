@@ -68,13 +68,22 @@ def resetdb(context: CommandContext) -> None:
 @dev.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="PORT", default=8000, show_default=True, type=int)
+@click.option(
+    "--varnish-port",
+    type=int,
+    default=None,
+    help="Also put a local Varnish in front, on this port (make serve VARNISH=1: 8080).",
+)
 @pass_command_context
-def serve(context: CommandContext, host: str, port: int) -> None:
+def serve(context: CommandContext, host: str, port: int, varnish_port: int | None) -> None:
     """Start the local Stripe (unless BILLING_BACKEND names a provider), migrate, add demo
-    data and the prices, then serve with reload until Ctrl-C."""
-    with contextlib.ExitStack() as local_stripe:
+    data and the prices, then serve with reload until Ctrl-C; with --varnish-port, behind a
+    local Varnish that the app purges."""
+    with contextlib.ExitStack() as local_services:
         site_url = os.environ.get("SITE_URL") or f"http://{host}:{port}"
-        started = _start_local_stripe(local_stripe, site_url)
+        started = _start_local_stripe(local_services, site_url)
+        if varnish_port is not None:
+            _start_varnish(local_services, varnish_port, port)
         _initdb(context)
         if started:
             _sync_local_prices(context)
@@ -103,6 +112,31 @@ def _start_local_stripe(stack: contextlib.ExitStack, site_url: str) -> bool:
         f"state in {server.state_path}, log in {server.log_path})."
     )
     return True
+
+
+def _start_varnish(stack: contextlib.ExitStack, varnish_port: int, app_port: int) -> None:
+    """Start Varnish (dev/varnish/origin.vcl) on ``varnish_port`` in front of the app, and
+    point ORIGIN_CACHE at it (unless it names a cache already), for this process and for
+    gunicorn, so each change the app commits purges the pages it cached. It stops when this
+    command ends."""
+    from warehouse_orgs.cli.local_varnish import LocalVarnishError, running_varnish
+
+    try:
+        varnish = stack.enter_context(
+            running_varnish(state_dir() / "varnish", varnish_port, backend_port=app_port)
+        )
+    except (LocalVarnishError, FileNotFoundError) as error:
+        raise click.ClickException(
+            f"Varnish did not start (make varnish installs it): {error}"
+        ) from None
+    if os.environ.get("ORIGIN_CACHE", "").strip():
+        click.echo("Varnish: ORIGIN_CACHE names another cache; this Varnish is not purged.")
+    else:
+        os.environ["ORIGIN_CACHE"] = varnish.origin_cache_setting()
+    click.echo(
+        f"Varnish on {varnish.url}/ in front of the app (X-Cache: HIT, MISS or PASS says which; "
+        f"its VCL and log in {varnish.work_dir})."
+    )
 
 
 def _sync_local_prices(context: CommandContext) -> None:
