@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from zope.interface.verify import verifyClass
 
 from tests.common.db.organizations import OrganizationFactory
 from tests.common.network import free_port
+from tests.unit.test_service_interfaces import undeclared_public_methods
 from warehouse_orgs.cache.interfaces import IOriginCache, PurgeFailed
 from warehouse_orgs.cache.services import (
     FastlyOriginCache,
@@ -155,6 +157,15 @@ def test_the_development_cache_logs_what_it_would_purge(caplog):
 
 
 # Choosing one
+
+
+@pytest.mark.parametrize(
+    "implementation", [LoggingOriginCache, FastlyOriginCache, VarnishOriginCache]
+)
+def test_each_cache_keeps_the_contract_and_offers_nothing_more(implementation):
+    # The app's own registration is checked by test_service_interfaces; it registers one.
+    assert verifyClass(IOriginCache, implementation)
+    assert undeclared_public_methods(implementation) == []
 
 
 def test_origin_cache_names_the_class_and_its_options():
