@@ -19,9 +19,11 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -142,6 +144,10 @@ class Organization(OrganizationDetails, HasEvents, Model):
     # NULL means the index-wide default applies.
     upload_limit: Mapped[int | None] = mapped_column(BigInteger)
     total_size_limit: Mapped[int | None] = mapped_column(BigInteger)
+    # Kept by the database (triggers on organization_roles and organization_projects), so a
+    # page shows them without counting; the ORM never writes them.
+    member_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    project_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     roles: Mapped[list["OrganizationRole"]] = relationship(
         back_populates="organization",
@@ -382,13 +388,24 @@ class OrganizationProject(Model):
     """A project's organization. ``project_id`` is unique: a project belongs to at most one."""
 
     __tablename__ = "organization_projects"
+    __table_args__ = (
+        # An organization's projects in name order, a page at a time, read from the index.
+        Index(
+            "ix_organization_projects_organization_id_name",
+            "organization_id",
+            "project_normalized_name",
+        ),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+        ForeignKey("organizations.id", ondelete="CASCADE")
     )
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), unique=True
     )
+    # The project's normalized name, set and kept by the database (a trigger on this table,
+    # another on projects' renames); the ORM never writes it.
+    project_normalized_name: Mapped[str] = mapped_column(Text, server_default=FetchedValue())
     created: Mapped[datetime.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

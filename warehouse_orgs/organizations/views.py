@@ -5,8 +5,8 @@ ETag covers everything the page shows: the organization's details, its member co
 project count and the projects listed on the page asked for, and (for a Community
 organization, whose page shows them) the footer's sponsors.
 
-The statement that finds the organization (``OrganizationProfileFactory``) also counts its
-members and projects and brings the page's projects as JSON, so the whole page, and a
+The statement that finds the organization (``OrganizationProfileFactory``) also reads its
+member and project counts and brings the page's projects as JSON, so the whole page, and a
 revalidation answered 304 before anything is rendered, costs one statement, whatever the
 size of the organization.
 """
@@ -21,12 +21,12 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPNotModified
 from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy import TEXT, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationProject,
-    OrganizationRole,
     OrganizationType,
 )
 from warehouse_orgs.organizations.traversal import OrganizationFactory
@@ -65,40 +65,36 @@ class OrganizationProfileFactory(OrganizationFactory):
 
     def page_columns(self) -> dict[str, Any]:
         number = page_number(self.request)
-        members = select(func.count()).where(OrganizationRole.organization_id == Organization.id)
-        projects = select(func.count()).where(
-            OrganizationProject.organization_id == Organization.id
-        )
+        # Read from the index on (organization_id, project_normalized_name): a page of 25 costs
+        # the same for an organization with ten projects or ten thousand.
         listed = (
-            select(Project.name, Project.description, Project.normalized_name)
+            select(Project.name, Project.description, OrganizationProject.project_normalized_name)
             .join(OrganizationProject, OrganizationProject.project_id == Project.id)
             .where(OrganizationProject.organization_id == Organization.id)
-            .order_by(Project.normalized_name)
+            .order_by(OrganizationProject.project_normalized_name)
             .limit(DEFAULT_PAGE_SIZE)
             .offset((number - 1) * DEFAULT_PAGE_SIZE)
             .correlate(Organization)
             .subquery()
         )
         # JSON text, so the tag is taken from exactly what the page will print.
-        listed_json = select(
-            func.coalesce(
-                func.json_agg(func.json_build_array(listed.c.name, listed.c.description)).cast(
-                    TEXT
-                ),
-                "[]",
-            )
+        in_order = aggregate_order_by(
+            func.json_build_array(listed.c.name, listed.c.description),
+            listed.c.project_normalized_name,
         )
+        listed_json = select(func.coalesce(func.json_agg(in_order).cast(TEXT), "[]"))
         return {
             "number": literal(number),
-            "member_count": members.scalar_subquery(),
-            "project_total": projects.scalar_subquery(),
+            # Counted by the database as rows come and go (see Organization.member_count).
+            "member_count": Organization.member_count,
+            "project_total": Organization.project_count,
             "listed": listed_json.scalar_subquery(),
         }
 
 
 def _may_manage(request: Request, organization: Organization) -> bool:
-    """Members get a link to the organization's own pages; the ACL reads the roles the page
-    loads anyway for its member count."""
+    """Members get a link to the organization's own pages; the ACL reads the visitor's own
+    role, which the page's statement brought."""
     if request.user is None:
         return False
     return bool(request.has_permission(Permissions.OrganizationsRead, organization))
