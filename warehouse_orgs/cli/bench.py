@@ -14,6 +14,7 @@ listener on the app's engine. That counts what SQLAlchemy sends; the driver's ow
 COMMIT around each transaction are round trips it does not see.
 """
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
@@ -67,6 +68,10 @@ SMALL_DIVISOR = 10
 WORKERS = 2
 SERVER_START_SECONDS = 60
 WARM_UP_REQUESTS = 10
+# Warming a slow page up stops after this long (and at least two requests).
+WARM_UP_SECONDS = 5
+# How long the servers get to finish what a run left queued before the next run starts.
+DRAIN_SECONDS = 300
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -180,7 +185,14 @@ def prepare_database(url: str, sizes: ScaleSizes, *, rebuild: bool, label: str) 
     click.echo(f"{label}: building {make_url(url).database}:")
     drop_database(url)
     create_database_if_missing(url)
-    alembic.command.upgrade(alembic_config(url), "head")
+    # One progress line for all of them, rather than Alembic's line per migration.
+    migrations_log = logging.getLogger("alembic.runtime.migration")
+    level = migrations_log.level
+    migrations_log.setLevel(logging.WARNING)
+    try:
+        alembic.command.upgrade(alembic_config(url), "head")
+    finally:
+        migrations_log.setLevel(level)
     _echo_step("migrations", 0, time.monotonic() - started)
     engine = create_database_engine(url)
     try:
@@ -353,7 +365,7 @@ class Server:
 # -------------------------------------------------------------------------------- requests
 
 
-def fetch(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+def fetch(url: str, headers: dict[str, str], timeout: float = 30) -> tuple[int, dict[str, str]]:
     """One GET without following redirects: its status and headers."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -363,11 +375,34 @@ def fetch(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
     opener = urllib.request.build_opener(NoRedirect)
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 (our own loopback)
     try:
-        with opener.open(request, timeout=30) as response:
+        with opener.open(request, timeout=timeout) as response:
             response.read()
             return response.status, dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers)
+
+
+def warm_up(url: str, headers: dict[str, str]) -> float:
+    """A few requests one at a time, so each worker has run the page before it is measured;
+    returns their median latency in milliseconds."""
+    latencies: list[float] = []
+    started = time.monotonic()
+    while len(latencies) < WARM_UP_REQUESTS and (
+        len(latencies) < 2 or time.monotonic() - started < WARM_UP_SECONDS
+    ):
+        before = time.perf_counter()
+        fetch(url, headers)
+        latencies.append((time.perf_counter() - before) * 1000)
+    return statistics.median(latencies)
+
+
+def wait_until_idle(probe_url: str) -> None:
+    """Return once every worker is free: as many requests at once as there are workers, each
+    answered only after what was queued before it (a sync worker takes one at a time)."""
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        answers = [pool.submit(fetch, probe_url, {}, DRAIN_SECONDS) for _ in range(WORKERS)]
+        for answer in answers:
+            answer.result()
 
 
 def page_headers(page: BenchPage, cookies: dict[str, str], etags: dict[str, str]) -> dict[str, str]:
@@ -512,6 +547,8 @@ class PageResult:
     runs: list[WrkRun] = dataclasses.field(default_factory=list)
     floor_runs: list[WrkRun] = dataclasses.field(default_factory=list)
     statements: int | None = None
+    # One request at a time, nothing else asked (the warm-up's median).
+    alone_ms: float | None = None
 
     @staticmethod
     def _rate(runs: list[WrkRun]) -> float:
@@ -541,6 +578,15 @@ class PageResult:
     @property
     def errors(self) -> int:
         return sum(run.errors for run in self.runs)
+
+    @property
+    def incomplete(self) -> bool:
+        """Some run saw no request finish: the page takes longer than a run under load."""
+        return any(run.requests == 0 for run in self.runs)
+
+    @property
+    def run_seconds(self) -> float:
+        return max(run.seconds for run in self.runs)
 
 
 @dataclasses.dataclass
@@ -584,24 +630,31 @@ def bench_database(
         floor_server.wait_until_serving(floor_url + FLOOR_PAGE.path)
         check_pages(app_url, pages, cookies, etags, production=True)
         check_pages(floor_url, [FLOOR_PAGE], cookies, etags)
-        for page in [FLOOR_PAGE, *pages]:
-            base = floor_url if page is FLOOR_PAGE else app_url
-            for _ in range(WARM_UP_REQUESTS):
-                fetch(base + page.path, page_headers(page, cookies, etags))
-        floor = PageResult(FLOOR_PAGE, statements=1)
+        alone = {
+            page.label: warm_up(
+                (floor_url if page is FLOOR_PAGE else app_url) + page.path,
+                page_headers(page, cookies, etags),
+            )
+            for page in [FLOOR_PAGE, *pages]
+        }
+        floor = PageResult(FLOOR_PAGE, statements=1, alone_ms=alone[FLOOR_PAGE.label])
         results = []
         for page in pages:
-            result = PageResult(page, statements=statements[page.label])
+            result = PageResult(page, statements=statements[page.label], alone_ms=alone[page.label])
             for number in range(1, options.rounds + 1):
                 floor_run = run_wrk(
                     floor_url + FLOOR_PAGE.path, {}, options.seconds, options.connections
                 )
+                wait_until_idle(floor_url + FLOOR_PAGE.path)
                 page_run = run_wrk(
                     app_url + page.path,
                     page_headers(page, cookies, etags),
                     options.seconds,
                     options.connections,
                 )
+                # A page slower than the run leaves requests queued; they must not run into
+                # the next measurement.
+                wait_until_idle(app_url + "/_health/")
                 result.floor_runs.append(floor_run)
                 floor.runs.append(floor_run)
                 result.runs.append(page_run)
@@ -616,6 +669,28 @@ def bench_database(
 # ---------------------------------------------------------------------------------- table
 
 
+def _measured(result: PageResult, is_floor: bool) -> list[str]:
+    """req/s, x floor, p50, p99 and statements; "<" and ">" where no request finished within a
+    run (the rate is then below one per run, the latency above a run)."""
+    ratio = 1.0 if is_floor else result.ratio
+    if result.incomplete:
+        bound = 1 / result.run_seconds
+        return [
+            f"<{bound:.1f}",
+            f"<{bound / result.floor_rate:.4f}" if result.floor_rate else "-",
+            f">{result.run_seconds * 1000:.0f}",
+            f">{result.run_seconds * 1000:.0f}",
+            str(result.statements),
+        ]
+    return [
+        f"{result.rate:.1f}",
+        f"{ratio:.2f}",
+        f"{result.p50_ms:.1f}",
+        f"{result.p99_ms:.1f}",
+        str(result.statements),
+    ]
+
+
 def format_table(full: DatabaseResult, small: DatabaseResult | None) -> str:
     """One table: the full database's numbers, then the small one's beside them."""
     header = ["page", "req/s", "x floor", "p50 ms", "p99 ms", "stmts"]
@@ -623,27 +698,23 @@ def format_table(full: DatabaseResult, small: DatabaseResult | None) -> str:
         header += ["small req/s", "small x floor", "small stmts", "growth"]
     rows = [header]
     small_by_label = {} if small is None else {r.page.label: r for r in [small.floor, *small.pages]}
+    notes = []
     for result in [full.floor, *full.pages]:
-        ratio = 1.0 if result is full.floor else result.ratio
-        row = [
-            result.page.label + (" (errors!)" if result.errors else ""),
-            f"{result.rate:.1f}",
-            f"{ratio:.2f}",
-            f"{result.p50_ms:.1f}",
-            f"{result.p99_ms:.1f}",
-            str(result.statements),
-        ]
+        label = result.page.label + (" (errors!)" if result.errors else "")
+        row = [label, *_measured(result, result is full.floor)]
         if small is not None:
             other = small_by_label[result.page.label]
-            other_ratio = 1.0 if other is small.floor else other.ratio
-            growth = result.rate / other.rate - 1 if other.rate else 0.0
-            row += [
-                f"{other.rate:.1f}",
-                f"{other_ratio:.2f}",
-                str(other.statements),
-                f"{growth:+.0%}",
-            ]
+            small_cells = _measured(other, other is small.floor)
+            measured_both = not (result.incomplete or other.incomplete) and other.rate
+            growth = f"{result.rate / other.rate - 1:+.0%}" if measured_both else "-"
+            row += [*small_cells[:2], small_cells[4], growth]
         rows.append(row)
+        for database, each in ((full, result), (small, small_by_label.get(result.page.label))):
+            if each is not None and database is not None and each.incomplete:
+                notes.append(
+                    f"{each.page.label} ({database.label}): no request finished within a "
+                    f"{each.run_seconds:.0f} s run; one request alone took {each.alone_ms:.0f} ms."
+                )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for index, row in enumerate(rows):
@@ -653,7 +724,7 @@ def format_table(full: DatabaseResult, small: DatabaseResult | None) -> str:
         lines.append("  ".join(cells))
         if index == 0:
             lines.append("  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return "\n".join([*lines, *(["", *notes] if notes else [])])
 
 
 def describe_sizes(sizes: ScaleSizes) -> str:

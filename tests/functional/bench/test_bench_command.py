@@ -15,7 +15,15 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from warehouse_orgs.cli import warehouse_orgs
-from warehouse_orgs.cli.bench import prepare_database
+from warehouse_orgs.cli.bench import (
+    FLOOR_PAGE,
+    BenchPage,
+    DatabaseResult,
+    PageResult,
+    WrkRun,
+    format_table,
+    prepare_database,
+)
 from warehouse_orgs.db import alembic_config, create_database_engine
 from warehouse_orgs.devtools.scale_data import ScaleSizes, build_scale_data, typical_organization
 from warehouse_orgs.paths import PROJECT_ROOT
@@ -119,3 +127,27 @@ def test_bench_builds_serves_measures_and_prints_the_table(
 
     # The next run finds the database holding these sizes at this migration, and reuses it.
     assert prepare_database(url, TINY_SIZES, rebuild=False, label="full") is None
+
+
+def _result(page: BenchPage, requests: int, floor_requests: int, alone_ms: float) -> PageResult:
+    run = WrkRun(requests=requests, seconds=5.0, p50_ms=20.0, p99_ms=40.0, errors=0)
+    floor = WrkRun(requests=floor_requests, seconds=5.0, p50_ms=2.0, p99_ms=4.0, errors=0)
+    return PageResult(page, runs=[run], floor_runs=[floor], statements=3, alone_ms=alone_ms)
+
+
+def test_a_page_slower_than_a_run_shows_bounds_and_its_time_alone():
+    slow = BenchPage("/slow/ anonymous", "/slow/")
+    floor = _result(FLOOR_PAGE, 5000, 5000, 1.0)
+    full = DatabaseResult("full", TINY_SIZES, floor, [_result(slow, 0, 5000, 7300.0)], None)
+    small = DatabaseResult("small", TINY_SIZES, floor, [_result(slow, 250, 5000, 30.0)], None)
+    table = format_table(full, small).splitlines()
+    slow_row = next(line for line in table if line.startswith("/slow/"))
+    # No request finished: fewer than one per 5 s run, each over 5 s; no growth to compute.
+    assert slow_row.split()[2:8] == ["<0.2", "<0.0002", ">5000", ">5000", "3", "50.0"]
+    assert slow_row.split()[-1] == "-"
+    assert (
+        "/slow/ anonymous (full): no request finished within a 5 s run; one request alone "
+        "took 7300 ms." in table
+    )
+    floor_row = next(line for line in table if line.startswith("floor"))
+    assert floor_row.split()[4:9] == ["1000.0", "1.00", "20.0", "40.0", "3"]

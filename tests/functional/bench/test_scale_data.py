@@ -166,6 +166,8 @@ def test_the_big_organizations_people_page_lists_its_members(
 ):
     _log_in(webtest_app, db_session, OWNER_USERNAME)
     page = webtest_app.get(f"/manage/organization/{BIG_ORGANIZATION}/people/")
-    assert "bench-user-49" in page.text
+    # More members than one page holds: listed in pages.
+    assert "bench-user-1" in page.text
+    assert "Pages of members" in page.text
     profile = webtest_app.get(f"/org/{typical_organization()}/")
     assert "Bench Organization 1" in profile.text
