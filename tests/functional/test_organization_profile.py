@@ -270,3 +270,37 @@ def test_the_home_page_links_the_newest_active_organizations(webtest_app, db_ses
     assert "Shown Org" in main_text(home)
     assert "Hidden Org" not in main_text(home)
     home.click("Shown Org").maybe_follow()
+
+
+def test_a_member_leaving_changes_the_tag(webtest_app, db_session, organization):
+    member = OrganizationRoleFactory.create(
+        organization=organization, role_name=OrganizationRoleType.Member
+    )
+    db_session.flush()
+    page = webtest_app.get("/org/Acme-Tools/", status=200)
+    assert "Members 2" in main_text(page)
+    db_session.delete(member)
+    db_session.flush()
+    fresh = webtest_app.get(
+        "/org/Acme-Tools/", headers={"If-None-Match": page.headers["ETag"]}, status=200
+    )
+    assert "Members 1" in main_text(fresh)
+    assert fresh.headers["ETag"] != page.headers["ETag"]
+
+
+def test_a_visitor_who_joins_gets_a_new_tag_and_the_manage_link(
+    webtest_app, db_session, organization
+):
+    visitor = UserFactory.create()
+    log_in(webtest_app, visitor)
+    before = webtest_app.get("/org/Acme-Tools/", status=200)
+    assert "Manage Acme-Tools" not in main_text(before)
+    OrganizationRoleFactory.create(
+        organization=organization, user=visitor, role_name=OrganizationRoleType.Member
+    )
+    db_session.flush()
+    after = webtest_app.get(
+        "/org/Acme-Tools/", headers={"If-None-Match": before.headers["ETag"]}, status=200
+    )
+    assert "Manage Acme-Tools" in main_text(after)
+    assert after.headers["ETag"] != before.headers["ETag"]
