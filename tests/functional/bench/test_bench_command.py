@@ -31,6 +31,7 @@ from warehouse_orgs.paths import PROJECT_ROOT
 FLOOR = PROJECT_ROOT / "dev" / "bench" / "floor.py"
 PAGE_ROWS = [
     "floor: one indexed SELECT",
+    "/_health/ (the app's stack, SELECT 1)",
     "/org/<typical>/ anonymous",
     "/org/<big>/ anonymous",
     "/org/<typical>/ If-None-Match: 304",
@@ -138,8 +139,12 @@ def _result(page: BenchPage, requests: int, floor_requests: int, alone_ms: float
 def test_a_page_slower_than_a_run_shows_bounds_and_its_time_alone():
     slow = BenchPage("/slow/ anonymous", "/slow/")
     floor = _result(FLOOR_PAGE, 5000, 5000, 1.0)
-    full = DatabaseResult("full", TINY_SIZES, floor, [_result(slow, 0, 5000, 7300.0)], None)
-    small = DatabaseResult("small", TINY_SIZES, floor, [_result(slow, 250, 5000, 30.0)], None)
+    steady = BenchPage("/steady/ anonymous", "/steady/")
+    full_pages = [_result(slow, 0, 5000, 7300.0), _result(steady, 500, 5000, 9.0)]
+    # The machine was twice as busy during the small database's runs: the floor too.
+    small_pages = [_result(slow, 250, 5000, 30.0), _result(steady, 500, 2500, 9.0)]
+    full = DatabaseResult("full", TINY_SIZES, floor, full_pages, None)
+    small = DatabaseResult("small", TINY_SIZES, floor, small_pages, None)
     table = format_table(full, small).splitlines()
     slow_row = next(line for line in table if line.startswith("/slow/"))
     # No request finished: fewer than one per 5 s run, each over 5 s; no growth to compute.
@@ -149,5 +154,11 @@ def test_a_page_slower_than_a_run_shows_bounds_and_its_time_alone():
         "/slow/ anonymous (full): no request finished within a 5 s run; one request alone "
         "took 7300 ms." in table
     )
+    # Growth compares the ratios to the floor: 0.10 of it on the full database, 0.20 on the
+    # small one, whatever the raw rates were.
+    steady_row = next(line for line in table if line.startswith("/steady/"))
+    assert steady_row.split()[2:4] == ["100.0", "0.10"]
+    assert steady_row.split()[-4:] == ["100.0", "0.20", "3", "-50%"]
     floor_row = next(line for line in table if line.startswith("floor"))
     assert floor_row.split()[4:9] == ["1000.0", "1.00", "20.0", "40.0", "3"]
+    assert floor_row.split()[-1] == "-"
