@@ -5,7 +5,7 @@ from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPPermanentRedirect
 from pyramid.request import Request
-from sqlalchemy import JSON, func, literal, select
+from sqlalchemy import JSON, bindparam, func, literal, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from warehouse_orgs.authnz import Permissions
@@ -33,17 +33,25 @@ class OrganizationFactory:
 
     def page_columns(self) -> dict[str, Any]:
         """Values a page needs besides the organization, computed in the same statement from
-        ``Organization``'s columns; the page reads them from ``request.organization_page``."""
+        ``Organization``'s columns; the page reads them from ``request.organization_page``.
+        Built once per factory class: what varies per request is a ``bindparam`` whose value
+        ``page_parameters`` gives."""
+        return {}
+
+    def page_parameters(self) -> dict[str, Any]:
         return {}
 
     def __getitem__(self, name: str) -> Organization:
         if len(name) > NAME_MAX_LENGTH:
             raise KeyError(name)
-        columns = {"viewer_roles": _viewer_roles(self.request), **self.page_columns()}
-        statement = select_organization_by_name(name).add_columns(
-            *(column.label(label) for label, column in columns.items())
-        )
-        row = self.request.db.execute(statement).one_or_none()
+        user = self.request.user
+        statement, labels = self._statement(signed_in=user is not None)
+        parameters = {
+            "organization_name": name,
+            "viewer_id": user.id if user is not None else None,
+            **self.page_parameters(),
+        }
+        row = self.request.db.execute(statement, parameters).one_or_none()
         if row is None:
             raise KeyError(name)
         organization = row[0]
@@ -58,21 +66,35 @@ class OrganizationFactory:
         organization.viewer_roles = [
             (uuid.UUID(user_id), role_name) for user_id, role_name in values["viewer_roles"] or ()
         ]
-        self.request.organization_page = {label: values[label] for label in columns}
+        self.request.organization_page = {label: values[label] for label in labels}
         return organization
 
+    def _statement(self, signed_in: bool) -> tuple[Any, list[str]]:
+        # Building a statement costs more than running it on a warm connection; every page of
+        # every organization shares one per factory class and kind of visitor.
+        key = (type(self), signed_in)
+        if key not in _STATEMENTS:
+            columns = {"viewer_roles": _viewer_roles(signed_in), **self.page_columns()}
+            statement = select_organization_by_name(bindparam("organization_name")).add_columns(
+                *(column.label(label) for label, column in columns.items())
+            )
+            _STATEMENTS[key] = (statement, list(columns))
+        return _STATEMENTS[key]
 
-def _viewer_roles(request: Request) -> Any:
+
+_STATEMENTS: dict[tuple[type, bool], tuple[Any, list[str]]] = {}
+
+
+def _viewer_roles(signed_in: bool) -> Any:
     """The signed-in person's roles in the organization, as [user id, role name] pairs."""
-    user = request.user
-    if user is None:
+    if not signed_in:
         return literal(None, JSON)
     pair = func.json_build_array(OrganizationRole.user_id, OrganizationRole.role_name)
     return (
         select(func.json_agg(pair))
         .where(
             OrganizationRole.organization_id == Organization.id,
-            OrganizationRole.user_id == user.id,
+            OrganizationRole.user_id == bindparam("viewer_id"),
         )
         .scalar_subquery()
     )

@@ -20,7 +20,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPNotFound, HTTPNotModified
 from pyramid.request import Request
 from pyramid.view import view_config
-from sqlalchemy import TEXT, func, literal, select
+from sqlalchemy import TEXT, bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from warehouse_orgs.authnz import Permissions
@@ -64,7 +64,6 @@ class OrganizationProfileFactory(OrganizationFactory):
     projects (name and description, in name order), in the statement that finds it."""
 
     def page_columns(self) -> dict[str, Any]:
-        number = page_number(self.request)
         # Read from the index on (organization_id, project_normalized_name): a page of 25 costs
         # the same for an organization with ten projects or ten thousand.
         listed = (
@@ -73,7 +72,7 @@ class OrganizationProfileFactory(OrganizationFactory):
             .where(OrganizationProject.organization_id == Organization.id)
             .order_by(OrganizationProject.project_normalized_name)
             .limit(DEFAULT_PAGE_SIZE)
-            .offset((number - 1) * DEFAULT_PAGE_SIZE)
+            .offset(bindparam("projects_offset"))
             .correlate(Organization)
             .subquery()
         )
@@ -84,12 +83,14 @@ class OrganizationProfileFactory(OrganizationFactory):
         )
         listed_json = select(func.coalesce(func.json_agg(in_order).cast(TEXT), "[]"))
         return {
-            "number": literal(number),
             # Counted by the database as rows come and go (see Organization.member_count).
             "member_count": Organization.member_count,
             "project_total": Organization.project_count,
             "listed": listed_json.scalar_subquery(),
         }
+
+    def page_parameters(self) -> dict[str, Any]:
+        return {"projects_offset": (page_number(self.request) - 1) * DEFAULT_PAGE_SIZE}
 
 
 def _may_manage(request: Request, organization: Organization) -> bool:
@@ -124,12 +125,12 @@ def _footer_digest(organization: Organization, request: Request) -> str:
     return request.footer_digest
 
 
-def _etag(organization: Organization, request: Request, page: dict[str, Any]) -> str:
+def _etag(organization: Organization, request: Request, page: dict[str, Any], number: int) -> str:
     parts = (
         _templates_digest(), *_viewer(request, organization),
         organization.id, organization.name, organization.display_name, organization.orgtype,
         organization.link_url, organization.description, organization.created.isoformat(),
-        page["member_count"], page["number"], page["project_total"], page["listed"],
+        page["member_count"], number, page["project_total"], page["listed"],
         _footer_digest(organization, request),
     )  # fmt: skip
     return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:32]
@@ -161,7 +162,8 @@ def organization_profile(organization: Organization, request: Request) -> Any:
     if not organization.is_active:
         raise HTTPNotFound("There is no active organization with this name.")
     page = request.organization_page
-    etag = _etag(organization, request, page)
+    number = page_number(request)
+    etag = _etag(organization, request, page, number)
     if etag in request.if_none_match and not _flash_waiting(request):
         not_modified = HTTPNotModified()
         not_modified.etag = etag
@@ -175,6 +177,6 @@ def organization_profile(organization: Organization, request: Request) -> Any:
         "member_count": page["member_count"],
         "may_manage": _may_manage(request, organization),
         "projects": Page(
-            items=listed, number=page["number"], size=DEFAULT_PAGE_SIZE, total=page["project_total"]
+            items=listed, number=number, size=DEFAULT_PAGE_SIZE, total=page["project_total"]
         ),
     }
