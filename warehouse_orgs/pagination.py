@@ -47,8 +47,13 @@ class Page(Generic[T]):
 def page_number(request: Request, parameter: str = "page") -> int:
     """The requested page number; 400 for anything but a positive integer in range."""
     raw = request.params.get(parameter, "1")
-    # isdigit() alone accepts "²", which int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
+    # isdigit() alone accepts "²", which int() refuses; the length is checked before int(),
+    # which refuses (ValueError) a string of more than 4300 digits.
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(raw) > len(str(MAX_PAGE_NUMBER))
+        or not 1 <= int(raw) <= MAX_PAGE_NUMBER
+    ):
         raise HTTPBadRequest(f"The page number must be a whole number from 1 to {MAX_PAGE_NUMBER}.")
     return int(raw)
 

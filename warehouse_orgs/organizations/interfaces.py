@@ -62,6 +62,7 @@ __all__ = [
     "TeamSummary",
     "TooManyApplications",
 ]
+    "YourOrganizations",
 
 
 class OrganizationError(Exception):
@@ -159,6 +160,19 @@ class IOrganizationService(Interface):
 
     def get_organization(organization_id: uuid.UUID | str) -> "Organization | None":
         """The organization with this id, or None (also for an id that is not a UUID)."""
+@dataclasses.dataclass(frozen=True)
+class YourOrganizations:
+    """What a person's organizations page shows, a page of each list: the organizations they
+    belong to with their role (by name), the invitations waiting for their answer (organization
+    and inviter loaded, newest first), their applications (newest first), and how many of
+    those applications wait for a decision (applying is refused past a limit)."""
+
+    memberships: "Page[tuple[Organization, str]]"
+    invitations: "Page[OrganizationInvitation]"
+    applications: "Page[OrganizationApplication]"
+    undecided_applications: int
+
+
 
     def get_organization_by_name(name: str) -> "Organization | None":
         """The organization with this current or former name, roles loaded, or None."""
@@ -271,6 +285,12 @@ class IOrganizationMembershipService(Interface):
         role: "OrganizationRole", *, tag: EventTag = EventTag.OrganizationRoleRemove
     ) -> None:
         """Remove a member (or let them leave); never leaves the organization without an
+    def organizations_of(
+        user: "User", memberships_page: int, invitations_page: int, applications_page: int
+    ) -> YourOrganizations:
+        """A page of each of ``user``'s memberships, pending invitations and applications,
+        all counted in one statement: four statements however many there are."""
+
         Owner."""
 
     def record_account_deletion(user: "User") -> None:

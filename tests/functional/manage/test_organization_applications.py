@@ -320,8 +320,74 @@ def test_the_list_page_sql_statement_count_does_not_grow(app, db_session, applic
     twenty = app.get("/manage/organizations/")
     assert len(twenty.html.select("#applications-table tbody tr")) == 20
     assert len(twenty.html.select("#invitations-table tbody tr")) == 20
-    assert one == 5
-    assert len(twenty.sql_statements) == 5
+    # Session and account, the three lists' totals, a page of each.
+    assert one == 6
+    assert len(twenty.sql_statements) == 6
+
+
+def _first_cells(page, table_id):
+    return [
+        row.find("td").get_text(" ", strip=True)
+        for row in page.html.select(f"#{table_id} tbody tr")
+    ]
+
+
+def test_each_list_comes_in_pages_of_25_with_its_own_page_number(app, db_session, applicant):
+    """Someone in thousands of organizations sees each list a page at a time; turning one
+    list's page leaves the others where they were."""
+    start = datetime.datetime.now(datetime.UTC)
+    for number in range(26):
+        OrganizationRoleFactory.create(
+            user=applicant, organization__name=f"member-of-{number:02}", role_name="Member"
+        )
+        # Newest first: the invitation and application numbered 0 are the oldest, the 26th.
+        OrganizationInvitationFactory.create(
+            user=applicant,
+            organization__name=f"inviting-{number:02}",
+            created=start - datetime.timedelta(days=1) + datetime.timedelta(minutes=number),
+        )
+        OrganizationApplicationFactory.create(
+            submitted_by=applicant,
+            name=f"applied-for-{number:02}",
+            status="declined",
+            submitted=start - datetime.timedelta(days=1) + datetime.timedelta(minutes=number),
+        )
+    url = "/manage/organizations/"
+    first = app.get(url)
+    for table in ("organizations-table", "invitations-table", "applications-table"):
+        assert len(_first_cells(first, table)) == 25
+    assert "member-of-25" not in main_text(first)
+    assert "inviting-00" not in main_text(first)
+    assert "applied-for-00" not in main_text(first)
+    for label in (
+        "Pages of your organizations",
+        "Pages of invitations",
+        "Pages of your applications",
+    ):
+        nav = first.html.select_one(f"nav[aria-label='{label}']")
+        assert "Showing 1–25 of 26" in nav.get_text(" ", strip=True)
+        assert nav.find("a", rel="next")
+
+    # Each list's "Next" turns that list alone.
+    next_invitations = first.html.select_one("nav[aria-label='Pages of invitations'] a[rel=next]")
+    turned = app.get(next_invitations["href"])
+    assert turned.request.GET["invitations_page"] == "2"
+    assert [cell.split(" (")[0] for cell in _first_cells(turned, "invitations-table")] == [
+        "Inviting-00"
+    ]
+    assert len(_first_cells(turned, "organizations-table")) == 25
+    assert len(_first_cells(turned, "applications-table")) == 25
+
+    second = app.get(url, {"page": "2", "invitations_page": "2", "applications_page": "2"})
+    assert _first_cells(second, "organizations-table") == ["Member-Of-25 (member-of-25)"]
+    assert _first_cells(second, "applications-table") == ["applied-for-00"]
+    assert len(second.sql_statements) == len(first.sql_statements) == 6
+
+    for parameter in ("page", "invitations_page", "applications_page"):
+        # The last is longer than int() will read (a 500 once).
+        for bad in ("0", "two", "-1", "99999", "9" * 5000):
+            refused = app.get(url, {parameter: bad}, status=400)
+            assert "The page number must be a whole number from 1 to 10000." in main_text(refused)
 
 
 def test_editing_to_a_reserved_name_is_refused(app, db_session, applicant):

@@ -10,14 +10,13 @@ from typing import Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.organizations.emails import email_applicant
 from warehouse_orgs.organizations.forms import ApplicationForm, MessageForm
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationApplicationService,
+    IOrganizationMembershipService,
     IOrganizationService,
     NameUnavailable,
     OrganizationError,
@@ -25,16 +24,16 @@ from warehouse_orgs.organizations.interfaces import (
 )
 from warehouse_orgs.organizations.models import (
     ApplicationMessageKind,
-    Organization,
     OrganizationApplication,
     OrganizationApplicationStatus,
-    OrganizationInvitation,
-    OrganizationInvitationStatus,
-    OrganizationRole,
 )
 from warehouse_orgs.organizations.services import MAX_UNDECIDED_APPLICATIONS
+from warehouse_orgs.pagination import page_number
 
 MANAGE = Permissions.OrganizationApplicationsManage
+# Each list pages on its own: the organizations' page number is ``page``.
+INVITATIONS_PAGE = "invitations_page"
+APPLICATIONS_PAGE = "applications_page"
 
 
 # The applicant's answer box is the page's "answer" (the edit form has fields of its own).
@@ -51,40 +50,23 @@ class OrganizationListPage:
         self.user = request.user
         self.service = request.find_service(IOrganizationService)
         self.applications = request.find_service(IOrganizationApplicationService)
+        self.memberships = request.find_service(IOrganizationMembershipService)
 
     def page(self, form: ApplicationForm | None = None, status: int = 200) -> dict[str, Any]:
         self.request.response.status = status
-        db = self.request.db
-        memberships = db.execute(
-            select(Organization, OrganizationRole.role_name)
-            .join(OrganizationRole, OrganizationRole.organization_id == Organization.id)
-            .where(OrganizationRole.user_id == self.user.id)
-            .order_by(Organization.normalized_name)
-        ).all()
-        invitations = db.scalars(
-            select(OrganizationInvitation)
-            .where(
-                OrganizationInvitation.user_id == self.user.id,
-                OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
-                OrganizationInvitation.expires_at > func.now(),
-            )
-            .options(
-                joinedload(OrganizationInvitation.organization),
-                joinedload(OrganizationInvitation.invited_by),
-            )
-            .order_by(OrganizationInvitation.created.desc())
-        ).all()
-        applications = db.scalars(
-            select(OrganizationApplication)
-            .where(OrganizationApplication.submitted_by_id == self.user.id)
-            .order_by(OrganizationApplication.submitted.desc(), OrganizationApplication.id)
-        ).all()
-        undecided = sum(1 for application in applications if application.is_undecided)
+        mine = self.memberships.organizations_of(
+            self.user,
+            page_number(self.request),
+            page_number(self.request, INVITATIONS_PAGE),
+            page_number(self.request, APPLICATIONS_PAGE),
+        )
         return {
-            "memberships": memberships,
-            "invitations": invitations,
-            "applications": applications,
-            "may_apply": undecided < MAX_UNDECIDED_APPLICATIONS,
+            "memberships": mine.memberships,
+            "invitations": mine.invitations,
+            "invitations_parameter": INVITATIONS_PAGE,
+            "applications": mine.applications,
+            "applications_parameter": APPLICATIONS_PAGE,
+            "may_apply": mine.undecided_applications < MAX_UNDECIDED_APPLICATIONS,
             "max_applications": MAX_UNDECIDED_APPLICATIONS,
             "form": form or ApplicationForm(organization_service=self.service),
         }

@@ -29,6 +29,7 @@ from warehouse_orgs.organizations.interfaces import (
     ITeamService,
     MembershipRefused,
     People,
+    YourOrganizations,
 )
 from warehouse_orgs.organizations.locks import (
     lock_invitation,
@@ -36,7 +37,9 @@ from warehouse_orgs.organizations.locks import (
     lock_organizations,
 )
 from warehouse_orgs.organizations.models import (
+    UNDECIDED_STATUSES,
     Organization,
+    OrganizationApplication,
     OrganizationInvitation,
     OrganizationInvitationStatus,
     OrganizationRole,
@@ -134,6 +137,64 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 totals.invitations,
             )
         return People(members, totals.owners, invitations)
+
+    def organizations_of(
+        self, user: User, memberships_page: int, invitations_page: int, applications_page: int
+    ) -> YourOrganizations:
+        mine = OrganizationRole.user_id == user.id
+        # Expired by the clock though not yet marked so by the periodic task: not answerable.
+        waiting = (
+            OrganizationInvitation.user_id == user.id,
+            OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+            OrganizationInvitation.expires_at > func.now(),
+        )
+        submitted = OrganizationApplication.submitted_by_id == user.id
+
+        def count(*where: Any) -> Any:
+            return select(func.count()).where(*where).scalar_subquery()
+
+        # The four totals in one statement, each read from an index on the person's id.
+        totals = self.db.execute(
+            select(
+                count(mine).label("memberships"),
+                count(*waiting).label("invitations"),
+                count(submitted).label("applications"),
+                count(submitted, OrganizationApplication.status.in_(UNDECIDED_STATUSES)).label(
+                    "undecided"
+                ),
+            )
+        ).one()
+        memberships = page_of(
+            self.db,
+            select(Organization, OrganizationRole.role_name)
+            .join(OrganizationRole, OrganizationRole.organization_id == Organization.id)
+            .where(mine)
+            .order_by(Organization.normalized_name, Organization.id),
+            memberships_page,
+            totals.memberships,
+            scalars=False,
+        )
+        invitations = page_of(
+            self.db,
+            select(OrganizationInvitation)
+            .where(*waiting)
+            .options(
+                joinedload(OrganizationInvitation.organization),
+                joinedload(OrganizationInvitation.invited_by),
+            )
+            .order_by(OrganizationInvitation.created.desc(), OrganizationInvitation.id),
+            invitations_page,
+            totals.invitations,
+        )
+        applications = page_of(
+            self.db,
+            select(OrganizationApplication)
+            .where(submitted)
+            .order_by(OrganizationApplication.submitted.desc(), OrganizationApplication.id),
+            applications_page,
+            totals.applications,
+        )
+        return YourOrganizations(memberships, invitations, applications, totals.undecided)
 
     def owners(self, organization: Organization) -> list[User]:
         return list(
