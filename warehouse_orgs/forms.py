@@ -60,6 +60,17 @@ def judged_picker(label: str, *, required: str, maximum: int) -> wtforms.SelectF
     )
 
 
+def judged_name(label: str, *, required: str, maximum: int) -> wtforms.StringField:
+    """A name typed in (a project, a person) where a picker would list thousands: the form
+    checks only that one was given and its length; the service that acts on it judges it and
+    says why it is refused, beside the field."""
+    return wtforms.StringField(
+        label,
+        validators=[validators.InputRequired(message=required), bounded(maximum)],
+        filters=[strip],
+    )
+
+
 NUL_MESSAGE = "Remove the NUL character."
 MISSING_MESSAGE = "This field was not sent. Reload the page and submit the form again."
 REPEATED_MESSAGE = "This field was sent more than once. Reload the page and submit the form again."

@@ -375,10 +375,10 @@ class ITeamService(Interface):
     def team_members_page(team: "Team", page: int) -> "Page[TeamRole]":
         """One page of ``team_members``, in the same order (username, then id)."""
 
-    def candidate_usernames(team: "Team") -> list[str]:
-        """Who may be added to the team, by username: members of its organization who may be
-        on a team (not Billing Managers) and are not on this one, in one query that loads
-        no account."""
+    def candidate_usernames(team: "Team", limit: int) -> list[str]:
+        """Who may be added to the team, the first ``limit`` by username: members of its
+        organization who may be on a team (not Billing Managers) and are not on this one, in
+        one query that loads no account."""
 
     def get_team_role(team: "Team", team_role_id: Any) -> "TeamRole | None":
         """The team's membership with this id, or None (also for an id that is not a UUID)."""
@@ -473,6 +473,10 @@ class ITeamService(Interface):
 class Standing:
     """Whether an organization is in good standing, and if not, why, in words for its
     people ("Demo Company Inc. has no active subscription.")."""
+
+    def add_member_by_username(team: "Team", username: str) -> "TeamRole":
+        """``add_member`` for the account with this username (a name typed in a form); a
+        username no account has is refused in the same words as a non-member's."""
 
     in_good_standing: bool
     reason: str = ""

@@ -264,17 +264,69 @@ def test_deleting_asks_for_the_name_typed(app, db_session, outbox, organization,
 # Members
 
 
-def test_the_picker_offers_only_members_who_may_be_on_the_team(app, organization, team):
+def suggestions(page):
+    """The usernames the add field suggests, and the field they belong to."""
+    field = page.html.find("input", attrs={"name": "username"})
+    datalist = page.html.find("datalist", id=field["list"])
+    return [option["value"] for option in datalist.find_all("option")]
+
+
+def test_the_username_is_typed_with_members_who_may_be_on_the_team_suggested(
+    app, organization, team
+):
     on_team(team, member(organization, "bob"))
     member(organization, "carol", MANAGER)
     member(organization, "dave", BILLING_MANAGER)
     UserFactory.create(username="erin")  # not in the organization
-    picker = app.get(team_url("Core%20Devs", "members")).html.find(
-        "select", attrs={"name": "username"}
+    page = app.get(team_url("Core%20Devs", "members"))
+    field = page.html.find("input", attrs={"name": "username"})
+    assert field["type"] == "text"
+    assert field["maxlength"] == "50"
+    assert page.html.find("label", attrs={"for": field["id"]}).get_text(strip=True) == (
+        "Member's username"
     )
-    options = [(o["value"], o.get_text(strip=True)) for o in picker.find_all("option")]
-    assert options == [("", "Choose a member"), ("alice", "alice"), ("carol", "carol")]
-    assert not any(o.has_attr("selected") for o in picker.find_all("option"))
+    assert suggestions(page) == ["alice", "carol"]
+
+
+def test_suggestions_stop_at_100_but_anyone_eligible_can_be_typed(
+    app, db_session, organization, team
+):
+    for number in range(120):
+        member(organization, f"m{number:03}")
+    page = app.get(team_url("Core%20Devs", "members"))
+    offered = suggestions(page)
+    assert len(offered) == 100
+    assert "m119" not in offered
+    form = page.forms["add-team-member-form"]
+    form["username"] = "m119"
+    form.submit(status=303)
+    assert team_usernames(db_session, team) == ["m119"]
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("erin", "erin is not a member of acme; only members can be on its teams."),
+        ("nobody-has-this", "nobody-has-this is not a member of acme; only members"),
+        ("bob", "bob is already on the team Core Devs."),
+        ("", "Enter the username of a member to add."),
+        ("x" * 51, "Use at most 50 characters."),
+    ],
+)
+def test_a_username_that_cannot_be_added_is_refused_beside_the_field(
+    app, db_session, outbox, organization, team, username, message
+):
+    """A foreign account and one that does not exist are refused in the same words, so the
+    form does not tell who has an account."""
+    on_team(team, member(organization, "bob"))
+    UserFactory.create(username="erin")
+    form = app.get(team_url("Core%20Devs", "members")).forms["add-team-member-form"]
+    form["username"] = username
+    response = form.submit(status=400)
+    assert message in field_error(response, "add-member-username")
+    assert response.html.find(id="add-member-username")["aria-invalid"] == "true"
+    assert team_usernames(db_session, team) == ["bob"]
+    assert outbox.messages() == []
 
 
 def test_adding_a_member_tells_them(app, db_session, outbox, organization, team):
@@ -447,9 +499,8 @@ def test_the_team_members_page_statement_count_is_fixed(app, db_session, organiz
     assert first_cells(first, "team-members") + first_cells(second, "team-members") == sorted(
         ["first"] + [f"member{number:02}" for number in range(49)]
     )
-    # The picker still offers everyone not on the team, whichever page is shown.
-    picker = second.html.find("select", attrs={"name": "username"})
-    assert len(picker.find_all("option")) == 1 + 1 + 1 + 49  # prompt, alice, eligible...
+    # The suggestions still offer everyone not on the team, whichever page is shown.
+    assert len(suggestions(second)) == 1 + 1 + 49  # alice, eligible...
     counts = {len(small.sql_statements), len(first.sql_statements), len(second.sql_statements)}
     assert counts == {8}
     assert_bad_page_numbers_are_refused(app, url)

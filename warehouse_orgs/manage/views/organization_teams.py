@@ -16,7 +16,6 @@ from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
-from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmed
@@ -42,6 +41,8 @@ TEAMS = "manage.organization.teams"
 SETTINGS = "manage.team.settings"
 MEMBERS = "manage.team.roles"
 GONE = "That person is no longer on the team. Reload the page."
+# The add field suggests at most this many members as one types; anyone else is typed in full.
+SUGGESTED_MEMBERS = 100
 
 
 def refusal_status(refusal: TeamRefused) -> int:
@@ -209,10 +210,6 @@ def removal_form_id(team_role: TeamRole) -> str:
 
 @view_defaults(context=Team, renderer="manage/organization/team_members.html")
 class TeamMembersPage(TeamPage):
-    def eligible(self) -> list[str]:
-        """Who may be added, by username (ITeamService.candidate_usernames)."""
-        return self.teams.candidate_usernames(self.team)
-
     def page(
         self,
         status: int = 200,
@@ -222,8 +219,11 @@ class TeamMembersPage(TeamPage):
     ) -> dict[str, Any]:
         members = self.teams.team_members_page(self.team, page_number(self.request))
         can_manage = bool(self.request.has_permission(MANAGE_TEAMS, self.team))
-        # Only those who may add someone are offered the picker.
-        eligible = self.eligible() if can_manage else []
+        # Only those who may add someone are offered suggestions; none at all means there is
+        # nobody to add.
+        candidates = (
+            self.teams.candidate_usernames(self.team, SUGGESTED_MEMBERS) if can_manage else []
+        )
         may_leave = bool(
             self.request.has_permission(Permissions.OrganizationsRoleRemove, self.team)
         )
@@ -242,14 +242,13 @@ class TeamMembersPage(TeamPage):
                     else RemoveTeamMemberForm(html_id_prefix=form_id),
                 )
             )
-        if add_form is None:
-            add_form = AddTeamMemberForm(usernames=eligible, html_id_prefix="add-member")
         return self.context(
             status,
             rows=rows,
             members=members,
+            candidates=candidates,
             show_actions=any(row.can_remove or row.can_leave for row in rows),
-            add_form=add_form,
+            add_form=add_form or AddTeamMemberForm(html_id_prefix="add-member"),
             error=error,
             # Also on its own, so the error summary at the top finds it.
             refused_removal=refused[1] if refused else None,
@@ -263,20 +262,15 @@ class TeamMembersPage(TeamPage):
         route_name=MEMBERS, request_method="POST", permission=MANAGE_TEAMS, require_reauth=True
     )
     def add(self) -> Any:
-        form = AddTeamMemberForm(
-            self.request.POST, usernames=self.eligible(), html_id_prefix="add-member"
-        )
+        form = AddTeamMemberForm(self.request.POST, html_id_prefix="add-member")
         if not form.validate():
             return self.page(400, add_form=form)
-        user = self.request.find_service(IUserService).get_user_by_username(form.username.data)
-        if user is None:  # the account went between the two statements
-            form.username.errors = ["There is no account with this username."]
-            return self.page(409, add_form=form)
         try:
-            self.teams.add_member(self.team, user)
+            team_role = self.teams.add_member_by_username(self.team, form.username.data)
         except TeamRefused as refusal:
             form.username.errors = [str(refusal)]
-            return self.page(409, add_form=form)
+            return self.page(refusal_status(refusal), add_form=form)
+        user = team_role.organization_role.user
         self.email_member("organization-team-member-added", user)
         return self.done(f"{user.username} is on the team {self.team.name}.", MEMBERS)
 

@@ -115,6 +115,14 @@ def check_team_name(name: str) -> str:
     return name
 
 
+def _not_a_member(username: str, organization: Organization) -> TeamMembershipRefused:
+    # Said alike whether the account exists or not, so the add form tells nobody which
+    # usernames are taken.
+    return TeamMembershipRefused(
+        f"{username} is not a member of {organization.name}; only members can be on its teams."
+    )
+
+
 @implementer(ITeamService)
 class DatabaseTeamService(RequestDatabaseService):
     # Reading
@@ -173,8 +181,10 @@ class DatabaseTeamService(RequestDatabaseService):
     def team_members_page(self, team: Team, page: int) -> Page[TeamRole]:
         return paginate(self.db, self._team_members_query(team), page)
 
-    def candidate_usernames(self, team: Team) -> list[str]:
-        on_team = select(TeamRole.organization_role_id).where(TeamRole.team_id == team.id)
+    def candidate_usernames(self, team: Team, limit: int) -> list[str]:
+        on_team = select(TeamRole.id).where(
+            TeamRole.team_id == team.id, TeamRole.organization_role_id == OrganizationRole.id
+        )
         return list(
             self.db.scalars(
                 select(User.username)
@@ -182,9 +192,10 @@ class DatabaseTeamService(RequestDatabaseService):
                 .where(
                     OrganizationRole.organization_id == team.organization_id,
                     OrganizationRole.role_name != OrganizationRoleType.BillingManager,
-                    OrganizationRole.id.not_in(on_team),
+                    ~on_team.exists(),
                 )
                 .order_by(User.username)
+                .limit(limit)
             )
         )
 
@@ -443,6 +454,12 @@ class DatabaseTeamService(RequestDatabaseService):
 
     # Members
 
+    def add_member_by_username(self, team: Team, username: str) -> TeamRole:
+        user = self.db.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            raise _not_a_member(username, team.organization)
+        return self.add_member(team, user)
+
     def add_member(self, team: Team, user: User) -> TeamRole:
         organization = team.organization
         lock_organization(self.db, organization)
@@ -454,10 +471,7 @@ class DatabaseTeamService(RequestDatabaseService):
             )
         ).one_or_none()
         if role is None:
-            raise TeamMembershipRefused(
-                f"{user.username} is not a member of {organization.name}; only members can be "
-                "on its teams."
-            )
+            raise _not_a_member(user.username, organization)
         if role.role_name == OrganizationRoleType.BillingManager:
             raise TeamMembershipRefused(
                 f"{user.username} is a Billing Manager; Billing Managers cannot be on a team."
