@@ -128,9 +128,9 @@ class IOrganizationProjectService(Interface):
         projects the team's organization owns now). Packaging joins it into a user's list of
         projects."""
 
-    def addable_projects(user: "User") -> list[str]:
+    def addable_projects(user: "User", limit: int) -> list[str]:
         """Names of the projects ``user`` is an individual Owner of and that belong to no
-        organization: those they could add."""
+        organization (those they could add), the first ``limit`` by name."""
 
     def preview_add(
         organization: "Organization", project: "Project", actor: "User"

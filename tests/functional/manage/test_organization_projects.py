@@ -217,6 +217,63 @@ def test_a_manager_can_manage_the_project_they_add_or_create(webtest_app, db_ses
     app.get("/manage/project/fresh-thing/settings/", status=200)
 
 
+def suggestions(page):
+    field = page.html.find("input", attrs={"name": "project"})
+    datalist = page.html.find("datalist", id=field["list"])
+    return [option["value"] for option in datalist.find_all("option")]
+
+
+def test_the_name_is_typed_with_the_projects_you_could_add_suggested(
+    webtest_app, db_session, owner, organization
+):
+    own_project(owner, "widget")
+    own_project(owner, "Gadget")
+    organization_project(organization, "in-acme")
+    RoleFactory.create(
+        project=own_project(UserFactory.create(), "theirs"),
+        user=owner,
+        role_name=ProjectRoleName.Maintainer,
+    )
+    page = logged_in(webtest_app, owner).get(PROJECTS)
+    field = page.html.find("input", attrs={"name": "project"})
+    assert field["type"] == "text"
+    assert field["maxlength"] == "100"
+    label = page.html.find("label", attrs={"for": field["id"]})
+    assert label.get_text(strip=True) == "Name of a project you own"
+    assert suggestions(page) == ["Gadget", "widget"]
+
+
+def test_suggestions_stop_at_100_but_any_project_you_own_can_be_typed(
+    webtest_app, db_session, owner, organization
+):
+    for number in range(120):
+        own_project(owner, f"mine{number:03}")
+    app = logged_in(webtest_app, owner)
+    page = app.get(PROJECTS)
+    assert len(suggestions(page)) == 100
+    assert "mine119" not in suggestions(page)
+    form = page.forms["add-project-form"]
+    form["project"] = "mine119"
+    preview = form.submit(status=200)
+    assert "Before you add mine119" in main_text(preview)
+    preview.forms["confirm-add-form"].submit("confirm", status=303)
+    added = db_session.scalars(select(Project).where(Project.name == "mine119")).one()
+    assert in_organization(db_session, added) == organization.id
+
+
+def test_a_project_already_in_the_organization_is_refused(
+    webtest_app, db_session, owner, organization
+):
+    widget = organization_project(organization, "widget")
+    RoleFactory.create(project=widget, user=owner, role_name=ProjectRoleName.Owner)
+    app = logged_in(webtest_app, owner)
+    before = table_snapshot(db_session)
+    response = add(app, "widget")
+    assert response.status_code == 400
+    assert field_error(response, "add-project-project") == "widget is already a project of acme."
+    assert table_snapshot(db_session) == before
+
+
 def add(app, name, **extra):
     page = app.get(PROJECTS)
     csrf_token = page.html.find("input", attrs={"name": "csrf_token"})["value"]

@@ -31,6 +31,9 @@ ADD = Permissions.OrganizationProjectsAdd
 PROJECTS = "manage.organization.projects"
 NO_SUCH_PROJECT = "There is no project with this name."
 NAME_TAKEN = "A project with this name already exists. Choose another."
+# The add field suggests at most this many of the person's projects as they type; any other
+# they own is typed in full.
+SUGGESTED_PROJECTS = 100
 
 
 @view_defaults(
@@ -52,16 +55,18 @@ class OrganizationProjectsPage(OrganizationPage):
     ) -> dict[str, Any]:
         listed = self.projects.projects(self.organization, page_number(self.request))
         can_add = bool(self.request.has_permission(ADD, self.organization))
-        # Loaded only for those who may add: the picker offers what would be accepted.
-        addable = self.projects.addable_projects(self.request.user) if can_add else []
+        # Loaded only for those who may add: suggestions for the name field, and whether
+        # there is anything to add at all.
+        addable = (
+            self.projects.addable_projects(self.request.user, SUGGESTED_PROJECTS) if can_add else []
+        )
         return self.context(
             status,
             projects=listed,
             access=self.projects.access(self.organization, [p.id for p in listed.items]),
             can_add=can_add,
             addable=addable,
-            add_form=add_form
-            or AddProjectForm(project_names=addable, html_id_prefix="add-project"),
+            add_form=add_form or AddProjectForm(html_id_prefix="add-project"),
             create_form=create_form or CreateProjectForm(html_id_prefix="create-project"),
             preview=preview,
         )
@@ -75,10 +80,7 @@ class OrganizationProjectsPage(OrganizationPage):
     )
     def add(self) -> Any:
         """Without ``confirm``: the page again, with what adding would change. With it: add."""
-        addable = self.projects.addable_projects(self.request.user)
-        form = AddProjectForm(
-            self.request.POST, project_names=addable, html_id_prefix="add-project"
-        )
+        form = AddProjectForm(self.request.POST, html_id_prefix="add-project")
         if not form.validate():
             return self.page(400, add_form=form)
         project = self.request.find_service(IProjectService).get_project_by_name(form.project.data)

@@ -182,8 +182,11 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
         )
         return union_all(as_owner, through_team).subquery().select()
 
-    def addable_projects(self, user: User) -> list[str]:
-        in_an_organization = select(OrganizationProject.project_id)
+    def addable_projects(self, user: User, limit: int) -> list[str]:
+        # An anti-join on the unique project_id, not a NOT IN over every organization project.
+        in_an_organization = select(OrganizationProject.project_id).where(
+            OrganizationProject.project_id == Project.id
+        )
         return list(
             self.db.scalars(
                 select(Project.name)
@@ -191,9 +194,10 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
                 .where(
                     Role.user_id == user.id,
                     Role.role_name == ProjectRoleName.Owner,
-                    Project.id.not_in(in_an_organization),
+                    ~in_an_organization.exists(),
                 )
                 .order_by(Project.normalized_name)
+                .limit(limit)
             )
         )
 
