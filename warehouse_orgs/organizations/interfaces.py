@@ -61,8 +61,8 @@ __all__ = [
     "TeamRefused",
     "TeamSummary",
     "TooManyApplications",
-]
     "YourOrganizations",
+]
 
 
 class OrganizationError(Exception):
@@ -142,6 +142,19 @@ class People:
     invitations: "Page[OrganizationInvitation] | None"
 
 
+@dataclasses.dataclass(frozen=True)
+class YourOrganizations:
+    """What a person's organizations page shows, a page of each list: the organizations they
+    belong to with their role (by name), the invitations waiting for their answer (organization
+    and inviter loaded, newest first), their applications (newest first), and how many of
+    those applications wait for a decision (applying is refused past a limit)."""
+
+    memberships: "Page[tuple[Organization, str]]"
+    invitations: "Page[OrganizationInvitation]"
+    applications: "Page[OrganizationApplication]"
+    undecided_applications: int
+
+
 # What a change to an organization's members can be refused with.
 MEMBERSHIP_REFUSALS = (OrganizationError, LastOwnerRefused)
 
@@ -160,19 +173,6 @@ class IOrganizationService(Interface):
 
     def get_organization(organization_id: uuid.UUID | str) -> "Organization | None":
         """The organization with this id, or None (also for an id that is not a UUID)."""
-@dataclasses.dataclass(frozen=True)
-class YourOrganizations:
-    """What a person's organizations page shows, a page of each list: the organizations they
-    belong to with their role (by name), the invitations waiting for their answer (organization
-    and inviter loaded, newest first), their applications (newest first), and how many of
-    those applications wait for a decision (applying is refused past a limit)."""
-
-    memberships: "Page[tuple[Organization, str]]"
-    invitations: "Page[OrganizationInvitation]"
-    applications: "Page[OrganizationApplication]"
-    undecided_applications: int
-
-
 
     def get_organization_by_name(name: str) -> "Organization | None":
         """The organization with this current or former name, roles loaded, or None."""
@@ -251,6 +251,12 @@ class IOrganizationMembershipService(Interface):
         """One page of the members and, unless ``invitations_page`` is None, one page of the
         invitations ``invitations`` lists, in three statements however many there are."""
 
+    def organizations_of(
+        user: "User", memberships_page: int, invitations_page: int, applications_page: int
+    ) -> YourOrganizations:
+        """A page of each of ``user``'s memberships, pending invitations and applications,
+        all counted in one statement: four statements however many there are."""
+
     def owners(organization: "Organization") -> list["User"]:
         """The organization's Owners, emails loaded, by username."""
 
@@ -285,12 +291,6 @@ class IOrganizationMembershipService(Interface):
         role: "OrganizationRole", *, tag: EventTag = EventTag.OrganizationRoleRemove
     ) -> None:
         """Remove a member (or let them leave); never leaves the organization without an
-    def organizations_of(
-        user: "User", memberships_page: int, invitations_page: int, applications_page: int
-    ) -> YourOrganizations:
-        """A page of each of ``user``'s memberships, pending invitations and applications,
-        all counted in one statement: four statements however many there are."""
-
         Owner."""
 
     def record_account_deletion(user: "User") -> None:
@@ -440,6 +440,10 @@ class ITeamService(Interface):
         """Put an organization member on the team; refuses a non-member, a Billing Manager
         and someone already on it."""
 
+    def add_member_by_username(team: "Team", username: str) -> "TeamRole":
+        """``add_member`` for the account with this username (a name typed in a form); a
+        username no account has is refused in the same words as a non-member's."""
+
     def remove_member(team_role: "TeamRole") -> None:
         """Take someone off the team (or let them leave it)."""
 
@@ -473,10 +477,6 @@ class ITeamService(Interface):
 class Standing:
     """Whether an organization is in good standing, and if not, why, in words for its
     people ("Demo Company Inc. has no active subscription.")."""
-
-    def add_member_by_username(team: "Team", username: str) -> "TeamRole":
-        """``add_member`` for the account with this username (a name typed in a form); a
-        username no account has is refused in the same words as a non-member's."""
 
     in_good_standing: bool
     reason: str = ""
