@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessChange",
     "AccessSource",
+    "Holder",
     "IOrganizationProjectService",
     "MoveOptions",
     "OrganizationProjectRefused",
     "ProjectMovePreview",
+    "ProjectReach",
     "RemovalOwnerChoice",
+    "TeamReach",
 ]
 
 
@@ -44,6 +47,36 @@ class AccessSource(NamedTuple):
     role_name: str
     source: str
     team: str | None
+
+
+class Holder(NamedTuple):
+    """Someone holding a role: an Owner of the organization, or a person's own role on a
+    project."""
+
+    username: str
+    role_name: str
+
+
+class TeamReach(NamedTuple):
+    """A team with a role on a project, and how many members it has."""
+
+    name: str
+    role_name: str
+    member_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectReach:
+    """Who reaches one of an organization's projects, in a size that does not grow with them:
+    the first few (by name) of the organization's Owners, of the teams with a role on it and of
+    the people with a role of their own, and how many there are of each."""
+
+    owners: list[str]
+    owner_count: int
+    teams: list[TeamReach]
+    team_count: int
+    individuals: list[Holder]
+    individual_count: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +154,12 @@ class IOrganizationProjectService(Interface):
     ) -> dict[uuid.UUID, list[AccessSource]]:
         """Who reaches each of these projects of the organization and through what (its
         Owners, its teams' members, individual roles), in one statement however many."""
+
+    def reach(
+        organization: "Organization", project_ids: list[uuid.UUID], shown: int
+    ) -> dict[uuid.UUID, ProjectReach]:
+        """``access`` for a list of projects, bounded: the first ``shown`` of each kind of
+        way in, and how many there are, in one statement however many people reach them."""
 
     def reached_projects(user: "User") -> "Select[Any]":
         """A SELECT, not yet run, of ``(project_id, role_name, via)`` for the projects ``user``

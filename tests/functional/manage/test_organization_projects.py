@@ -119,10 +119,12 @@ def test_the_list_says_who_reaches_each_project_and_through_what(
         ["gadget", "alice: Owner, as an Owner of acme"],
         [
             "widget",
-            "alice: Owner, as an Owner of acme bob: Maintainer, through the team Core Devs "
+            "alice: Owner, as an Owner of acme The team Core Devs (1 member): Maintainer "
             "carol: Maintainer, own role",
         ],
     ]
+    team_link = page.html.find(id="organization-projects").find("a", string="Core Devs")
+    assert team_link["href"] == "/manage/organization/acme/team/Core%20Devs/members/"
     # A Member reads, but is not offered adding or creating.
     assert "add-project-form" not in page.forms
     assert "create-project-form" not in page.forms
@@ -144,9 +146,38 @@ def test_the_list_statement_count_is_fixed(webtest_app, db_session, owner, organ
     large = app.get(PROJECTS)
     listed = rows(large, "organization-projects")
     assert len(listed) == DEFAULT_PAGE_SIZE
-    # Each listed project shows its individual collaborator and all 29 team members.
-    assert all(row[1].count("through the team") == 29 for row in listed[1:])
+    # Each listed project shows its individual collaborator, and its team with a count of
+    # the 29 members rather than their names.
+    assert all("The team" in row[1] and "(29 members)" in row[1] for row in listed[1:])
+    assert all(row[1].count("own role") == 1 for row in listed[1:])
     assert len(large.sql_statements) == small == EXPECTED_STATEMENTS
+
+
+def test_a_project_reached_by_many_names_the_first_five_of_each_kind(
+    webtest_app, db_session, owner, organization
+):
+    """However many people reach a project, its row stays a few lines long: the first five
+    of the Owners, of the teams and of the own roles by name, then how many more."""
+    widget = organization_project(organization, "widget")
+    for number in range(6):
+        member(organization, f"owner{number}", OWNER)
+        team = TeamFactory.create(organization=organization, name=f"Team {number}")
+        TeamProjectRoleFactory.create(team=team, project=widget, role_name="Maintainer")
+        RoleFactory.create(
+            project=widget,
+            user=UserFactory.create(username=f"own{number}"),
+            role_name=ProjectRoleName.Maintainer,
+        )
+    (row,) = rows(logged_in(webtest_app, owner).get(PROJECTS), "organization-projects")
+    assert row[1] == (
+        "alice, owner0, owner1, owner2, owner3 and 2 others: Owner, as Owners of acme "
+        "The team Team 0 (0 members): Maintainer The team Team 1 (0 members): Maintainer "
+        "The team Team 2 (0 members): Maintainer The team Team 3 (0 members): Maintainer "
+        "The team Team 4 (0 members): Maintainer 1 more team, on the Teams page "
+        "own0: Maintainer, own role own1: Maintainer, own role own2: Maintainer, own role "
+        "own3: Maintainer, own role own4: Maintainer, own role "
+        "1 more person with a role of their own"
+    )
 
 
 # Adding a project you own

@@ -31,6 +31,8 @@ ADD = Permissions.OrganizationProjectsAdd
 PROJECTS = "manage.organization.projects"
 NO_SUCH_PROJECT = "There is no project with this name."
 NAME_TAKEN = "A project with this name already exists. Choose another."
+# Who reaches each listed project: this many names of each kind, then how many more.
+SHOWN_PER_KIND = 5
 # The add field suggests at most this many of the person's projects as they type; any other
 # they own is typed in full.
 SUGGESTED_PROJECTS = 100
@@ -63,7 +65,9 @@ class OrganizationProjectsPage(OrganizationPage):
         return self.context(
             status,
             projects=listed,
-            access=self.projects.access(self.organization, [p.id for p in listed.items]),
+            reach=self.projects.reach(
+                self.organization, [p.id for p in listed.items], SHOWN_PER_KIND
+            ),
             can_add=can_add,
             addable=addable,
             add_form=add_form or AddProjectForm(html_id_prefix="add-project"),

@@ -36,9 +36,11 @@ from warehouse_orgs.organizations.project_interfaces import (
     MoveOptions,
     OrganizationProjectRefused,
     ProjectMovePreview,
+    ProjectReach,
     RemovalOwnerChoice,
 )
 from warehouse_orgs.organizations.services.organizations import refuse_unless_in_good_standing
+from warehouse_orgs.organizations.services.project_reach import project_reach
 from warehouse_orgs.ownership import lock_rows
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import Project, ProjectRoleName, Role
@@ -144,6 +146,11 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
         for sources in access.values():
             sources.sort(key=lambda s: (order[s.source], s.team or "", s.username))
         return access
+
+    def reach(
+        self, organization: Organization, project_ids: list[uuid.UUID], shown: int
+    ) -> dict[uuid.UUID, ProjectReach]:
+        return project_reach(self.db, organization, project_ids, shown)
 
     def reached_projects(self, user: User) -> Select[Any]:
         as_owner = (
