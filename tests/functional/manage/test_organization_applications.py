@@ -365,7 +365,7 @@ def test_each_list_comes_in_pages_of_25_with_its_own_page_number(app, db_session
         "Pages of your applications",
     ):
         nav = first.html.select_one(f"nav[aria-label='{label}']")
-        assert "Showing 1–25 of 26" in nav.get_text(" ", strip=True)
+        assert "Showing 1\N{EN DASH}25 of 26" in nav.get_text(" ", strip=True)
         assert nav.find("a", rel="next")
 
     # Each list's "Next" turns that list alone.
