@@ -8,6 +8,7 @@ after-commit work (tasks, emails) runs just as in production and is still undone
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from warehouse_orgs.cli.local_postgres import (
 from warehouse_orgs.config import configure
 from warehouse_orgs.db import alembic_config, create_database_engine, normalize_database_url
 from warehouse_orgs.email.services import CapturedEmailSender
+from warehouse_orgs.sponsors.change_listener import THREAD_NAME as LISTENER_THREAD_NAME
 from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 
 # Fixtures shared from modules of their own.
@@ -61,9 +63,6 @@ TEST_SETTINGS: dict[str, Any] = {
     "billing.webhook_secret": "whsec_insecure_test_webhook_secret",
     "billing.domain": "localhost",
     "billing.max_network_retries": "0",
-    # The footer's sponsors stay as each test primes them (app_registry: none), so a page's
-    # statement count does not depend on how long ago another test loaded them.
-    "sponsors.footer_cache_seconds": 3600,
 }
 
 
@@ -166,14 +165,34 @@ def make_app_config(
 
     yield make
     for config in made:
+        config.registry[FOOTER_CACHE_KEY].close()
         config.registry["sqlalchemy.engine"].dispose()
 
 
 @pytest.fixture(scope="session")
-def app_config(database_url: str) -> Configurator:
+def app_config(database_url: str) -> Iterator[Configurator]:
     config = make_test_config(database_url)
     config.commit()
-    return config
+    # The footer's listener is the app's for the whole session: started before any test, so no
+    # test is charged for it (sponsor_listeners_stopped).
+    config.registry[FOOTER_CACHE_KEY].prime([])
+    yield config
+    config.registry[FOOTER_CACHE_KEY].close()
+
+
+@pytest.fixture(autouse=True)
+def sponsor_listeners_stopped() -> Iterator[None]:
+    """An app a test makes for itself has its sponsors listener stopped by the end of the test
+    (``registry[FOOTER_CACHE_KEY].close()``): otherwise its thread and connection outlive the
+    test, and the database it listens to."""
+
+    def running() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == LISTENER_THREAD_NAME}
+
+    before = running()
+    yield
+    left = running() - before
+    assert not left, f"{len(left)} sponsors listener(s) left running by this test"
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from tests.common.pages import main_text
 from tests.conftest import make_test_config
 from warehouse_orgs.request_logging import REQUEST_ID_HEADER, RequestIdFilter
 from warehouse_orgs.sessions import SESSION_COOKIE_NAME
+from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 from warehouse_orgs.views import DATABASE_UNAVAILABLE_MESSAGE
 
 # Nothing here may hang a test run: every wait has a deadline.
@@ -50,6 +51,7 @@ def make_real_app(tmp_path: Path) -> Iterator[Callable[..., webtest.TestApp]]:
 
     yield make
     for config in configs:
+        config.registry[FOOTER_CACHE_KEY].close()
         config.registry["sqlalchemy.engine"].dispose()
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import make_test_config
 from warehouse_orgs.db import alembic_config, normalize_database_url
+from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 
 
 def test_pages_show_utc_when_the_database_default_is_another_zone(scratch_database):
@@ -42,6 +43,7 @@ def test_pages_show_utc_when_the_database_default_is_another_zone(scratch_databa
     try:
         page = webtest.TestApp(config.make_wsgi_app()).get("/org/tz-check/", status=200)
     finally:
+        config.registry[FOOTER_CACHE_KEY].close()
         config.registry["sqlalchemy.engine"].dispose()
     created = page.html.find("time")
     assert created.text == "2024-01-01"

@@ -7,9 +7,9 @@ import datetime
 from pyramid.config import Configurator
 
 from warehouse_orgs.request_validation import UploadAllowance
+from warehouse_orgs.sponsors.change_listener import listener_connection
 from warehouse_orgs.sponsors.feed import update_sponsors_from_feed
 from warehouse_orgs.sponsors.footer import (
-    DEFAULT_FOOTER_CACHE_SECONDS,
     FOOTER_CACHE_KEY,
     FooterSponsorCache,
     footer_digest,
@@ -51,9 +51,10 @@ def includeme(config: Configurator) -> None:
     for route_name in ("admin.sponsor.create", "admin.sponsor.detail"):
         config.allow_uploads(route_name, sponsor_form)
 
-    # The footer of every page: one statement a minute per process, not one per page.
+    # The footer of every page: one statement per process after each committed change to the
+    # sponsors, which PostgreSQL tells every process of; none per page.
     config.registry[FOOTER_CACHE_KEY] = FooterSponsorCache(
-        float(settings.get("sponsors.footer_cache_seconds", DEFAULT_FOOTER_CACHE_SECONDS))
+        listener_connection(settings["database.url"], settings.get("database.statement_timeout_ms"))
     )
     config.add_request_method(footer_sponsors, name="footer_sponsors", reify=True)
     config.add_request_method(footer_digest, name="footer_digest", reify=True)

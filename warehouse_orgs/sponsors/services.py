@@ -10,7 +10,7 @@ from zope.interface import implementer
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.search import LIKE_ESCAPE, contains_pattern
-from warehouse_orgs.sponsors.footer import forget_footer_after_commit
+from warehouse_orgs.sponsors.footer import forget_footer_after_transaction
 from warehouse_orgs.sponsors.interfaces import (
     FeedSponsor,
     FooterSponsor,
@@ -164,7 +164,7 @@ class DatabaseSponsorService(RequestDatabaseService):
         sponsor.record_event(
             EventTag.SponsorCreate, self.request, {"name": sponsor.name, "slug": sponsor.slug}
         )
-        forget_footer_after_commit(self.request)
+        forget_footer_after_transaction(self.request)
         return sponsor
 
     def update_sponsor(self, sponsor: Sponsor, values: SponsorValues) -> list[str]:
@@ -188,7 +188,7 @@ class DatabaseSponsorService(RequestDatabaseService):
             self.request,
             {"name": sponsor.name, "fields": sorted(changed)},
         )
-        forget_footer_after_commit(self.request)
+        forget_footer_after_transaction(self.request)
         return sorted(changed)
 
     def delete_sponsor(self, sponsor: Sponsor) -> None:
@@ -203,7 +203,7 @@ class DatabaseSponsorService(RequestDatabaseService):
             actor.record_event(
                 EventTag.AccountSponsorDelete, self.request, {"name": name, "slug": slug}
             )
-        forget_footer_after_commit(self.request)
+        forget_footer_after_transaction(self.request)
 
     # Levels
 
@@ -379,7 +379,7 @@ class DatabaseSponsorService(RequestDatabaseService):
         )
         outcome = SyncOutcome(True, message, added=added, updated=updated, unlisted=unlisted)
         self._record(outcome)
-        forget_footer_after_commit(self.request)
+        forget_footer_after_transaction(self.request)
         return outcome
 
     def record_refused_sync(self, reason: str) -> SyncOutcome:

@@ -16,7 +16,8 @@ class SponsorFactory(ModelFactory):
 
     A test that adds footer or infrastructure sponsors and then asks for a page must forget
     the footer's per-process cache (``app_registry["sponsors.footer_cache"].forget()``), as
-    the service does after a commit."""
+    the service does after its transaction: a test's writes never commit, so PostgreSQL never
+    announces them."""
 
     class Meta:
         model = Sponsor
