@@ -15,6 +15,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from warehouse_orgs.cli import CommandContext, pass_command_context
+from warehouse_orgs.cli.processes import stop_process
 from warehouse_orgs.db import alembic_config
 from warehouse_orgs.environment import Environment
 from warehouse_orgs.paths import PROJECT_ROOT, state_dir
@@ -178,13 +179,8 @@ def _serve(host: str, port: int) -> None:
     try:
         server.wait()
     except KeyboardInterrupt:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=GUNICORN_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            # A worker stuck in a request: Ctrl-C still means stop, within a bounded time.
-            server.kill()
-            server.wait()
+        # A worker stuck in a request is killed: Ctrl-C still means stop, in a bounded time.
+        stop_process(server, GUNICORN_STOP_SECONDS, first_signal=signal.SIGINT)
 
 
 @dev.command()

@@ -11,7 +11,6 @@ that started it.
 
 import contextlib
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse_orgs.cli.processes import stop_process
 from warehouse_orgs.paths import PROJECT_ROOT
 
 PROGRAM = PROJECT_ROOT / "dev" / "localstripe_ext.py"
@@ -70,14 +70,7 @@ class LocalStripe:
 
     def stop(self) -> int:
         """SIGTERM (it finishes the request at hand), then SIGKILL if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_process(self.process, STOP_SECONDS)
 
 
 def free_port() -> int:

@@ -9,7 +9,6 @@ and stops with the process that started it.
 
 import contextlib
 import shlex
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from warehouse_orgs.cli.processes import stop_process
 from warehouse_orgs.paths import PROJECT_ROOT
 
 VARNISHD = "/usr/sbin/varnishd"
@@ -49,14 +49,7 @@ class LocalVarnish:
 
     def stop(self) -> int:
         """SIGTERM (the manager stops its child), then SIGKILL if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_process(self.process, STOP_SECONDS)
 
 
 def main_vcl(backend_host: str, backend_port: int) -> str:
