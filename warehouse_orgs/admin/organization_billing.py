@@ -2,9 +2,8 @@
 provider, each subscription, the seats it uses against those it pays for, its standing, its
 manual activation, and the forms staff may send about them.
 
-Everything is read through the billing services, in a fixed number of statements however many
-subscriptions the organization has had: the subscription service reads them with their seat
-items and prices at once.
+Everything is read through the subscription service's billing summary, one statement however
+many subscriptions the organization has had.
 """
 
 import dataclasses
@@ -119,18 +118,17 @@ def read_organization_billing(
     provider = billing_service(request)
     may_write = bool(request.has_permission(Permissions.AdminOrganizationsWrite))
 
-    customer = service.customer(organization)
-    subscriptions = service.subscriptions(organization)
-    seats_used = service.seat_count(organization)
-    standing = service.standing(organization)
-    activation = service.manual_activation(organization)
+    summary = service.billing_summary(organization)
+    customer = summary.customer
+    seats_used = summary.seats_used
+    activation = summary.manual_activation
 
     def dashboard(kind: str, provider_id: str) -> str | None:
         return provider.dashboard_url(kind, provider_id) if provider is not None else None
 
     refused_cancel_forms = forms.get("cancel_forms", {})
     lines = []
-    for subscription in subscriptions:
+    for subscription in summary.subscriptions:
         cancel_form = refused_cancel_forms.get(subscription.id)
         offered = may_write and is_live(subscription) and not subscription.cancel_at_period_end
         if cancel_form is None and offered:
@@ -160,7 +158,7 @@ def read_organization_billing(
         subscriptions=lines,
         seats_used=seats_used,
         seats_paid=live.seats_paid if live else None,
-        standing=standing,
+        standing=summary.standing,
         manual_activation=activation,
         manual_activation_expired=activation is not None and activation.expires < utc_today(),
         manual_activation_form=activation_form,

@@ -53,6 +53,7 @@ __all__ = [
     "NameUnavailable",
     "OrganizationError",
     "OrganizationHasProjects",
+    "OrganizationRecord",
     "ProjectAccess",
     "Standing",
     "TeamGrantRefused",
@@ -133,6 +134,23 @@ class TeamSummary:
 
 
 @dataclasses.dataclass(frozen=True)
+class OrganizationRecord:
+    """What staff read of an organization on its admin page: the organization, how many
+    Owners it has, and a page of each of its lists: members (users loaded, by username),
+    pending and expired invitations (invitees loaded, newest first), its projects' names (by
+    name), the applications linked to it (applicants loaded, oldest first) and its history
+    (newest first)."""
+
+    organization: "Organization"
+    owner_count: int
+    members: "Page[OrganizationRole]"
+    invitations: "Page[OrganizationInvitation]"
+    project_names: "Page[str]"
+    applications: "Page[OrganizationApplication]"
+    events: "Page[Any]"
+
+
+@dataclasses.dataclass(frozen=True)
 class People:
     """What the people page shows: a page of the members (users loaded, by username), how many
     Owners there are, and a page of the invitations (None when not asked for)."""
@@ -176,6 +194,22 @@ class IOrganizationService(Interface):
 
     def get_organization_by_name(name: str) -> "Organization | None":
         """The organization with this current or former name, roles loaded, or None."""
+
+    def record_for_staff(
+        organization_id: uuid.UUID | str,
+        *,
+        members_page: int = 1,
+        invitations_page: int = 1,
+        projects_page: int = 1,
+        applications_page: int = 1,
+        events_page: int = 1,
+    ) -> OrganizationRecord | None:
+        """The organization with this id and the asked page of each of its lists, or None
+        (also for an id that is not a UUID): five statements however large it is, the
+        organization, its counts and its page of project names being one."""
+
+    def staff_members_page_of(organization: "Organization", role_id: Any) -> int:
+        """The page of ``record_for_staff``'s members on which this role is listed."""
 
     def update_details(organization: "Organization", **details: Any) -> list[str]:
         """Change display name, type, link and description; returns the fields changed.

@@ -21,6 +21,7 @@ from zope.interface import Attribute, Interface
 
 if TYPE_CHECKING:
     from warehouse_orgs.accounts.models import User
+    from warehouse_orgs.organizations.interfaces import Standing
     from warehouse_orgs.organizations.models import Organization
     from warehouse_orgs.subscriptions.models import (
         BillingTermsAgreement,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BillingError",
+    "BillingSummary",
     "BillingUnavailable",
     "IBillingService",
     "ISubscriptionService",
@@ -79,6 +81,19 @@ class ProviderEvent:
     event_type: str
     created: datetime.datetime
     data: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class BillingSummary:
+    """An organization's billing as the local mirror has it: its customer, every
+    subscription it has had (newest first, items and prices loaded), the seats it uses, its
+    standing and its manual activation (expired or not)."""
+
+    customer: "StripeCustomer | None"
+    subscriptions: list["StripeSubscription"]
+    seats_used: int
+    standing: "Standing"
+    manual_activation: "ManualActivation | None"
 
 
 class IBillingService(Interface):
@@ -171,6 +186,10 @@ class ISubscriptionService(Interface):
 
     def seat_count(organization: "Organization") -> int:
         """People with any role in the organization: what it pays for."""
+
+    def billing_summary(organization: "Organization") -> BillingSummary:
+        """``customer``, ``subscriptions``, ``seat_count``, ``standing`` and
+        ``manual_activation`` at once, in one statement however many subscriptions."""
 
     def record_terms_agreement(organization: "Organization", user: "User", interval: str) -> None:
         """``user`` agreed to the current billing terms for the organization, choosing

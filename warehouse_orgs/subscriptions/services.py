@@ -17,7 +17,7 @@ organization's history, which is where the story of its billing is kept.
 
 import datetime
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyramid.request import Request
@@ -37,6 +37,7 @@ from warehouse_orgs.organizations.models import Organization, OrganizationRole, 
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.subscriptions.interfaces import (
     BillingError,
+    BillingSummary,
     IBillingService,
     ISubscriptionService,
     ProviderEvent,
@@ -110,6 +111,41 @@ def named_domain(event: ProviderEvent) -> str | None:
     return str(domain) if domain else None
 
 
+# --- The rules' SQL, shared by the statements that ask them ------------------------------------
+
+
+def _today() -> datetime.date:
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def _in_good_standing(organization_id: Any, today: datetime.date) -> Any:
+    """Whether the organization (an id, or a column to correlate with) has a paid live
+    subscription or an unexpired manual activation: what good standing asks the database."""
+    return or_(
+        select(StripeSubscription.id)
+        .join(StripeCustomer, StripeCustomer.id == StripeSubscription.customer_id)
+        .where(
+            StripeCustomer.organization_id == organization_id,
+            StripeSubscription.status.in_([s.value for s in GOOD_STANDING_STATUSES]),
+        )
+        .exists(),
+        select(ManualActivation.id)
+        .where(
+            ManualActivation.organization_id == organization_id, ManualActivation.expires >= today
+        )
+        .exists(),
+    )
+
+
+def _seat_count(organization_id: Any) -> Any:
+    """People with any role in the organization: what it pays for."""
+    return (
+        select(func.count(func.distinct(OrganizationRole.user_id)))
+        .where(OrganizationRole.organization_id == organization_id)
+        .scalar_subquery()
+    )
+
+
 # --- The service -------------------------------------------------------------------------------
 
 
@@ -122,35 +158,58 @@ class DatabaseSubscriptionService(RequestDatabaseService):
     # Good standing
 
     def standing(self, organization: Organization) -> Standing:
+        return self._standing(
+            organization,
+            lambda: bool(self.db.scalar(select(_in_good_standing(organization.id, _today())))),
+        )
+
+    @staticmethod
+    def _standing(organization: Organization, paid_or_activated: Callable[[], bool]) -> Standing:
+        """The rule, with the database's answer (a live paid subscription or an unexpired
+        manual activation) asked only for an active Company organization."""
         name = organization.display_name or organization.name
         if not organization.is_active:
             return Standing(False, f"{name} is not active.")
         if organization.orgtype != OrganizationType.Company:
             return Standing(True)
-        today = datetime.datetime.now(datetime.UTC).date()
-        paid = (
-            select(StripeSubscription.id)
-            .join(StripeCustomer, StripeCustomer.id == StripeSubscription.customer_id)
-            .where(
-                StripeCustomer.organization_id == organization.id,
-                StripeSubscription.status.in_([s.value for s in GOOD_STANDING_STATUSES]),
-            )
-            .exists()
-        )
-        activated = (
-            select(ManualActivation.id)
-            .where(
-                ManualActivation.organization_id == organization.id,
-                ManualActivation.expires >= today,
-            )
-            .exists()
-        )
-        if self.db.scalar(select(or_(paid, activated))):
+        if paid_or_activated():
             return Standing(True)
         return Standing(
             False,
             f"{name} has no active subscription. "
             "Its Owners and Billing Managers can activate billing.",
+        )
+
+    def billing_summary(self, organization: Organization) -> BillingSummary:
+        # Anchored on the organization's row, so there is a row without a customer too; one
+        # row per subscription, each with its item and price, newest first.
+        rows = self.db.execute(
+            select(
+                StripeCustomer,
+                StripeSubscription,
+                ManualActivation,
+                _seat_count(organization.id).label("seats_used"),
+                _in_good_standing(organization.id, _today()).label("paid_or_activated"),
+            )
+            .select_from(Organization)
+            .outerjoin(StripeCustomer, StripeCustomer.organization_id == Organization.id)
+            .outerjoin(StripeSubscription, StripeSubscription.customer_id == StripeCustomer.id)
+            .outerjoin(ManualActivation, ManualActivation.organization_id == Organization.id)
+            .where(Organization.id == organization.id)
+            .options(
+                contains_eager(StripeSubscription.customer),
+                joinedload(StripeSubscription.item),
+                joinedload(StripeSubscription.price),
+            )
+            .order_by(StripeSubscription.created.desc(), StripeSubscription.id)
+        ).all()
+        first = rows[0]
+        return BillingSummary(
+            customer=first.StripeCustomer,
+            subscriptions=[row.StripeSubscription for row in rows if row.StripeSubscription],
+            seats_used=first.seats_used,
+            standing=self._standing(organization, lambda: first.paid_or_activated),
+            manual_activation=first.ManualActivation,
         )
 
     # Customers and prices
@@ -237,11 +296,7 @@ class DatabaseSubscriptionService(RequestDatabaseService):
         )
 
     def seat_count(self, organization: Organization) -> int:
-        return self.db.scalar(
-            select(func.count(func.distinct(OrganizationRole.user_id))).where(
-                OrganizationRole.organization_id == organization.id
-            )
-        )
+        return self.db.scalar(select(_seat_count(organization.id)))
 
     # Terms
 
@@ -604,21 +659,7 @@ class DatabaseSubscriptionService(RequestDatabaseService):
     def organizations_to_remind(
         self, now: datetime.datetime, lapsed_for: datetime.timedelta, every: datetime.timedelta
     ) -> list[Organization]:
-        in_good_standing = or_(
-            select(StripeSubscription.id)
-            .join(StripeCustomer, StripeCustomer.id == StripeSubscription.customer_id)
-            .where(
-                StripeCustomer.organization_id == Organization.id,
-                StripeSubscription.status.in_([s.value for s in GOOD_STANDING_STATUSES]),
-            )
-            .exists(),
-            select(ManualActivation.id)
-            .where(
-                ManualActivation.organization_id == Organization.id,
-                ManualActivation.expires >= now.date(),
-            )
-            .exists(),
-        )
+        in_good_standing = _in_good_standing(Organization.id, now.date())
         # Out of good standing since the latest of: its creation, its last subscription's last
         # news (the cancellation), its manual activation's expiry.
         last_subscription = (

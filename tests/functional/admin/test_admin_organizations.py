@@ -811,10 +811,10 @@ def test_organization_detail_has_a_fixed_query_count(app, db_session, org, owner
     assert [len(_shown(many, heading)) for heading in LISTS] == [25] * 5
     assert "Members 61 Owners 1 Projects 60" in main_text(many)
     assert len(few.sql_statements) == len(many.sql_statements)
-    # Session, signed-in user and emails, the organization, the counts of every list, a page of
-    # members with their users, of invitations with their invitees, of projects, of
-    # applications with their applicants, the event count, events.
-    assert len(many.sql_statements) == 10
+    # Session, signed-in user and emails, the organization with the counts and its page of
+    # project names, a page of members with their users, of invitations with their invitees,
+    # of applications with their applicants, of events.
+    assert len(many.sql_statements) == 7
 
 
 def test_each_list_has_pages_of_its_own(app, db_session, org, owner):

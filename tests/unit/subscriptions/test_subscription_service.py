@@ -250,6 +250,57 @@ def test_subscriptions_come_newest_first_with_items_and_prices_in_one_statement(
     assert service.live_subscription(organization).id == newer.id
 
 
+def test_the_billing_summary_is_what_each_reading_says_in_one_statement(
+    service, db_session, query_recorder
+):
+    organization = company()
+    for role in (OrganizationRoleType.Owner, OrganizationRoleType.Member):
+        OrganizationRoleFactory.create(organization=organization, role_name=role)
+    customer = StripeCustomerFactory.create(organization=organization)
+    price = StripeSubscriptionPriceFactory.create()
+    # The live subscription is the older one: good standing is the organization's, not the
+    # newest row's.
+    older = StripeSubscriptionFactory.create(customer=customer, price=price, item__quantity=2)
+    db_session.flush()
+    older.created = NOW - datetime.timedelta(days=60)
+    StripeSubscriptionFactory.create(
+        customer=customer, status="canceled", price=price, item__quantity=4
+    )
+    ManualActivationFactory.create(
+        organization=organization, expires=TODAY - datetime.timedelta(days=1)
+    )
+    OrganizationRoleFactory.create()  # someone else's seat
+    db_session.flush()
+    db_session.expire_all()
+    db_session.refresh(organization)
+    with query_recorder:
+        summary = service.billing_summary(organization)
+        lines = [
+            (s.subscription_id, s.item.quantity, s.price.unit_amount) for s in summary.subscriptions
+        ]
+    assert query_recorder.count == 1
+    assert lines == [
+        (s.subscription_id, s.item.quantity, s.price.unit_amount)
+        for s in service.subscriptions(organization)
+    ]
+    assert summary.customer.id == service.customer(organization).id
+    assert summary.seats_used == service.seat_count(organization) == 2
+    assert summary.standing == service.standing(organization) == Standing(True)
+    assert summary.manual_activation.id == service.manual_activation(organization).id
+
+
+@pytest.mark.parametrize("activation", [False, True], ids=["nothing", "manual-activation"])
+def test_a_company_that_never_paid_has_a_summary_without_a_customer(service, activation):
+    organization = company()
+    OrganizationRoleFactory.create(organization=organization)
+    if activation:
+        ManualActivationFactory.create(organization=organization)
+    summary = service.billing_summary(organization)
+    assert (summary.customer, summary.subscriptions, summary.seats_used) == (None, [], 1)
+    assert summary.standing.in_good_standing is activation
+    assert (summary.manual_activation is not None) is activation
+
+
 def test_reconciliation_asks_about_every_live_subscription_in_one_statement(
     service, db_session, query_recorder
 ):

@@ -15,10 +15,8 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager
 
 from warehouse_orgs.accounts.interfaces import IUserService
-from warehouse_orgs.accounts.models import User
 from warehouse_orgs.admin.organization_billing import (
     BILLING_FORM_KEYS,
     read_organization_billing,
@@ -44,27 +42,17 @@ from warehouse_orgs.organizations.interfaces import (
     IOrganizationService,
     NameUnavailable,
     OrganizationError,
+    OrganizationRecord,
 )
-from warehouse_orgs.organizations.models import (
-    Organization,
-    OrganizationApplication,
-    OrganizationInvitation,
-    OrganizationInvitationStatus,
-    OrganizationProject,
-    OrganizationRole,
-)
+from warehouse_orgs.organizations.models import Organization, OrganizationRole
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
-from warehouse_orgs.packaging.models import Project
-from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number, paginate
+from warehouse_orgs.pagination import page_number, paginate
 
 P = Permissions
 READ = P.AdminOrganizationsRead
-LIST_PAGE_SIZE = DEFAULT_PAGE_SIZE
 # The lists with a page parameter of their own, "<name>_page"; the history keeps "page".
 PAGED_LISTS = ("members", "invitations", "projects", "applications")
-# What the invitations list shows: those that can still be answered, and those that expired
-# unanswered (a reason to invite again).
-LISTED_INVITATIONS = (OrganizationInvitationStatus.Pending, OrganizationInvitationStatus.Expired)
+NO_SUCH_ORGANIZATION = "There is no organization with this id."
 
 
 def organization_search(conditions: list[Any]) -> Select[Any]:
@@ -142,14 +130,19 @@ class OrganizationDetailPage:
         self.request = request
         self.service = request.find_service(IOrganizationService)
         self.membership = request.find_service(IOrganizationMembershipService)
-        self.organization = self._target()
+        # Looked up when first needed: the page reads it with everything it shows instead.
+        self._organization: Organization | None = None
 
-    def _target(self) -> Organization:
-        # get_organization answers None for an id that is not a UUID: junk in the URL is a 404.
-        organization = self.service.get_organization(self.request.matchdict["organization_id"])
-        if organization is None:
-            raise HTTPNotFound("There is no organization with this id.")
-        return organization
+    @property
+    def organization(self) -> Organization:
+        if self._organization is None:
+            # get_organization answers None for an id that is not a UUID: junk in the URL is
+            # a 404.
+            organization = self.service.get_organization(self.request.matchdict["organization_id"])
+            if organization is None:
+                raise HTTPNotFound(NO_SUCH_ORGANIZATION)
+            self._organization = organization
+        return self._organization
 
     def _role(self) -> OrganizationRole:
         role = self.membership.get_role(self.organization, self.request.matchdict["role_id"])
@@ -160,118 +153,31 @@ class OrganizationDetailPage:
     def _may(self, permission: Permissions) -> bool:
         return bool(self.request.has_permission(permission))
 
-    def _events(self) -> Page[Any]:
-        event = Organization.Event
-        query = (
-            select(event)
-            .where(event.source_id == self.organization.id)
-            .order_by(event.time.desc(), event.id)
-        )
-        return paginate(self.request.db, query, page_number(self.request))
-
-    # Each list on the page comes in pages of its own, chosen by its own query parameter, so
-    # the page costs the same statements however large the organization. Invitations and
-    # applications are read in the order of their (organization_id, created/submitted)
-    # indexes; members and projects are ordered by a name in the joined table, which no index
-    # can serve, so PostgreSQL sorts only this organization's rows (found through the
-    # organization_id indexes) and keeps the top of them.
-
-    def _counts(self) -> Any:
-        """The size of every list, and the owner count, in one statement."""
-        organization_id = self.organization.id
-
-        def count(*conditions: Any) -> Any:
-            return select(func.count()).where(*conditions).scalar_subquery()
-
-        member = OrganizationRole.organization_id == organization_id
-        return self.request.db.execute(
-            select(
-                count(member).label("members"),
-                count(member, OrganizationRole.role_name == OrganizationRoleType.Owner).label(
-                    "owners"
-                ),
-                count(
-                    OrganizationInvitation.organization_id == organization_id,
-                    OrganizationInvitation.status.in_(LISTED_INVITATIONS),
-                ).label("invitations"),
-                count(OrganizationProject.organization_id == organization_id).label("projects"),
-                count(OrganizationApplication.organization_id == organization_id).label(
-                    "applications"
-                ),
+    def _record(self, failed_role_id: Any) -> OrganizationRecord:
+        """The organization with a page of each list, each chosen by its own query parameter
+        (the history keeps "page"); a refused change to a member shows the members' page on
+        which that member is, with the reason beside them."""
+        # Every page number is read first: a bad one is a 400 before anything is read.
+        numbers = {
+            f"{name}_page": page_number(self.request, f"{name}_page") for name in PAGED_LISTS
+        }
+        numbers["events_page"] = page_number(self.request)
+        if failed_role_id is not None:
+            numbers["members_page"] = self.service.staff_members_page_of(
+                self.organization, failed_role_id
             )
-        ).one()
-
-    def _page_of(self, query: Select[Any], number: int, total: int) -> Page[Any]:
-        rows = self.request.db.scalars(
-            query.limit(LIST_PAGE_SIZE).offset((number - 1) * LIST_PAGE_SIZE)
-        ).all()
-        return Page(items=list(rows), number=number, size=LIST_PAGE_SIZE, total=total)
-
-    def _roles(self, number: int, total: int) -> Page[OrganizationRole]:
-        query = (
-            select(OrganizationRole)
-            .join(User, User.id == OrganizationRole.user_id)
-            .options(contains_eager(OrganizationRole.user))
-            .where(OrganizationRole.organization_id == self.organization.id)
-            .order_by(User.username, OrganizationRole.id)
-        )
-        return self._page_of(query, number, total)
-
-    def _members_page_showing(self, role_id: Any) -> int:
-        """The page of members on which this role is listed, so that a refused change shows
-        its reason beside the member it was for."""
-        username = (
-            select(User.username)
-            .join(OrganizationRole, OrganizationRole.user_id == User.id)
-            .where(OrganizationRole.id == role_id)
-            .scalar_subquery()
-        )
-        before = self.request.db.scalar(
-            select(func.count())
-            .select_from(OrganizationRole)
-            .join(User, User.id == OrganizationRole.user_id)
-            .where(
-                OrganizationRole.organization_id == self.organization.id, User.username < username
-            )
-        )
-        return (before or 0) // LIST_PAGE_SIZE + 1
-
-    def _invitations(self, number: int, total: int) -> Page[OrganizationInvitation]:
-        query = (
-            select(OrganizationInvitation)
-            .join(User, User.id == OrganizationInvitation.user_id)
-            .options(contains_eager(OrganizationInvitation.user))
-            .where(
-                OrganizationInvitation.organization_id == self.organization.id,
-                OrganizationInvitation.status.in_(LISTED_INVITATIONS),
-            )
-            .order_by(OrganizationInvitation.created.desc(), OrganizationInvitation.id)
-        )
-        return self._page_of(query, number, total)
-
-    def _projects(self, number: int, total: int) -> Page[Project]:
-        query = (
-            select(Project)
-            .join(OrganizationProject, OrganizationProject.project_id == Project.id)
-            .where(OrganizationProject.organization_id == self.organization.id)
-            .order_by(Project.normalized_name)
-        )
-        return self._page_of(query, number, total)
-
-    def _applications(self, number: int, total: int) -> Page[OrganizationApplication]:
-        query = (
-            select(OrganizationApplication)
-            .join(User, User.id == OrganizationApplication.submitted_by_id)
-            .options(contains_eager(OrganizationApplication.submitted_by))
-            .where(OrganizationApplication.organization_id == self.organization.id)
-            .order_by(OrganizationApplication.submitted, OrganizationApplication.id)
-        )
-        return self._page_of(query, number, total)
+        record = self.service.record_for_staff(self.request.matchdict["organization_id"], **numbers)
+        if record is None:
+            raise HTTPNotFound(NO_SUCH_ORGANIZATION)
+        self._organization = record.organization
+        return record
 
     def page(self, status: int = 200, **forms: Any) -> dict[str, Any]:
         """The whole page; ``forms`` replaces the blank forms with ones carrying errors."""
         self.request.response.status = status
-        organization = self.organization
+        failed_role_id = forms.get("failed_role_id")
+        record = self._record(failed_role_id)
+        organization = record.organization
         if "add_role_form" in forms:
             # Posted against every role; shown again with only those this organization has.
             offer_roles_for(forms["add_role_form"], organization, placeholder=True)
@@ -291,13 +197,7 @@ class OrganizationDetailPage:
                     AddRoleForm(html_id_prefix="add-role"), organization, placeholder=True
                 ),
             )
-        # Every page number is read first: a bad one is a 400 before any list is read.
-        numbers = {name: page_number(self.request, f"{name}_page") for name in PAGED_LISTS}
-        failed_role_id = forms.get("failed_role_id")
-        if failed_role_id is not None:
-            numbers["members"] = self._members_page_showing(failed_role_id)
-        counts = self._counts()
-        roles = self._roles(numbers["members"], counts.members)
+        roles = record.members
         role_forms = {
             role.id: (
                 forms["update_role_form"]
@@ -321,12 +221,12 @@ class OrganizationDetailPage:
         return {
             "organization": organization,
             "roles": roles,
-            "owner_count": counts.owners,
+            "owner_count": record.owner_count,
             "company_consequences": COMPANY_CONSEQUENCES,
-            "invitations": self._invitations(numbers["invitations"], counts.invitations),
-            "projects": self._projects(numbers["projects"], counts.projects),
-            "applications": self._applications(numbers["applications"], counts.applications),
-            "events": self._events(),
+            "invitations": record.invitations,
+            "project_names": record.project_names,
+            "applications": record.applications,
+            "events": record.events,
             "may_update_roles": self._may(P.AdminRoleUpdate),
             "may_delete_roles": self._may(P.AdminRoleDelete),
             "role_forms": role_forms,

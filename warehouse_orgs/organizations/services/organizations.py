@@ -9,8 +9,9 @@ from typing import Any
 
 from pyramid.request import Request
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -23,19 +24,25 @@ from warehouse_orgs.organizations.interfaces import (
     NameUnavailable,
     OrganizationError,
     OrganizationHasProjects,
+    OrganizationRecord,
 )
 from warehouse_orgs.organizations.locks import lock_organization
 from warehouse_orgs.organizations.models import (
     UNDECIDED_STATUSES,
     Organization,
     OrganizationApplication,
+    OrganizationInvitation,
+    OrganizationInvitationStatus,
     OrganizationNameCatalog,
     OrganizationProject,
     OrganizationRole,
     OrganizationType,
     select_organization_by_name,
 )
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.ownership import delete_in_one_statement
+from warehouse_orgs.packaging.models import Project
+from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_of
 
 # Names that would mislead if an organization held them.
 RESERVED_NAMES = frozenset(
@@ -45,6 +52,13 @@ RESERVED_NAMES = frozenset(
 NAME_RESERVED = "This name is reserved."
 NAME_TAKEN = "This name is taken, or was used by an organization before."
 NAME_ALREADY_APPLIED = "You already have an application for this name."
+STAFF_PAGE_SIZE = DEFAULT_PAGE_SIZE
+# The invitations staff see: those that can still be answered, and those that expired
+# unanswered (a reason to invite again).
+STAFF_LISTED_INVITATIONS = (
+    OrganizationInvitationStatus.Pending,
+    OrganizationInvitationStatus.Expired,
+)
 
 
 def as_uuid(value: Any) -> uuid.UUID | None:
@@ -109,6 +123,132 @@ class DatabaseOrganizationService(RequestDatabaseService):
         return self.db.scalars(
             select_organization_by_name(name).options(selectinload(Organization.roles))
         ).one_or_none()
+
+    # The staff page's lists are read in the order of their (organization_id, ...) indexes,
+    # but members, ordered by a name in the joined users table, which no index serves:
+    # PostgreSQL sorts only this organization's rows and keeps the top of them.
+
+    def record_for_staff(
+        self,
+        organization_id: uuid.UUID | str,
+        *,
+        members_page: int = 1,
+        invitations_page: int = 1,
+        projects_page: int = 1,
+        applications_page: int = 1,
+        events_page: int = 1,
+    ) -> OrganizationRecord | None:
+        key = as_uuid(organization_id)
+        if key is None:
+            return None
+        size = STAFF_PAGE_SIZE
+        listed_invitations = (
+            OrganizationInvitation.organization_id == key,
+            OrganizationInvitation.status.in_(STAFF_LISTED_INVITATIONS),
+        )
+
+        def count(*where: Any) -> Any:
+            return select(func.count()).where(*where).scalar_subquery()
+
+        # Only names are shown: the page of them comes as one JSON array beside the counts.
+        projects = (
+            select(Project.name, OrganizationProject.project_normalized_name.label("key"))
+            .join(OrganizationProject, OrganizationProject.project_id == Project.id)
+            .where(OrganizationProject.organization_id == key)
+            .order_by(OrganizationProject.project_normalized_name)
+            .limit(size)
+            .offset((projects_page - 1) * size)
+            .subquery()
+        )
+        row = self.db.execute(
+            select(
+                Organization,
+                count(
+                    OrganizationRole.organization_id == key,
+                    OrganizationRole.role_name == OrganizationRoleType.Owner,
+                ).label("owners"),
+                count(*listed_invitations).label("invitations"),
+                count(OrganizationApplication.organization_id == key).label("applications"),
+                count(Organization.Event.source_id == key).label("events"),
+                select(func.json_agg(aggregate_order_by(projects.c.name, projects.c.key)))
+                .scalar_subquery()
+                .label("project_names"),
+            )
+            .where(Organization.id == key)
+            # The member and project counts the database keeps, as they are now.
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if row is None:
+            return None
+        organization = row.Organization
+        return OrganizationRecord(
+            organization=organization,
+            owner_count=row.owners,
+            members=page_of(
+                self.db,
+                select(OrganizationRole)
+                .join(User, User.id == OrganizationRole.user_id)
+                .options(contains_eager(OrganizationRole.user))
+                .where(OrganizationRole.organization_id == key)
+                .order_by(User.username, OrganizationRole.id),
+                members_page,
+                organization.member_count,
+                size,
+            ),
+            invitations=page_of(
+                self.db,
+                select(OrganizationInvitation)
+                .join(User, User.id == OrganizationInvitation.user_id)
+                .options(contains_eager(OrganizationInvitation.user))
+                .where(*listed_invitations)
+                .order_by(OrganizationInvitation.created.desc(), OrganizationInvitation.id),
+                invitations_page,
+                row.invitations,
+                size,
+            ),
+            project_names=Page(
+                items=row.project_names or [],
+                number=projects_page,
+                size=size,
+                total=organization.project_count,
+            ),
+            applications=page_of(
+                self.db,
+                select(OrganizationApplication)
+                .join(User, User.id == OrganizationApplication.submitted_by_id)
+                .options(contains_eager(OrganizationApplication.submitted_by))
+                .where(OrganizationApplication.organization_id == key)
+                .order_by(OrganizationApplication.submitted, OrganizationApplication.id),
+                applications_page,
+                row.applications,
+                size,
+            ),
+            events=page_of(
+                self.db,
+                select(Organization.Event)
+                .where(Organization.Event.source_id == key)
+                .order_by(Organization.Event.time.desc(), Organization.Event.id),
+                events_page,
+                row.events,
+                size,
+            ),
+        )
+
+    def staff_members_page_of(self, organization: Organization, role_id: Any) -> int:
+        key = as_uuid(role_id)
+        username = (
+            select(User.username)
+            .join(OrganizationRole, OrganizationRole.user_id == User.id)
+            .where(OrganizationRole.id == key)
+            .scalar_subquery()
+        )
+        before = self.db.scalar(
+            select(func.count())
+            .select_from(OrganizationRole)
+            .join(User, User.id == OrganizationRole.user_id)
+            .where(OrganizationRole.organization_id == organization.id, User.username < username)
+        )
+        return (before or 0) // STAFF_PAGE_SIZE + 1
 
     def update_details(self, organization: Organization, **details: Any) -> list[str]:
         lock_organization(self.db, organization)
