@@ -65,11 +65,6 @@ GROWN_PEOPLE = ("company-owner",)
 # Pages over the budget whose fix is larger than this test's change: each is expected to fail
 # (strictly, so the mark goes as soon as the page is fixed). See issue 12.
 OVER_BUDGET = {
-    "admin.organization_application.detail": (
-        "14 statements: the applicant is read twice (with and without addresses), the history "
-        "is counted apart, the name's availability, similar and competing applications and the "
-        "organization are separate statements"
-    ),
     "manage.project.settings": (
         "10 statements: the project's organization, its Owners and the person's organization "
         "roles are read apart for the transfer form, and the collaborators again for the "

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MEMBERSHIP_REFUSALS",
     "ApplicationRefused",
+    "ApplicationReview",
     "IOrganizationApplicationService",
     "IOrganizationMembershipService",
     "IOrganizationService",
@@ -131,6 +132,24 @@ class TeamSummary:
     team: "Team"
     member_count: int
     project_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ApplicationReview:
+    """What staff weigh when they decide on an application: whether its name is taken (an
+    organization has or had it; asked only while it is undecided), the undecided applications
+    for the same name that approving it declines (all of them, oldest first; none once it is
+    decided), the applicant's other applications (newest first), organizations and other
+    applications with similar names (the closest ten of each, with their similarity, closest
+    first), and a page of its history (newest first). Applications come with their
+    applicants."""
+
+    name_taken: bool
+    competing: list["OrganizationApplication"]
+    other_applications: list["OrganizationApplication"]
+    similar_organizations: list[tuple["Organization", float]]
+    similar_applications: list[tuple["OrganizationApplication", float]]
+    events: "Page[Any]"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,6 +248,20 @@ class IOrganizationApplicationService(Interface):
 
     def get_application(application_id: uuid.UUID | str) -> "OrganizationApplication | None":
         """The application with this id, or None (also for an id that is not a UUID)."""
+
+    def get_application_with_applicant(
+        application_id: uuid.UUID | str,
+    ) -> "OrganizationApplication | None":
+        """``get_application``, with its applicant and the applicant's email addresses loaded
+        in the same statement."""
+
+    def name_taken(application: "OrganizationApplication") -> bool:
+        """Whether an organization has, or once had, the application's name: approving it
+        would be refused."""
+
+    def review(application: "OrganizationApplication", events_page: int) -> ApplicationReview:
+        """Everything ``ApplicationReview`` holds, in four statements however many
+        applications, organizations and events there are."""
 
     def undecided_application_count(user: "User") -> int:
         """How many of ``user``'s applications wait for a decision."""

@@ -1,9 +1,12 @@
 """IOrganizationApplicationService: applying, the conversation with staff, and the review."""
 
+import datetime
+
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.common.db.organizations import OrganizationApplicationFactory
+from tests.common.db.accounts import UserFactory
+from tests.common.db.organizations import OrganizationApplicationFactory, OrganizationFactory
 from tests.common.events import event_tags
 from tests.unit.organizations.conftest import application_details
 from warehouse_orgs.events.tags import EventTag
@@ -147,3 +150,65 @@ def test_editing_an_application_waiting_for_review_saves_it(applications, db_ses
     db_session.expire_all()
     assert (application.name, application.display_name) == ("final", "Final")
     assert EventTag.OrganizationApplicationEdit in event_tags(db_session, application)
+
+
+# --- What staff weigh ---------------------------------------------------------------------------
+
+
+def _aged(db_session, application, days):
+    application.submitted = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
+    db_session.flush()
+    return application
+
+
+def test_the_review_lists_each_application_for_each_reason_in_four_statements(
+    applications, db_session, query_recorder
+):
+    applicant = UserFactory.create()
+    application = OrganizationApplicationFactory.create(name="river-tools", submitted_by=applicant)
+    # The applicant's own, one of them also competing for the name and so also similar.
+    own_rival = _aged(
+        db_session,
+        OrganizationApplicationFactory.create(name="River.Tools", submitted_by=applicant),
+        3,
+    )
+    own_other = _aged(
+        db_session, OrganizationApplicationFactory.create(name="boats", submitted_by=applicant), 1
+    )
+    rival = _aged(db_session, OrganizationApplicationFactory.create(name="river_tools"), 5)
+    declined = OrganizationApplicationFactory.create(name="river-tools", status="declined")
+    look_alikes = [OrganizationApplicationFactory.create(name=f"river-tools{n}") for n in range(12)]
+    OrganizationFactory.create(name="river-tool")
+    OrganizationApplicationFactory.create(name="unrelated")
+    db_session.flush()
+    with query_recorder:
+        review = applications.review(application, 1)
+    assert query_recorder.count == 4
+    assert review.name_taken is False
+    assert review.competing == [rival, own_rival]
+    assert review.other_applications == [own_other, own_rival]
+    similar = [other for other, _ in review.similar_applications]
+    # The same name first (oldest first among equals), then the closest look-alikes: ten.
+    assert similar[:3] == [rival, own_rival, declined]
+    assert len(similar) == 10
+    assert set(similar[3:]) <= set(look_alikes)
+    scores = [score for _, score in review.similar_applications]
+    assert scores == sorted(scores, reverse=True)
+    assert [organization.name for organization, _ in review.similar_organizations] == ["river-tool"]
+
+
+def test_a_decided_application_has_no_competitors_and_its_name_is_not_asked(
+    applications, db_session
+):
+    OrganizationFactory.create(name="taken-name")
+    application = OrganizationApplicationFactory.create(name="taken-name", status="declined")
+    OrganizationApplicationFactory.create(name="taken.name")
+    review = applications.review(application, 1)
+    assert (review.name_taken, review.competing) == (False, [])
+    assert applications.name_taken(application) is True
+
+
+def test_an_undecided_application_whose_name_is_taken_says_so(applications):
+    OrganizationFactory.create(name="taken-name")
+    application = OrganizationApplicationFactory.create(name="Taken_Name")
+    assert applications.review(application, 1).name_taken is True

@@ -13,7 +13,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
-from sqlalchemy import Select, Text, cast, exists, func, or_, select, union
+from sqlalchemy import Select, Text, cast, func, or_, select, union
 from sqlalchemy.orm import contains_eager
 from webob.multidict import MultiDict
 
@@ -31,18 +31,14 @@ from warehouse_orgs.organizations.interfaces import (
 from warehouse_orgs.organizations.models import (
     UNDECIDED_STATUSES,
     ApplicationMessageKind,
-    Organization,
     OrganizationApplication,
     OrganizationApplicationStatus,
-    OrganizationNameCatalog,
 )
 from warehouse_orgs.pagination import page_number, paginate
 from warehouse_orgs.search import LIKE_ESCAPE, contains_pattern
 
 READ = Permissions.AdminOrganizationsRead
 WRITE = Permissions.AdminOrganizationsWrite
-SIMILARITY_THRESHOLD = 0.4
-SIMILAR_LIMIT = 10
 COMPETITOR_DECLINE_MESSAGE = "Another application for this name was approved."
 NAME_TAKEN_REASON = (
     "Approve is not offered: an organization has, or once had, this name, and a name is "
@@ -155,108 +151,30 @@ class ApplicationDetailPage:
         self.service = request.find_service(IOrganizationApplicationService)
         self.db = request.db
 
-    def target(self) -> OrganizationApplication:
-        application = self.service.get_application(self.request.matchdict["application_id"])
+    def target(self, *, with_applicant: bool = False) -> OrganizationApplication:
+        application_id = self.request.matchdict["application_id"]
+        application = (
+            self.service.get_application_with_applicant(application_id)
+            if with_applicant
+            else self.service.get_application(application_id)
+        )
         if application is None:
             raise HTTPNotFound("There is no application with this id.")
         return application
 
-    def similar(self, application: OrganizationApplication) -> dict[str, list[Any]]:
-        """Organizations and other applications whose names look like this one's, closest
-        first; not the organization this application itself became.
-
-        pg_trgm's ``%`` operator is what the trigram indexes answer. It compares with the
-        pg_trgm.similarity_threshold setting, set here for this transaction only; ``%`` keeps
-        a score equal to the threshold, so ``similarity() >`` on the rows it finds keeps the
-        rule strict, as staff have always seen it.
-        """
-        name = application.normalized_name
-        self.db.execute(
-            select(func.set_config("pg_trgm.similarity_threshold", str(SIMILARITY_THRESHOLD), True))
-        )
-        org_score = func.similarity(Organization.normalized_name, name)
-        app_score = func.similarity(Application.normalized_name, name)
-
-        def similar_to(column: Any) -> Any:
-            return column.op("%", is_comparison=True)(name)
-
-        organizations = (
-            select(Organization, org_score)
-            .where(similar_to(Organization.normalized_name), org_score > SIMILARITY_THRESHOLD)
-            .order_by(org_score.desc(), Organization.normalized_name)
-            .limit(SIMILAR_LIMIT)
-        )
-        if application.organization_id is not None:
-            organizations = organizations.where(Organization.id != application.organization_id)
-        if application.status == OrganizationApplicationStatus.Approved:
-            # A name is never given out twice, so an organization holding this name is the one
-            # approval created, even if its link to the application was lost.
-            organizations = organizations.where(Organization.normalized_name != name)
-        return {
-            "organizations": self.db.execute(organizations).all(),
-            "applications": self.db.execute(
-                select(Application, app_score)
-                .join(User, User.id == Application.submitted_by_id)
-                .options(contains_eager(Application.submitted_by))
-                .where(
-                    Application.id != application.id,
-                    similar_to(Application.normalized_name),
-                    app_score > SIMILARITY_THRESHOLD,
-                )
-                .order_by(app_score.desc(), Application.submitted)
-                .limit(SIMILAR_LIMIT)
-            ).all(),
-        }
-
-    def competing(self, application: OrganizationApplication) -> list[OrganizationApplication]:
-        """The undecided applications for the same name, which approving this one declines;
-        all of them (the similar-names list stops at ten), applicants loaded alongside."""
-        return list(
-            self.db.scalars(
-                select(Application)
-                .join(User, User.id == Application.submitted_by_id)
-                .options(contains_eager(Application.submitted_by))
-                .where(
-                    Application.normalized_name == application.normalized_name,
-                    Application.id != application.id,
-                    Application.status.in_(UNDECIDED_STATUSES),
-                )
-                .order_by(Application.submitted, Application.id)
-            )
-        )
-
-    def name_taken(self, application: OrganizationApplication) -> bool:
-        """Whether an organization has, or once had, this name: approval would be refused."""
-        return bool(
-            self.db.scalar(
-                select(
-                    exists().where(
-                        OrganizationNameCatalog.normalized_name == application.normalized_name
-                    )
-                )
-            )
-        )
-
     def decision_form(
-        self, application: OrganizationApplication, formdata: Any = None
-    ) -> tuple[ApplicationDecisionForm, dict[str, Any]]:
-        """The decision form for the application as it stands, and what the page says about
-        the consequences of each decision."""
-        undecided = application.is_undecided
-        name_taken = undecided and self.name_taken(application)
-        consequences = {
-            "competing": self.competing(application) if undecided else [],
-            "name_taken": name_taken,
-        }
+        self, application: OrganizationApplication, name_taken: bool, formdata: Any = None
+    ) -> ApplicationDecisionForm:
+        """The decision form for the application as it stands: ``name_taken`` (an
+        organization has, or had, its name) takes Approve away."""
         offered = decisions_for(application, name_taken)
-        if not undecided:
+        if not application.is_undecided:
             because = f"This application is already {label(application.status)}; add a note."
         elif name_taken:
             because = NAME_TAKEN_REASON
         else:
             because = ""
-        form = ApplicationDecisionForm(formdata, offered=offered, not_offered_because=because)
-        return form, consequences
+        return ApplicationDecisionForm(formdata, offered=offered, not_offered_because=because)
 
     def page(
         self,
@@ -266,15 +184,9 @@ class ApplicationDetailPage:
     ) -> dict[str, Any]:
         self.request.response.status = status
         applicant = application.submitted_by
-        events = paginate(
-            self.db,
-            select(Application.Event)
-            .where(Application.Event.source_id == application.id)
-            .order_by(Application.Event.time.desc(), Application.Event.id),
-            page_number(self.request),
-        )
+        review = self.service.review(application, page_number(self.request))
         may_act = bool(self.request.has_permission(WRITE))
-        blank, consequences = self.decision_form(application)
+        blank = self.decision_form(application, review.name_taken)
         if form is not None:
             # A refused form keeps what was typed, against what is offered now.
             form.offered = blank.offered
@@ -284,20 +196,18 @@ class ApplicationDetailPage:
             "application": application,
             "applicant": applicant,
             "account_age_days": (datetime.datetime.now(datetime.UTC) - applicant.date_joined).days,
-            "other_applications": self.db.scalars(
-                select(Application)
-                .where(
-                    Application.submitted_by_id == applicant.id, Application.id != application.id
-                )
-                .order_by(Application.submitted.desc())
-            ).all(),
-            "similar": self.similar(application),
+            "other_applications": review.other_applications,
+            "similar": {
+                "organizations": review.similar_organizations,
+                "applications": review.similar_applications,
+            },
             "matching_domain": link_matches_email_domain(application.link_url, applicant),
             "conversation": self.service.messages(application, include_notes=True),
-            "events": events,
+            "events": review.events,
             "may_act": may_act,
             "decision_form": (form or blank) if may_act else None,
-            **consequences,
+            "competing": review.competing,
+            "name_taken": review.name_taken,
             "admin_sections": sections_for(self.request),
         }
 
@@ -328,7 +238,7 @@ class ApplicationDetailPage:
     @view_config(route_name="admin.organization_application.detail", request_method="GET",
                  permission=READ)  # fmt: skip
     def show(self) -> dict[str, Any]:
-        return self.page(self.target())
+        return self.page(self.target(with_applicant=True))
 
     @view_config(route_name="admin.organization_application.decide", request_method="POST",
                  permission=WRITE, require_reauth=True)  # fmt: skip
@@ -353,7 +263,8 @@ class ApplicationDetailPage:
 
     def take_decision(self, formdata: Any) -> Any:
         application = self.target()
-        form, _ = self.decision_form(application, formdata)
+        name_taken = application.is_undecided and self.service.name_taken(application)
+        form = self.decision_form(application, name_taken, formdata)
         if not form.validate():
             return self.page(application, 400, form)
         decision = form.chosen

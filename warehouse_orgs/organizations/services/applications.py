@@ -7,9 +7,9 @@ both withdrawn and approved, and never renamed after approval.
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -17,6 +17,7 @@ from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     ApplicationRefused,
+    ApplicationReview,
     IOrganizationApplicationService,
     IOrganizationService,
     NameUnavailable,
@@ -36,8 +37,12 @@ from warehouse_orgs.organizations.models import (
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services.organizations import as_uuid
 from warehouse_orgs.ownership import lock_rows, reload_for_update
+from warehouse_orgs.pagination import page_of
 
 MAX_UNDECIDED_APPLICATIONS = 3
+# What staff are shown as a similar name: pg_trgm's similarity above this, the closest ten.
+SIMILARITY_THRESHOLD = 0.4
+SIMILAR_LIMIT = 10
 STATUS_WORDS = {
     OrganizationApplicationStatus.Submitted: "waiting for review",
     OrganizationApplicationStatus.MoreInformationNeeded: "waiting for your answer",
@@ -62,6 +67,20 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
     def get_application(self, application_id: Any) -> OrganizationApplication | None:
         key = as_uuid(application_id)
         return self.db.get(OrganizationApplication, key) if key is not None else None
+
+    def get_application_with_applicant(self, application_id: Any) -> OrganizationApplication | None:
+        key = as_uuid(application_id)
+        if key is None:
+            return None
+        return (
+            self.db.scalars(
+                select(OrganizationApplication)
+                .where(OrganizationApplication.id == key)
+                .options(joinedload(OrganizationApplication.submitted_by).joinedload(User.emails))
+            )
+            .unique()
+            .one_or_none()
+        )
 
     def undecided_application_count(self, user: User) -> int:
         return self.db.scalar(
@@ -171,6 +190,116 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
         return list(self.db.scalars(query))
 
     # The review
+
+    def name_taken(self, application: OrganizationApplication) -> bool:
+        return bool(self.db.scalar(select(_name_taken(application))))
+
+    def review(self, application: OrganizationApplication, events_page: int) -> ApplicationReview:
+        undecided = application.is_undecided
+        event = OrganizationApplication.Event
+        # pg_trgm's ``%`` operator, which the trigram indexes answer, compares with the
+        # pg_trgm.similarity_threshold setting: set here for the rest of this transaction, in
+        # the statement that reads the review's other one-row facts.
+        facts = self.db.execute(
+            select(
+                func.set_config(
+                    "pg_trgm.similarity_threshold", str(SIMILARITY_THRESHOLD), True
+                ).label("threshold"),
+                (_name_taken(application) if undecided else literal(False)).label("name_taken"),
+                select(func.count())
+                .where(event.source_id == application.id)
+                .scalar_subquery()
+                .label("events"),
+            )
+        ).one()
+        events = page_of(
+            self.db,
+            select(event)
+            .where(event.source_id == application.id)
+            .order_by(event.time.desc(), event.id),
+            events_page,
+            facts.events,
+        )
+        related = self._related_applications(application, competing=undecided)
+        return ApplicationReview(
+            name_taken=facts.name_taken,
+            competing=sorted(
+                (other for other, kind, _ in related if kind == "competing"),
+                key=lambda other: (other.submitted, other.id),
+            ),
+            other_applications=sorted(
+                (other for other, kind, _ in related if kind == "applicant"),
+                key=lambda other: other.submitted,
+                reverse=True,
+            ),
+            similar_applications=sorted(
+                ((other, score) for other, kind, score in related if kind == "similar"),
+                key=lambda pair: (-pair[1], pair[0].submitted),
+            ),
+            similar_organizations=self._similar_organizations(application),
+            events=events,
+        )
+
+    def _related_applications(
+        self, application: OrganizationApplication, *, competing: bool
+    ) -> list[tuple[OrganizationApplication, str, float]]:
+        """Every other application the review lists, each with why ("applicant": the same
+        applicant's; "competing": undecided, for the same name; "similar": among the ten
+        closest names) and its name's similarity, in one statement: each reason is a search
+        its own index answers, and an application found for two reasons comes twice."""
+        Application = OrganizationApplication
+        name = application.normalized_name
+        score = func.similarity(Application.normalized_name, name)
+        others = Application.id != application.id
+        reasons = [
+            select(Application.id, literal("applicant").label("kind")).where(
+                others, Application.submitted_by_id == application.submitted_by_id
+            ),
+            select(Application.id, literal("similar").label("kind"))
+            .where(others, _similar_to(Application.normalized_name, name))
+            .where(score > SIMILARITY_THRESHOLD)
+            .order_by(score.desc(), Application.submitted)
+            .limit(SIMILAR_LIMIT),
+        ]
+        if competing:
+            reasons.append(
+                select(Application.id, literal("competing").label("kind")).where(
+                    others,
+                    Application.normalized_name == name,
+                    Application.status.in_(UNDECIDED_STATUSES),
+                )
+            )
+        found = union_all(*reasons).subquery()
+        rows = self.db.execute(
+            select(Application, found.c.kind, score)
+            .join(found, found.c.id == Application.id)
+            .join(User, User.id == Application.submitted_by_id)
+            .options(contains_eager(Application.submitted_by))
+        )
+        return [(other, kind, similarity) for other, kind, similarity in rows]
+
+    def _similar_organizations(
+        self, application: OrganizationApplication
+    ) -> list[tuple[Organization, float]]:
+        """Organizations whose names look like this one's, closest first; not the organization
+        this application itself became. ``%`` keeps a score equal to the threshold, so
+        ``similarity() >`` on the rows it finds keeps the rule strict."""
+        name = application.normalized_name
+        score = func.similarity(Organization.normalized_name, name)
+        query = (
+            select(Organization, score)
+            .where(_similar_to(Organization.normalized_name, name), score > SIMILARITY_THRESHOLD)
+            .order_by(score.desc(), Organization.normalized_name)
+            .limit(SIMILAR_LIMIT)
+        )
+        if application.organization_id is not None:
+            query = query.where(Organization.id != application.organization_id)
+        if application.status == OrganizationApplicationStatus.Approved:
+            # A name is never given out twice, so an organization holding this name is the one
+            # approval created, even if its link to the application was lost.
+            query = query.where(Organization.normalized_name != name)
+        return [(organization, similarity) for organization, similarity in self.db.execute(query)]
+
     def defer_application(self, application: OrganizationApplication) -> None:
         application = lock_application(self.db, application)
         self._require_undecided(application)
@@ -290,3 +419,13 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
 
     def _record(self, application: OrganizationApplication, tag: EventTag, **details: Any) -> None:
         application.record_event(tag, self.request, {"organization": application.name, **details})
+
+
+def _name_taken(application: OrganizationApplication) -> Any:
+    """Whether the name catalog holds the application's name: approving it would be refused."""
+    return exists().where(OrganizationNameCatalog.normalized_name == application.normalized_name)
+
+
+def _similar_to(column: Any, name: str) -> Any:
+    """pg_trgm's ``%``: similar above the transaction's pg_trgm.similarity_threshold."""
+    return column.op("%", is_comparison=True)(name)
