@@ -414,6 +414,6 @@ def test_the_settings_page_costs_the_same_however_many_people_teams_and_targets(
     many = webtest_app.get(SETTINGS)
     assert len(many.forms["transfer-form"]["organization"].options) == 16
     assert len(many.forms["remove-form"]["owner"].options) == 19
-    # Session, user, project, its ACL, the organization's roles (ACL), where it is, the
-    # person's organization roles, those they manage, who reaches it, and the page's own.
+    # Session, user, project, its ACL, where it is with the person's role there, those they
+    # manage, who reaches it.
     assert len(few.sql_statements) == len(many.sql_statements)

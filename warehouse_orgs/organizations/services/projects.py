@@ -233,9 +233,8 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
         return self._preview_joining(project, organization, individuals, [], None, actor)
 
     def move_options(self, project: Project, actor: User) -> MoveOptions:
-        current = self.current_organization(project)
-        roles = self._roles_of(actor)
-        may_move = current is None or roles.get(current.id) == OrganizationRoleType.Owner
+        current, actor_role = self._placement(project, actor)
+        may_move = current is None or actor_role == OrganizationRoleType.Owner
         targets = (
             [
                 name
@@ -382,6 +381,24 @@ class DatabaseOrganizationProjectService(RequestDatabaseService):
             .options(selectinload(Organization.roles))
             .execution_options(populate_existing=True)
         ).one_or_none()
+
+    def _placement(self, project: Project, actor: User) -> tuple[Organization | None, str | None]:
+        """The organization the project is in, if any, and ``actor``'s role in it, in one
+        statement that reads none of its other members' roles."""
+        actor_role = (
+            select(OrganizationRole.role_name)
+            .where(
+                OrganizationRole.organization_id == Organization.id,
+                OrganizationRole.user_id == actor.id,
+            )
+            .scalar_subquery()
+        )
+        row = self.db.execute(
+            select(Organization, actor_role)
+            .join(OrganizationProject, OrganizationProject.organization_id == Organization.id)
+            .where(OrganizationProject.project_id == project.id)
+        ).one_or_none()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     def _sources(self, project: Project, organization: Organization | None) -> list[AccessSource]:
         """Who reaches the project now: individual roles, and the Owners and teams of
