@@ -55,7 +55,9 @@ def back_to_page(context: Any, request: Request) -> HTTPSeeOther:
         if not allowed:
             raise HTTPForbidden(result=allowed)
     keys = {key: request.matchdict[key] for key in page.url_keys}
-    return HTTPSeeOther(request.route_path(page.route_name, **keys))
+    # The URL parameters too: a page's links after a refused action (its list's next page)
+    # point at the action's URL, and should land on what they name.
+    return HTTPSeeOther(request.route_path(page.route_name, _query=request.GET, **keys))
 
 
 def _back_page(introspector: IIntrospector, action: str, page: str) -> BackPage:

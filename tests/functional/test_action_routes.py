@@ -197,6 +197,14 @@ def test_the_organization_people_actions_go_back_to_the_people_page(
     )
 
 
+def test_the_way_back_keeps_the_url_parameters(webtest_app, staff_owner, url_values):
+    """A page re-rendered after a refused action links to its other pages from the action's
+    URL: following such a link lands on the page it names."""
+    log_in(webtest_app, staff_owner)
+    response = webtest_app.get("/manage/organization/acme/people/change/?page=2", status=303)
+    assert response.location == "http://localhost/manage/organization/acme/people/?page=2"
+
+
 def _configure_action(page_pattern, action_pattern, with_page_view=True):
     config = Configurator()
     config.add_route("page", page_pattern)
