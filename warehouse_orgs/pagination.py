@@ -1,6 +1,7 @@
 """Pages of a query's results: one query for the rows, one for the total."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -86,3 +87,11 @@ def page_of(
     paged = query.limit(size).offset((number - 1) * size)
     rows = db.scalars(paged).all() if scalars else db.execute(paged).all()
     return Page(items=list(rows), number=number, size=size, total=total)
+
+
+def page_of_loaded(items: Sequence[T], number: int, size: int = DEFAULT_PAGE_SIZE) -> Page[T]:
+    """Page ``number`` of rows the request has already loaded for another reason (a
+    project's roles, which its ACL reads), in their order, without asking the database
+    again."""
+    start = (number - 1) * size
+    return Page(items=list(items[start : start + size]), number=number, size=size, total=len(items))

@@ -243,6 +243,59 @@ def test_an_unknown_role_name_is_refused(app, db_session, project):
     assert _roles(db_session, project) == [("helper", MAINTAINER), ("owner", OWNER)]
 
 
+# The collaborators, 25 a page
+
+COLLABORATION = "/manage/project/sampleproject/collaboration/"
+
+
+def _collaborators(page):
+    rows = page.html.select("section[aria-labelledby=collaborators-heading] tbody tr")
+    return [row.find("td").get_text(" ", strip=True) for row in rows]
+
+
+def _add_maintainers(project, count):
+    for n in range(count):
+        RoleFactory.create(project=project, user__username=f"helper-{n:02}", role_name=MAINTAINER)
+
+
+def test_the_collaborators_come_25_a_page_the_owners_first(app, db_session, project):
+    _add_maintainers(project, 30)
+    first = app.get(COLLABORATION)
+    shown = _collaborators(first)
+    assert len(shown) == 25
+    assert shown[0] == "owner (you)"
+    assert "Showing 1\N{EN DASH}25 of 31" in main_text(first)
+    # The only Owner still may not leave, and says why.
+    assert "You are the only Owner. Make someone else an Owner before you leave." in main_text(
+        first
+    )
+    second = first.click("Next")
+    assert second.request.query_string == "page=2"
+    rest = _collaborators(second)
+    assert len(rest) == 6
+    assert sorted(shown[1:] + rest) == [f"helper-{n:02}" for n in range(30)]
+    assert "You are the only Owner" not in main_text(second)
+    app.get(f"{COLLABORATION}?page=0", status=400)
+
+
+def test_a_refused_removal_is_shown_on_the_page_it_was_made_on(app, db_session, project):
+    _add_maintainers(project, 30)
+    second = app.get(f"{COLLABORATION}?page=2")
+    form_id = next(name for name in second.forms if str(name).startswith("remove-role-"))
+    form = second.forms[form_id]
+    form["confirm_username"] = "nobody-at-all"
+    refused = form.submit(status=400)
+    assert refused.request.query_string == "page=2"
+    assert form_id in refused.forms
+    assert "That does not match." in main_text(refused)
+    assert _collaborators(refused) == _collaborators(second)
+    # Its links to the other pages land on the collaborators' pages.
+    back = refused.click("Previous").follow()
+    assert back.request.path == COLLABORATION
+    assert _collaborators(back)[0] == "owner (you)"
+    assert len(_roles(db_session, project)) == 31
+
+
 # Deleting
 
 

@@ -47,7 +47,7 @@ from warehouse_orgs.packaging.services import (
     RoleAlreadyExists,
     RoleNotFound,
 )
-from warehouse_orgs.pagination import page_number
+from warehouse_orgs.pagination import page_number, page_of_loaded
 
 CREATE = Permissions.ProjectsCreate
 READ = Permissions.ProjectsRead
@@ -206,17 +206,25 @@ class ProjectRolesPage(ProjectPage):
         refused_team_removal: RemoveTeamGrantForm | None = None,
     ) -> dict[str, Any]:
         refused_id = refused_removal.role_id.data if refused_removal else None
+        # The project's ACL has loaded every role, with its user, in the order the page lists
+        # them: the page shows 25 of them and counts the Owners without asking again. A change
+        # is posted with the page number it was made on, so a refused one is shown there.
+        roles = self.project.roles
+        collaborators = page_of_loaded(roles, page_number(self.request))
         return self.context(
             status,
             add_form=add_form or AddRoleForm(),
             error=error,
             **self.teams_context(grant_form, team_error, refused_team_removal),
-            # Each row's removal form; the refused one as it was sent, its disclosure open.
+            collaborators=collaborators,
+            owner_count=sum(role.role_name == ProjectRoleName.Owner for role in roles),
+            # Each shown row's removal form; the refused one as it was sent, its disclosure
+            # open.
             removal_forms={
                 role.id: refused_removal
                 if refused_removal is not None and str(role.id) == refused_id
                 else RemoveRoleForm(html_id_prefix=removal_form_id(role))
-                for role in self.project.roles
+                for role in collaborators.items
             },
             # On its own too, so the error summary at the top of the page finds it.
             refused_removal=refused_removal,
