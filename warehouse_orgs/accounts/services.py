@@ -155,9 +155,7 @@ class DatabaseUserService(RequestDatabaseService):
         # Every page a signed-in person opens starts here: the addresses (a handful) come in
         # the same statement, not a second one.
         return (
-            self.db.scalars(
-                select(User).options(joinedload(User.emails)).where(User.id == user_id)
-            )
+            self.db.scalars(select(User).options(joinedload(User.emails)).where(User.id == user_id))
             .unique()
             .one_or_none()
         )
