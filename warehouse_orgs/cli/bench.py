@@ -448,6 +448,7 @@ def count_statements(
     from webob import Request
 
     from warehouse_orgs.config import configure
+    from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 
     config = configure(environ=environ)
     config.commit()
@@ -488,6 +489,8 @@ def count_statements(
             counts[page.label] = len(sent)
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        # This process's sponsors listener would otherwise outlive the app, and its database.
+        config.registry[FOOTER_CACHE_KEY].close()
         engine.dispose()
         logging.disable(logging.NOTSET)
     return counts, etags
