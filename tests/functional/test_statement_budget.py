@@ -62,10 +62,6 @@ ORDERED_PRINCIPALS = sorted(
 # the world's other_user, grown too).
 GROWN_PEOPLE = ("company-owner",)
 
-# Pages over the budget whose fix is larger than this test's change: each is expected to fail
-# (strictly, so the mark goes as soon as the page is fixed). See issue 12.
-OVER_BUDGET: dict[str, str] = {}
-
 GET_ROUTES = sorted(
     route.name
     for route in production_routes()
@@ -196,12 +192,7 @@ def test_every_page_is_asked():
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[name]))
-        if name in OVER_BUDGET
-        else name
-        for name in GET_ROUTES
-    ],
+    [name for name in GET_ROUTES],
 )
 def test_page_statement_budget(answers, name):
     assert name in answers, f"{name} has no entry in the permission matrix's ROUTES"
