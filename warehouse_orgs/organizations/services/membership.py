@@ -16,7 +16,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -49,6 +49,7 @@ from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.seats import seats_changed
 from warehouse_orgs.organizations.services.organizations import (
     as_uuid,
+    members_by_username,
     refuse_unless_in_good_standing,
 )
 from warehouse_orgs.organizations.services.teams import (
@@ -116,11 +117,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         ).one()
         members = page_of(
             self.db,
-            select(OrganizationRole)
-            .join(User, User.id == OrganizationRole.user_id)
-            .where(in_organization)
-            .options(contains_eager(OrganizationRole.user))
-            .order_by(User.username, OrganizationRole.id),
+            members_by_username(organization.id),
             members_page,
             totals.members,
         )

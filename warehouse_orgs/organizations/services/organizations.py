@@ -83,6 +83,18 @@ def refuse_unless_in_good_standing(
         raise refusal(standing.reason or f"{organization.name} is not in good standing.")
 
 
+def members_by_username(organization_id: uuid.UUID) -> Any:
+    """An organization's roles with their users, in username order: the members lists of the
+    people page and of staff's organization page."""
+    return (
+        select(OrganizationRole)
+        .join(User, User.id == OrganizationRole.user_id)
+        .options(contains_eager(OrganizationRole.user))
+        .where(OrganizationRole.organization_id == organization_id)
+        .order_by(User.username, OrganizationRole.id)
+    )
+
+
 @implementer(IOrganizationService)
 class DatabaseOrganizationService(RequestDatabaseService):
     def normalize(self, name: str) -> str:
@@ -186,11 +198,7 @@ class DatabaseOrganizationService(RequestDatabaseService):
             owner_count=row.owners,
             members=page_of(
                 self.db,
-                select(OrganizationRole)
-                .join(User, User.id == OrganizationRole.user_id)
-                .options(contains_eager(OrganizationRole.user))
-                .where(OrganizationRole.organization_id == key)
-                .order_by(User.username, OrganizationRole.id),
+                members_by_username(key),
                 members_page,
                 organization.member_count,
                 size,
