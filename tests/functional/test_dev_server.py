@@ -42,7 +42,14 @@ def test_dev_serve_migrates_serves_and_stops_on_ctrl_c(scratch_database, tmp_pat
     command = [sys.executable, "-m", "warehouse_orgs.cli", "dev", "serve"]
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # Started with SIGINT ignored, as a background job or a test runner's worker may
+            # start it (an ignored signal is inherited): Ctrl-C must still stop it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
     try:
         base = f"http://127.0.0.1:{port}"

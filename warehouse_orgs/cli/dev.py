@@ -176,6 +176,10 @@ def _serve(host: str, port: int) -> None:
     # passed on. Either way we wait for gunicorn to finish; the local database stops as this
     # process exits.
     signal.signal(signal.SIGTERM, lambda signum, frame: server.send_signal(signum))
+    # Ctrl-C means stop even when whatever started us ignores SIGINT (a background job, some
+    # test runners' workers): an ignored SIGINT is inherited, and Python then never raises
+    # KeyboardInterrupt, so we would wait for gunicorn for ever.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.wait()
     except KeyboardInterrupt:
