@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from warehouse_orgs.authnz import Principals, user_principal
 from warehouse_orgs.db import Model
 from warehouse_orgs.events.models import HasEvents
+from warehouse_orgs.search import TRIGRAM_INDEX
 
 USERNAME_MAX_LENGTH = 50
 # Letters, digits, and . _ - between them; the same rule Warehouse applies.
@@ -121,8 +122,8 @@ class User(HasEvents, Model):
 Index(
     "ix_users_username_trgm",
     cast(User.__table__.c.username, Text).label("username_text"),
-    postgresql_using="gin",
     postgresql_ops={"username_text": "gin_trgm_ops"},
+    **TRIGRAM_INDEX,
 )
 
 

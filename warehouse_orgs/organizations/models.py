@@ -39,6 +39,7 @@ from warehouse_orgs.db import Model
 from warehouse_orgs.events.models import HasEvents
 from warehouse_orgs.labels import LabelledEnum
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS, OrganizationRoleType
+from warehouse_orgs.search import TRIGRAM_INDEX
 
 if TYPE_CHECKING:
     from warehouse_orgs.accounts.models import User
@@ -125,8 +126,8 @@ def _similar_name_index(table: str) -> Index:
     return Index(
         f"ix_{table}_normalized_name_trgm",
         "normalized_name",
-        postgresql_using="gin",
         postgresql_ops={"normalized_name": "gin_trgm_ops"},
+        **TRIGRAM_INDEX,
     )
 
 
@@ -227,8 +228,8 @@ class OrganizationApplication(OrganizationDetails, HasEvents, Model):
             "ix_organization_applications_name_display_name_trgm",
             "name",
             "display_name",
-            postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops", "display_name": "gin_trgm_ops"},
+            **TRIGRAM_INDEX,
         ),
     )
 
