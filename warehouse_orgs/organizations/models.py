@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse_orgs.authnz import Permissions, user_principal
@@ -313,13 +314,30 @@ class OrganizationRole(Model):
         # What a team membership's foreign key points at (see TeamRole): the role, its
         # organization and its role name together.
         UniqueConstraint("id", "organization_id", "role_name"),
+        # An organization's members in name order, a page at a time (the people page): the
+        # page's role ids are read from the index alone.
+        Index(
+            "ix_organization_roles_organization_id_member_username",
+            "organization_id",
+            "member_username",
+            postgresql_include=["id"],
+        ),
+        # An organization's few Owners, without reading its other members.
+        Index(
+            "ix_organization_roles_owners",
+            "organization_id",
+            postgresql_where=text("role_name = 'Owner'"),
+        ),
     )
 
     role_name: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+        ForeignKey("organizations.id", ondelete="CASCADE")
     )
+    # The member's username, set and kept by the database (a trigger on this table, another on
+    # users' renames); the ORM never writes it.
+    member_username: Mapped[str] = mapped_column(CITEXT, server_default=FetchedValue())
     created: Mapped[datetime.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

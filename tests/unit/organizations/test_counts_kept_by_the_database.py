@@ -11,7 +11,7 @@ from tests.common.db.organizations import (
     OrganizationRoleFactory,
 )
 from tests.common.db.packaging import ProjectFactory, RoleFactory
-from warehouse_orgs.organizations.models import Organization, OrganizationProject
+from warehouse_orgs.organizations.models import Organization, OrganizationProject, OrganizationRole
 from warehouse_orgs.packaging.models import Project
 
 
@@ -136,3 +136,40 @@ def test_an_organization_project_keeps_its_projects_name_through_renames(db_sess
         {"other": other.id, "id": link.id},
     )
     assert kept() == "other"
+
+
+def test_an_organization_role_keeps_its_members_username_through_renames(db_session):
+    # The people page lists members in the order of this copy; a stale one would misplace them.
+    user = UserFactory.create(username="Carol")
+    role = OrganizationRoleFactory.create(user=user)
+    bulk = OrganizationFactory.create()
+    db_session.flush()
+    db_session.execute(
+        text(
+            "INSERT INTO organization_roles (organization_id, user_id, role_name)"
+            " VALUES (:organization, :user, 'Member')"
+        ),
+        {"organization": bulk.id, "user": user.id},
+    )
+
+    def kept():
+        return db_session.scalars(
+            select(OrganizationRole.member_username)
+            .where(OrganizationRole.user_id == user.id)
+            .order_by(OrganizationRole.organization_id)
+        ).all()
+
+    assert kept() == ["Carol", "Carol"]
+    user.username = "Caroline"
+    db_session.flush()
+    assert kept() == ["Caroline", "Caroline"]
+    other = UserFactory.create(username="dave")
+    db_session.flush()
+    db_session.execute(
+        text("UPDATE organization_roles SET user_id = :other WHERE id = :id"),
+        {"other": other.id, "id": role.id},
+    )
+    moved = db_session.scalar(
+        select(OrganizationRole.member_username).where(OrganizationRole.id == role.id)
+    )
+    assert (moved, kept()) == ("dave", ["Caroline"])

@@ -49,7 +49,7 @@ from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.seats import seats_changed
 from warehouse_orgs.organizations.services.organizations import (
     as_uuid,
-    members_by_username,
+    page_of_members,
     refuse_unless_in_good_standing,
 )
 from warehouse_orgs.organizations.services.teams import (
@@ -86,8 +86,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 select(OrganizationRole)
                 .where(OrganizationRole.organization_id == organization.id)
                 .options(selectinload(OrganizationRole.user))
-                .join(User, User.id == OrganizationRole.user_id)
-                .order_by(User.username)
+                .order_by(OrganizationRole.member_username)
             )
         )
 
@@ -105,22 +104,21 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         def count(*where: Any) -> Any:
             return select(func.count()).where(*where).scalar_subquery()
 
-        # The three totals in one statement; each is an index scan on organization_id.
+        # The three totals in one statement: the member count the database keeps on the
+        # organization, the Owners from their partial index, the invitations from theirs.
         totals = self.db.execute(
             select(
-                count(in_organization).label("members"),
+                select(Organization.member_count)
+                .where(Organization.id == organization.id)
+                .scalar_subquery()
+                .label("members"),
                 count(
                     in_organization, OrganizationRole.role_name == OrganizationRoleType.Owner
                 ).label("owners"),
                 count(*shown).label("invitations"),
             )
         ).one()
-        members = page_of(
-            self.db,
-            members_by_username(organization.id),
-            members_page,
-            totals.members,
-        )
+        members = page_of_members(self.db, organization.id, members_page, totals.members)
         invitations = None
         if invitations_page is not None:
             # Served by ix_organization_invitations_organization_id_created.

@@ -11,7 +11,7 @@ from pyramid.request import Request
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -83,16 +83,32 @@ def refuse_unless_in_good_standing(
         raise refusal(standing.reason or f"{organization.name} is not in good standing.")
 
 
-def members_by_username(organization_id: uuid.UUID) -> Any:
-    """An organization's roles with their users, in username order: the members lists of the
-    people page and of staff's organization page."""
-    return (
+def page_of_members(
+    db: Session, organization_id: uuid.UUID, number: int, total: int, size: int = DEFAULT_PAGE_SIZE
+) -> Page[OrganizationRole]:
+    """A page of an organization's roles with their users, in username order: the members
+    lists of the people page and of staff's organization page.
+
+    The page's roles are picked from ix_organization_roles_organization_id_member_username
+    first and only those are joined to their users: joined before the LIMIT, PostgreSQL chose
+    to join and sort every member for a page deep in a big organization (65 ms at 10,000).
+    A member's username is unique within the organization, so the order is total.
+    """
+    picked = (
+        select(OrganizationRole.id)
+        .where(OrganizationRole.organization_id == organization_id)
+        .order_by(OrganizationRole.member_username)
+        .limit(size)
+        .offset((number - 1) * size)
+    )
+    roles = db.scalars(
         select(OrganizationRole)
         .join(User, User.id == OrganizationRole.user_id)
         .options(contains_eager(OrganizationRole.user))
-        .where(OrganizationRole.organization_id == organization_id)
-        .order_by(User.username, OrganizationRole.id)
-    )
+        .where(OrganizationRole.id.in_(picked))
+        .order_by(OrganizationRole.member_username)
+    ).all()
+    return Page(items=list(roles), number=number, size=size, total=total)
 
 
 @implementer(IOrganizationService)
@@ -136,9 +152,7 @@ class DatabaseOrganizationService(RequestDatabaseService):
             select_organization_by_name(name).options(selectinload(Organization.roles))
         ).one_or_none()
 
-    # The staff page's lists are read in the order of their (organization_id, ...) indexes,
-    # but members, ordered by a name in the joined users table, which no index serves:
-    # PostgreSQL sorts only this organization's rows and keeps the top of them.
+    # The staff page's lists are read in the order of their (organization_id, ...) indexes.
 
     def record_for_staff(
         self,
@@ -196,12 +210,8 @@ class DatabaseOrganizationService(RequestDatabaseService):
         return OrganizationRecord(
             organization=organization,
             owner_count=row.owners,
-            members=page_of(
-                self.db,
-                members_by_username(key),
-                members_page,
-                organization.member_count,
-                size,
+            members=page_of_members(
+                self.db, organization.id, members_page, organization.member_count, size
             ),
             invitations=page_of(
                 self.db,
@@ -245,16 +255,17 @@ class DatabaseOrganizationService(RequestDatabaseService):
     def staff_members_page_of(self, organization: Organization, role_id: Any) -> int:
         key = as_uuid(role_id)
         username = (
-            select(User.username)
-            .join(OrganizationRole, OrganizationRole.user_id == User.id)
+            select(OrganizationRole.member_username)
             .where(OrganizationRole.id == key)
             .scalar_subquery()
         )
         before = self.db.scalar(
             select(func.count())
             .select_from(OrganizationRole)
-            .join(User, User.id == OrganizationRole.user_id)
-            .where(OrganizationRole.organization_id == organization.id, User.username < username)
+            .where(
+                OrganizationRole.organization_id == organization.id,
+                OrganizationRole.member_username < username,
+            )
         )
         return (before or 0) // STAFF_PAGE_SIZE + 1
 
