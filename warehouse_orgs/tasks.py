@@ -2,7 +2,8 @@
 
 A task is a plain function ``task(request, *args, **kwargs)`` registered by its feature's
 ``includeme`` with ``config.register_task(func)``. A view queues it with
-``request.enqueue_task(func, *args)``; arguments must be JSON-serialisable, because with
+``request.enqueue_task(func, *args)``, or ``request.enqueue_task_later(seconds, func, *args)``
+to run it that long after the commit; arguments must be JSON-serialisable, because with
 ``REDIS_URL`` set they travel to a Celery worker through Redis. Without a broker the task runs in
 this process right after the commit, which is what ``make serve`` and the tests use.
 
@@ -17,6 +18,7 @@ logged with the request id and the request's own work stays committed.
 
 import datetime
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -143,24 +145,50 @@ class TaskQueue:
 
         return run
 
-    def enqueue(self, request: Request, func: Task, *args: Any, **kwargs: Any) -> None:
+    def enqueue(
+        self, request: Request, func: Task, *args: Any, delay_seconds: float = 0, **kwargs: Any
+    ) -> None:
+        """Run ``func`` after the request's transaction commits, ``delay_seconds`` later."""
         name = task_name(func)
         if name not in self.tasks:
             raise LookupError(f"{name} is not a registered task; call config.register_task()")
         request.tm.get().addAfterCommitHook(
-            self._after_commit, args=(name, args, kwargs, current_request_id.get())
+            self._after_commit,
+            args=(name, args, kwargs, current_request_id.get(), delay_seconds),
         )
 
     def _after_commit(
-        self, committed: bool, name: str, args: tuple, kwargs: dict, request_id: str
+        self,
+        committed: bool,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        request_id: str,
+        delay_seconds: float,
     ) -> None:
         if not committed:
             return
         if self.celery_app is not None:
             self.celery_app.send_task(
-                name, args=args, kwargs=kwargs, headers={REQUEST_ID_MESSAGE_HEADER: request_id}
+                name,
+                args=args,
+                kwargs=kwargs,
+                headers={REQUEST_ID_MESSAGE_HEADER: request_id},
+                countdown=delay_seconds or None,
             )
             return
+        if delay_seconds:
+            # No broker to hold it: a timer of this process runs it (lost if the process stops
+            # first, as any work of a development server is).
+            timer = threading.Timer(
+                delay_seconds, self._run_here, args=(name, args, kwargs, request_id)
+            )
+            timer.daemon = True
+            timer.start()
+            return
+        self._run_here(name, args, kwargs, request_id)
+
+    def _run_here(self, name: str, args: tuple, kwargs: dict, request_id: str) -> None:
         try:
             run_task(self.registry, self.tasks[name], args, kwargs, request_id=request_id)
         except Exception:
@@ -202,6 +230,12 @@ def _enqueue_task(request: Request, func: Task, *args: Any, **kwargs: Any) -> No
     request.registry["tasks"].enqueue(request, func, *args, **kwargs)
 
 
+def _enqueue_task_later(
+    request: Request, delay_seconds: float, func: Task, *args: Any, **kwargs: Any
+) -> None:
+    request.registry["tasks"].enqueue(request, func, *args, delay_seconds=delay_seconds, **kwargs)
+
+
 def includeme(config: Configurator) -> None:
     settings = config.registry.settings
     broker_url = settings.get("celery.broker_url", settings.get("redis.url"))
@@ -211,3 +245,4 @@ def includeme(config: Configurator) -> None:
     config.add_directive("register_task", _register_task)
     config.add_directive("add_periodic_task", _add_periodic_task)
     config.add_request_method(_enqueue_task, name="enqueue_task")
+    config.add_request_method(_enqueue_task_later, name="enqueue_task_later")

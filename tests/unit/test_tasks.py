@@ -79,3 +79,53 @@ def test_invitation_expiry_is_on_the_celery_beat_schedule(make_app_config):
     entry = schedule["warehouse_orgs.organizations.tasks.expire_organization_invitations"]
     assert entry["schedule"] == 3600
     assert entry["task"] in config.registry["celery.app"].tasks
+
+
+def test_a_task_queued_for_later_runs_that_long_after_the_commit(app_registry):
+    seen: list = []
+    ran = threading.Event()
+
+    def remember(request, value):
+        seen.append(value)
+        ran.set()
+
+    registry_tasks = app_registry["tasks"]
+    registry_tasks.tasks[task_name(remember)] = remember
+    try:
+        request = make_task_request(app_registry)
+        with request.tm:
+            request.enqueue_task_later(0.3, remember, "later")
+        # Committed, but not yet due.
+        assert seen == []
+        assert ran.wait(5), "the delayed task never ran"
+    finally:
+        del registry_tasks.tasks[task_name(remember)]
+    assert seen == ["later"]
+
+
+DELIVERED_LATER: list[str] = []
+
+
+def deliver_later(request, value):
+    DELIVERED_LATER.append(value)
+
+
+def test_with_a_broker_a_task_for_later_waits_on_celery(make_app_config):
+    config = make_app_config(**{"celery.broker_url": "memory://"})
+    registry = config.registry
+    registry["tasks"].register(deliver_later)
+    DELIVERED_LATER.clear()
+    request = make_task_request(registry)
+    with request.tm:
+        request.enqueue_task_later(1.0, deliver_later, "through celery")
+    with start_worker(
+        registry["celery.app"], pool="solo", perform_ping_check=False, shutdown_timeout=10
+    ):
+        threading.Event().wait(0.4)
+        # The worker has the message, and holds it until it is due.
+        assert DELIVERED_LATER == []
+        for _ in range(100):
+            if DELIVERED_LATER:
+                break
+            threading.Event().wait(0.05)
+    assert DELIVERED_LATER == ["through celery"]

@@ -25,9 +25,19 @@ def add_site_wide_keys(event: NewResponse) -> None:
     response.headers[SURROGATE_KEY_HEADER] = " ".join(keys)
 
 
+# How long after a commit its keys are purged a second time (keys.py, OriginCacheKeys): longer
+# than a request takes from its first read to its answer, which statement_timeout bounds.
+DEFAULT_REPURGE_SECONDS = 15.0
+
+
 def includeme(config: Configurator) -> None:
-    backend = config.maybe_dotted(
-        config.registry.settings.get("origin_cache.backend") or LOGGING_CACHE
+    settings = config.registry.settings
+    backend_name = settings.get("origin_cache.backend") or LOGGING_CACHE
+    backend = config.maybe_dotted(backend_name)
+    # The logging cache keeps nothing, so there is nothing to purge twice.
+    settings.setdefault(
+        "origin_cache.repurge_seconds",
+        0 if backend_name == LOGGING_CACHE else DEFAULT_REPURGE_SECONDS,
     )
     config.register_service_factory(backend.create_service, IOriginCache)
     config.register_task(purge_origin_cache)

@@ -15,7 +15,8 @@ The request's session is watched:
   updated row is read again afterwards, so both its old and new values count.
 
 The keys are queued on the request's transaction as a task that purges them after the commit,
-and never when the transaction fails.
+and never when the transaction fails, and purged once more ``origin_cache.repurge_seconds``
+later (a real cache's default; see ``OriginCacheKeys``).
 """
 
 import dataclasses
@@ -88,10 +89,14 @@ def pep503_normalize(name: str) -> str:
 class OriginCacheKeys:
     """The key factories the features registered, by model."""
 
-    def __init__(self) -> None:
+    def __init__(self, repurge_seconds: float = 0) -> None:
         self.factories: dict[type, list[KeyFactory]] = {}
         # Added to every response that names its own keys: what every page shows (the footer).
         self.site_wide_keys: list[str] = []
+        # A request that read the rows before the commit can hand its page to the cache just
+        # after the purge, which would keep it until max-age; the same keys are purged again
+        # this long after the commit, when any such request has long answered. 0: only once.
+        self.repurge_seconds = repurge_seconds
 
     def register(self, model: type, factory: KeyFactory) -> None:
         self.factories.setdefault(model, []).append(factory)
@@ -132,6 +137,9 @@ def _queue(request: Request, session: Session, keys: set[str]) -> None:
     if new:
         queued.update(new)
         request.enqueue_task(purge_origin_cache, sorted(new))
+        repurge_seconds = request.registry[REGISTRY_KEY].repurge_seconds
+        if repurge_seconds:
+            request.enqueue_task_later(repurge_seconds, purge_origin_cache, sorted(new))
 
 
 def _changes(
@@ -255,7 +263,9 @@ def site_wide_keys(registry: Registry) -> list[str]:
 
 
 def includeme(config: Configurator) -> None:
-    config.registry[REGISTRY_KEY] = OriginCacheKeys()
+    config.registry[REGISTRY_KEY] = OriginCacheKeys(
+        float(config.registry.settings.get("origin_cache.repurge_seconds", 0))
+    )
     config.add_directive("register_origin_cache_keys", _register_origin_cache_keys)
     config.add_directive("add_site_wide_surrogate_key", _add_site_wide_surrogate_key)
     listen_to_sessions()

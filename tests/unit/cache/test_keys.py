@@ -8,6 +8,7 @@ those the shared cache would be told to drop.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -427,3 +428,67 @@ def test_each_key_is_purged_once_per_transaction(commit, acme, widget, owner):
     purges = commit(change, owner)
     # One purge per flush that found keys not purged yet: the organization's only once.
     assert purges == [{"org-acme"}, {"project-widget"}]
+
+
+# Purged twice
+
+
+def test_a_real_cache_is_purged_again_after_the_commit(make_app_config, caplog, acme, owner):
+    # A visitor's request that read acme before the commit may hand its copy to the cache just
+    # after the first purge; the second one drops it.
+    registry = make_app_config(**{"origin_cache.repurge_seconds": 0.3}).registry
+
+    def change(request):
+        request.user = request.db.get(User, owner.id)
+        request.remote_addr = "192.0.2.1"
+        request.find_service(IOrganizationService).update_details(
+            _get(request, Organization, acme), description="Now with more widgets."
+        )
+
+    def purges():
+        return [
+            record.getMessage().removeprefix(PURGE_LOG_PREFIX)
+            for record in caplog.records
+            if record.getMessage().startswith(PURGE_LOG_PREFIX)
+        ]
+
+    with caplog.at_level(logging.INFO, logger="warehouse_orgs.cache.services"):
+        run_task(registry, change, (), {})
+        assert purges() == ["org-acme"]
+        for _ in range(100):
+            if len(purges()) > 1:
+                break
+            threading.Event().wait(0.05)
+    assert purges() == ["org-acme", "org-acme"]
+
+
+def test_a_change_rolled_back_is_never_purged_later(make_app_config, caplog, acme, owner):
+    registry = make_app_config(**{"origin_cache.repurge_seconds": 0.1}).registry
+
+    def change(request):
+        request.user = request.db.get(User, owner.id)
+        request.remote_addr = "192.0.2.1"
+        request.find_service(IOrganizationService).update_details(
+            _get(request, Organization, acme), description="Never saved."
+        )
+        raise Refused
+
+    with caplog.at_level(logging.INFO, logger="warehouse_orgs.cache.services"):
+        with pytest.raises(Refused):
+            run_task(registry, change, (), {})
+        threading.Event().wait(0.5)
+    assert not [r for r in caplog.records if r.getMessage().startswith(PURGE_LOG_PREFIX)]
+
+
+@pytest.mark.parametrize(
+    ("backend", "seconds"),
+    [
+        ("warehouse_orgs.cache.services.LoggingOriginCache", 0),
+        ("warehouse_orgs.cache.services.VarnishOriginCache", 15),
+    ],
+)
+def test_only_a_cache_that_keeps_pages_is_purged_twice(make_app_config, backend, seconds):
+    registry = make_app_config(
+        **{"origin_cache.backend": backend, "origin_cache.url": "http://127.0.0.1:9/"}
+    ).registry
+    assert registry["origin_cache.keys"].repurge_seconds == seconds
