@@ -20,6 +20,7 @@ from tests.common.sessions import log_in
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.models import OrganizationProject, TeamProjectRoleType
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.packaging import MAINTAINERS_SHOWN
 from warehouse_orgs.packaging.models import ProjectRoleName
 
 PROJECT_PAGE = "/project/widget/"
@@ -209,7 +210,7 @@ def test_a_post_without_the_csrf_token_changes_nothing(webtest_app, db_session, 
     assert listed(webtest_app.get(PROJECT_PAGE)) == ["olive Owner"]
 
 
-def test_the_page_takes_three_statements_with_one_or_twenty_teams_and_members(
+def test_the_page_takes_one_statement_with_one_or_twenty_teams_and_members(
     webtest_app, db_session, organization, project, team, carol
 ):
     carol.public_team_projects = True
@@ -224,7 +225,22 @@ def test_the_page_takes_three_statements_with_one_or_twenty_teams_and_members(
         join_team(team, UserFactory.create(username=f"core{n:02}", public_team_projects=True))
     many = webtest_app.get(PROJECT_PAGE)
     assert len(listed(many)) == 1 + 20 + 19
-    # The project with its roles and their users, the organization it is in, and the opted-in
-    # members of its teams (a visitor's page checks no permission, so it never asks what the
-    # organization grants).
-    assert len(few.sql_statements) == len(many.sql_statements) == 3
+    # The project with its first maintainers, the organization it is in, and the opted-in
+    # members of its teams, in one statement (a visitor's page checks no permission, so it
+    # never asks what the organization grants).
+    assert len(few.sql_statements) == len(many.sql_statements) == 1
+
+
+def test_a_team_with_more_people_than_shown_lists_the_first_and_counts_the_rest(
+    webtest_app, db_session, team
+):
+    for n in range(MAINTAINERS_SHOWN + 3):
+        join_team(team, UserFactory.create(username=f"member{n:03}", public_team_projects=True))
+    page = webtest_app.get(PROJECT_PAGE)
+    shown = listed(page)
+    # olive's own role, then the team's people by username.
+    assert shown[:2] == ["olive Owner", "member000 Maintainer through the team Core of Acme Tools"]
+    assert len(shown) == 1 + MAINTAINERS_SHOWN
+    assert shown[-1].startswith(f"member{MAINTAINERS_SHOWN - 1:03} ")
+    (more,) = page.html.select(".maintainers-more")
+    assert more.get_text(strip=True) == "And 3 more."

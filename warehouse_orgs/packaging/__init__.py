@@ -1,12 +1,12 @@
 """Packaging: projects and the individual roles people hold on them."""
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from pyramid.config import Configurator
 from pyramid.request import Request
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.packaging.interfaces import IProjectService
@@ -30,6 +30,25 @@ UserProjectSource = Callable[[Request, User], Select[Any]]
 OwnerRuleExemption = Callable[[Request], Select[Any]]
 
 
+# How many people a project's public page lists from each source (its own roles, each
+# feature's); it counts the rest. A project with hundreds of roles costs its page no more.
+MAINTAINERS_SHOWN = 100
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectPageSource(Generic[T]):
+    """Something a feature adds to a project's public page, read in the one statement that
+    finds the project. ``column()`` builds a scalar SQL expression correlated with
+    ``Project``: it is built once per application and shared by every request, so it must
+    not depend on one. ``read(request, value)`` turns the value it gave into what the page
+    shows."""
+
+    column: Callable[[], ColumnElement[Any]]
+    read: Callable[[Request, Any], T]
+
+
 @dataclasses.dataclass(frozen=True)
 class ProjectOwner:
     """Who a project belongs to besides its people, as its public page names it."""
@@ -42,10 +61,10 @@ class ProjectOwner:
     kind: str | None = None
 
 
-# ``config.add_project_owner_lookup(lookup)``: ``lookup(request, project)`` returns the
-# ``ProjectOwner`` a feature knows of (the organization the project is in), or None. Packaging
-# only shows it: it knows nothing of organizations.
-ProjectOwnerLookup = Callable[[Request, Project], ProjectOwner | None]
+# ``config.add_project_owner_lookup(lookup)``: ``lookup.read`` gives the ``ProjectOwner`` a
+# feature knows of (the organization the project is in), or None. Packaging only shows it: it
+# knows nothing of organizations.
+ProjectOwnerLookup = ProjectPageSource[ProjectOwner | None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,22 +78,37 @@ class PublicMaintainer:
     through: str
 
 
-# ``config.add_project_maintainer_source(source)``: ``source(request, project)`` returns the
-# ``PublicMaintainer``s a feature names on the project's public page, in one statement however
-# many there are. Packaging only lists them: it knows nothing of teams.
-ProjectMaintainerSource = Callable[[Request, Project], list[PublicMaintainer]]
+@dataclasses.dataclass(frozen=True)
+class MaintainerListing:
+    """The first ``MAINTAINERS_SHOWN`` of a source's people, and how many it has in all."""
+
+    shown: list[PublicMaintainer]
+    total: int
 
 
-def public_maintainers(request: Request, project: Project) -> list[PublicMaintainer]:
-    """Every registered source's maintainers, in the order the sources were added."""
+# ``config.add_project_maintainer_source(source)``: ``source.read`` gives the
+# ``MaintainerListing`` of the people a feature names on the project's public page. Packaging
+# only lists them: it knows nothing of teams.
+ProjectMaintainerSource = ProjectPageSource[MaintainerListing]
+
+
+def public_maintainers(
+    request: Request, values: Sequence[Any]
+) -> tuple[list[PublicMaintainer], int]:
+    """Every registered source's people, in the order the sources were added, and how many
+    they have in all. ``values`` are their columns' values, in the same order."""
     sources = request.registry.get("packaging.project_maintainer_sources", [])
-    return [maintainer for source in sources for maintainer in source(request, project)]
+    listings = [source.read(request, value) for source, value in zip(sources, values, strict=True)]
+    shown = [maintainer for listing in listings for maintainer in listing.shown]
+    return shown, sum(listing.total for listing in listings)
 
 
-def project_owner(request: Request, project: Project) -> ProjectOwner | None:
-    """The first owner a registered lookup names, or None."""
-    for lookup in request.registry.get("packaging.project_owner_lookups", []):
-        owner = lookup(request, project)
+def project_owner(request: Request, values: Sequence[Any]) -> ProjectOwner | None:
+    """The first owner a registered lookup names, or None. ``values`` are the lookups'
+    columns' values, in the order they were added."""
+    lookups = request.registry.get("packaging.project_owner_lookups", [])
+    for lookup, value in zip(lookups, values, strict=True):
+        owner = lookup.read(request, value)
         if owner is not None:
             return owner
     return None
@@ -125,4 +159,11 @@ def includeme(config: Configurator) -> None:
     config.add_directive("add_project_maintainer_source", _add_project_maintainer_source)
     config.add_directive("add_user_project_source", _add_user_project_source)
     config.add_directive("add_owner_rule_exemption", _add_owner_rule_exemption)
+    # The public page's statement reads what it shows along with the project (ProjectFactory).
+    # Imported here: the views module imports this package's names.
+    from warehouse_orgs.packaging.views import PROJECT_PAGE_ROUTE, project_page_columns
+
+    config.registry.setdefault("packaging.project_pages", {})[PROJECT_PAGE_ROUTE] = (
+        project_page_columns
+    )
     config.include(".cache_keys")

@@ -9,7 +9,7 @@ import datetime
 import enum
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyramid.authorization import Allow
 from pyramid.request import Request
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     text,
@@ -110,6 +111,8 @@ class Project(HasEvents, Model):
         return [*self.individual_role_acl(), *self.granted_elsewhere]
 
     def individual_role_acl(self) -> list[ACE]:
+        # Every role, whoever asks: on the public page, which does not load them, the first
+        # permission check reads them (only their user ids, so one statement).
         return [
             (
                 Allow,
@@ -155,8 +158,20 @@ def select_project_by_name(name: str) -> Select[tuple[Project]]:
     )
 
 
+# The statement a page registered columns for (``packaging.project_pages``: route name → a
+# function of the registry giving labelled columns correlated with ``Project``), built once
+# per application: building it costs more than running it.
+PAGE_STATEMENTS_KEY = "packaging.project_page_statements"
+
+
 class ProjectFactory:
-    """Traversal root for ``/.../{project_name}/...`` routes: the name resolves to the row."""
+    """Traversal root for ``/.../{project_name}/...`` routes: the name resolves to the row.
+
+    A page that registered columns of its own (the public page) gets the project and them in
+    one statement, without the roles: its ACL reads them on the first permission check, which
+    a page anyone may see never makes. Every other page (the manage pages list and change the
+    roles) gets the roles with their users in the statement that finds the project.
+    """
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -164,7 +179,15 @@ class ProjectFactory:
     def __getitem__(self, name: str) -> Project:
         if len(name) > PROJECT_NAME_MAX_LENGTH:
             raise KeyError(name)
-        project = self.request.db.scalars(select_project_by_name(name)).unique().one_or_none()
+        page_statement = self._page_statement()
+        project: Project | None
+        if page_statement is None:
+            project = self.request.db.scalars(select_project_by_name(name)).unique().one_or_none()
+        else:
+            row = self.request.db.execute(page_statement, {"project_name": name}).one_or_none()
+            project = None if row is None else row[0]
+            if row is not None:
+                self.request.project_page = row._mapping
         if project is None:
             raise KeyError(name)
         sources = self.request.registry.get("packaging.project_access_sources", [])
@@ -173,3 +196,22 @@ class ProjectFactory:
         )
         project._granted_elsewhere = None  # the session may hand back an instance asked before
         return project
+
+    def _page_statement(self) -> Select[Any] | None:
+        route = self.request.matched_route
+        registry = self.request.registry
+        page_columns = registry.get("packaging.project_pages", {})
+        if route is None or route.name not in page_columns:
+            return None
+        statements = registry.setdefault(PAGE_STATEMENTS_KEY, {})
+        if route.name not in statements:
+            columns = page_columns[route.name](registry)
+            statements[route.name] = (
+                select(Project)
+                .where(
+                    Project.normalized_name
+                    == func.normalize_pep503_name(bindparam("project_name", type_=Text))
+                )
+                .add_columns(*(column.label(label) for label, column in columns.items()))
+            )
+        return statements[route.name]
