@@ -245,3 +245,34 @@ def test_bugs_that_reach_the_database_are_not_unavailability(engine, statement, 
 def test_errors_from_elsewhere_are_not_unavailability():
     assert not is_database_unavailable(RuntimeError("a bug of our own"))
     assert not is_database_unavailable(OSError("the mail server is down"))
+
+
+def test_a_request_that_only_reads_commits_and_keeps_its_statements_prepared(database_url):
+    # psycopg forgets every prepared statement on ROLLBACK; a page that only read used to end
+    # in one, so its statements were planned again on every request.
+    import webtest
+
+    from tests.conftest import make_test_config
+    from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
+
+    config = make_test_config(database_url)
+    config.commit()
+    engine = config.registry["sqlalchemy.engine"]
+    endings: list[str] = []
+    event.listen(engine, "commit", lambda connection: endings.append("COMMIT"))
+    event.listen(engine, "rollback", lambda connection: endings.append("ROLLBACK"))
+    try:
+        app = webtest.TestApp(config.make_wsgi_app())
+        for _ in range(8):
+            app.get("/_health/", status=200)
+        requests_ended = list(endings)
+        with engine.connect() as connection:
+            prepared = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements"
+            ).scalar()
+    finally:
+        config.registry[FOOTER_CACHE_KEY].close()
+        engine.dispose()
+    assert requests_ended == ["COMMIT"] * 8
+    # The same pooled connection served every request: the page's statement is prepared there.
+    assert prepared >= 1
