@@ -29,7 +29,9 @@ ORGANIZATION = text(
 
 def organization_page(request: Request) -> Response:
     engine: Engine = request.registry["engine"]
-    with engine.connect() as connection:
+    # Ends in COMMIT, as the app's requests do: a ROLLBACK would make psycopg forget the
+    # prepared statement, and the floor would plan its SELECT again on every request.
+    with engine.begin() as connection:
         row = connection.execute(ORGANIZATION, {"name": request.matchdict["name"]}).first()
     if row is None:
         return Response("<!doctype html><title>Not found</title>", status=404)
