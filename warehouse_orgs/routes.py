@@ -210,6 +210,7 @@ def includeme(config: Configurator) -> None:
         "factory": "warehouse_orgs.organizations.traversal.OrganizationFactory",
         "traverse": "/{organization_name}",
     }
+    config.add_route("organizations.directory", "/organizations/")
     config.add_route(
         "organizations.profile",
         "/org/{organization_name}/",

@@ -628,6 +628,7 @@ ROUTES: dict[str, Route] = {
     # Public pages.
     "index": Route(PUBLIC),
     "health": Route(PUBLIC),
+    "organizations.directory": Route(PUBLIC),
     "organizations.profile": Route(PUBLIC),
     "packaging.project": Route(PUBLIC),
     "sponsors": Route(PUBLIC),

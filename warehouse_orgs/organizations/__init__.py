@@ -97,6 +97,7 @@ def projects_of_organizations(request: Request) -> Select[Any]:
 def includeme(config: Configurator) -> None:
     config.include(".seats")
     config.include(".deletion")
+    config.include(".directory")
     config.include(".cache_keys")
     config.register_service_factory(
         DatabaseOrganizationService.create_service, IOrganizationService

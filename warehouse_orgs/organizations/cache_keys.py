@@ -5,6 +5,8 @@ project pages that show the organization.
 member count, and its projects' names and descriptions. A project's page
 (``project-<normalized name>``, packaging's) shows the organization it is in (name, display
 name, type, whether active) and the members its teams reach it through, who chose to be named.
+The directory (``organizations-directory``) lists every active organization's name, display
+name, type, age and project count.
 """
 
 import uuid
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.cache.keys import ChangeKind, RowChange, pep503_normalize
+from warehouse_orgs.organizations.directory import DIRECTORY_KEY
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationProject,
@@ -31,6 +34,8 @@ from warehouse_orgs.packaging.models import Project
 PAGE_FIELDS = ("name", "display_name", "orgtype", "link_url", "description", "is_active", "created")
 # What its projects' pages show of it (the type decides whether they have the sponsor footer).
 PROJECT_PAGE_FIELDS = ("name", "display_name", "orgtype", "is_active")
+# What the directory shows of it, or orders it by.
+DIRECTORY_FIELDS = ("name", "display_name", "orgtype", "is_active", "created")
 
 
 def organization_page_key(normalized_name: str) -> str:
@@ -69,6 +74,31 @@ def keys_for_organization(organization: Organization, change: RowChange) -> set[
             ),
         )
     return keys
+
+
+def directory_keys_for_organization(organization: Organization, change: RowChange) -> set[str]:
+    """Created, deleted, renamed, closed or reopened, a new display name or type: the list."""
+    return {DIRECTORY_KEY} if change.touched(*DIRECTORY_FIELDS) else set()
+
+
+def directory_keys_for_organization_project(
+    link: OrganizationProject, change: RowChange
+) -> set[str]:
+    """The database counts an organization's projects as links come and go (project_count)."""
+    return {DIRECTORY_KEY} if change.touched("organization_id", "project_id") else set()
+
+
+def directory_keys_for_project(project: Project, change: RowChange) -> set[str]:
+    """A deleted project takes its link with it in the database (ON DELETE CASCADE), which
+    the session never sees."""
+    if change.kind != ChangeKind.deleted:
+        return set()
+    in_organization = change.db.scalar(
+        select(OrganizationProject.organization_id).where(
+            OrganizationProject.project_id == project.id
+        )
+    )
+    return {DIRECTORY_KEY} if in_organization is not None else set()
 
 
 def keys_for_member(role: OrganizationRole, change: RowChange) -> set[str]:
@@ -158,3 +188,6 @@ def includeme(config: Configurator) -> None:
     config.register_origin_cache_keys(TeamRole, keys_for_team_member)
     config.register_origin_cache_keys(TeamProjectRole, keys_for_team_grant)
     config.register_origin_cache_keys(User, keys_for_person)
+    config.register_origin_cache_keys(Organization, directory_keys_for_organization)
+    config.register_origin_cache_keys(OrganizationProject, directory_keys_for_organization_project)
+    config.register_origin_cache_keys(Project, directory_keys_for_project)

@@ -178,6 +178,32 @@ class ApplicationSearchForm(Form):
     )
 
 
+class DirectorySearchForm(Form):
+    """The public directory's search, filter and order, read from the query string; each may
+    be left out."""
+
+    fields_may_be_absent = True
+    q = wtforms.StringField(
+        "Name or display name", validators=[bounded(SEARCH_MAX_LENGTH)], filters=[strip]
+    )
+    type = wtforms.SelectField(
+        "Type",
+        choices=[SelectChoice("", "Any"), *(SelectChoice(t.value) for t in OrganizationType)],
+        default="",
+        validators=[validators.Optional()],
+    )
+    sort = wtforms.SelectField(
+        "Sort by",
+        choices=[
+            SelectChoice("name", "Name"),
+            SelectChoice("newest", "Newest first"),
+            SelectChoice("projects", "Most projects"),
+        ],
+        default="name",
+        validators=[validators.Optional()],
+    )
+
+
 COMPANY_CONSEQUENCES = (
     "A Company organization is billed for every member (per seat), each month, and it can "
     "never become a Community organization again."

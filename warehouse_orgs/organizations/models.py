@@ -132,9 +132,44 @@ def _similar_name_index(table: str) -> Index:
     )
 
 
+def _directory_indexes() -> tuple[Index, ...]:
+    """The public directory (/organizations/) lists active organizations only, in one of three
+    orders; each order has an index of the active rows in it, so a page is read in order and
+    stops after its rows, and the total is counted from the smallest of them. Its search
+    matches the display name too, through a trigram index of its own."""
+    active = text("is_active")
+    return (
+        Index(
+            "ix_organizations_active_normalized_name", "normalized_name", postgresql_where=active
+        ),
+        Index(
+            "ix_organizations_active_created",
+            text("created DESC"),
+            "normalized_name",
+            postgresql_where=active,
+        ),
+        Index(
+            "ix_organizations_active_project_count",
+            text("project_count DESC"),
+            "normalized_name",
+            postgresql_where=active,
+        ),
+        Index(
+            "ix_organizations_display_name_trgm",
+            "display_name",
+            postgresql_ops={"display_name": "gin_trgm_ops"},
+            **TRIGRAM_INDEX,
+        ),
+    )
+
+
 class Organization(OrganizationDetails, HasEvents, Model):
     __tablename__ = "organizations"
-    __table_args__ = (*_details_checks(), _similar_name_index("organizations"))
+    __table_args__ = (
+        *_details_checks(),
+        _similar_name_index("organizations"),
+        *_directory_indexes(),
+    )
 
     normalized_name: Mapped[str] = mapped_column(
         Text, Computed("normalize_pep503_name(name)", persisted=True), unique=True

@@ -50,6 +50,7 @@ from warehouse_orgs.sponsors.models import Sponsor
 from warehouse_orgs.tasks import run_task
 
 PURGE_LOG_PREFIX = "origin cache: would purge "
+DIRECTORY = "organizations-directory"
 
 
 class Refused(Exception):
@@ -142,7 +143,7 @@ def test_a_new_display_name_purges_the_project_pages_that_show_it(commit, acme, 
             _get(request, Organization, acme), display_name="Acme Corporation"
         )
 
-    assert purged(commit(change, owner)) == {"org-acme", "project-widget"}
+    assert purged(commit(change, owner)) == {"org-acme", "project-widget", DIRECTORY}
 
 
 def test_a_rename_purges_the_old_name_the_new_name_and_the_projects(commit, acme, widget, owner):
@@ -151,21 +152,26 @@ def test_a_rename_purges_the_old_name_the_new_name_and_the_projects(commit, acme
             _get(request, Organization, acme), "Acme_Tools"
         )
 
-    assert purged(commit(change, owner)) == {"org-acme", "org-acme-tools", "project-widget"}
+    assert purged(commit(change, owner)) == {
+        "org-acme",
+        "org-acme-tools",
+        "project-widget",
+        DIRECTORY,
+    }
 
 
 def test_closing_an_organization_purges_its_page_and_its_projects(commit, acme, widget):
     def change(request):
         _get(request, Organization, acme).is_active = False
 
-    assert purged(commit(change)) == {"org-acme", "project-widget"}
+    assert purged(commit(change)) == {"org-acme", "project-widget", DIRECTORY}
 
 
 def test_deleting_an_organization_purges_its_page(commit, acme, owner):
     def change(request):
         request.find_service(IOrganizationService).delete(_get(request, Organization, acme))
 
-    assert purged(commit(change, owner)) == {"org-acme"}
+    assert purged(commit(change, owner)) == {"org-acme", DIRECTORY}
 
 
 def test_a_change_no_page_shows_purges_nothing(commit, acme):
@@ -176,6 +182,51 @@ def test_a_change_no_page_shows_purges_nothing(commit, acme):
         organization.description = organization.description
 
     assert commit(change) == []
+
+
+def test_a_new_organization_purges_the_directory(commit, owner):
+    def change(request):
+        request.db.add(
+            Organization(
+                name="Newcomer",
+                display_name="Newcomer",
+                orgtype="Community",
+                link_url="https://newcomer.example.com/",
+                description="Just approved.",
+            )
+        )
+
+    assert purged(commit(change)) == {"org-newcomer", DIRECTORY}
+
+
+def test_reopening_or_a_new_type_purges_the_directory(commit, db_session, acme):
+    acme.is_active = False
+    db_session.flush()
+
+    def change(request):
+        organization = _get(request, Organization, acme)
+        organization.is_active = True
+        organization.orgtype = "Company"
+
+    assert purged(commit(change)) == {"org-acme", DIRECTORY}
+
+
+def test_a_new_description_is_not_in_the_directory(commit, acme, owner):
+    def change(request):
+        request.find_service(IOrganizationService).update_details(
+            _get(request, Organization, acme), description="Shown on its own page only."
+        )
+
+    assert DIRECTORY not in purged(commit(change, owner))
+
+
+def test_a_project_deleted_outside_any_organization_leaves_the_directory(commit):
+    solo = ProjectFactory.create(name="Solo")
+
+    def change(request):
+        request.find_service(IProjectService).delete_project(_get(request, Project, solo))
+
+    assert purged(commit(change)) == {"project-solo"}
 
 
 # Members
@@ -227,7 +278,7 @@ def test_a_project_joining_purges_the_organization_and_the_project(commit, acme)
     def change(request):
         request.db.add(OrganizationProject(organization_id=acme.id, project_id=gadget.id))
 
-    assert purged(commit(change)) == {"org-acme", "project-gadget"}
+    assert purged(commit(change)) == {"org-acme", "project-gadget", DIRECTORY}
 
 
 def test_a_project_moved_purges_both_organizations_and_the_project(commit, acme, widget, owner):
@@ -239,7 +290,7 @@ def test_a_project_moved_purges_both_organizations_and_the_project(commit, acme,
             _get(request, Project, widget), "Beta", request.user
         )
 
-    assert purged(commit(change, owner)) == {"org-acme", "org-beta", "project-widget"}
+    assert purged(commit(change, owner)) == {"org-acme", "org-beta", "project-widget", DIRECTORY}
 
 
 def test_a_project_removed_purges_the_organization_and_the_project(commit, acme, widget, owner):
@@ -248,7 +299,7 @@ def test_a_project_removed_purges_the_organization_and_the_project(commit, acme,
             _get(request, Project, widget), request.user, "olive"
         )
 
-    assert purged(commit(change, owner)) == {"org-acme", "project-widget"}
+    assert purged(commit(change, owner)) == {"org-acme", "project-widget", DIRECTORY}
 
 
 def test_a_new_description_purges_the_project_and_its_organization(commit, widget):
@@ -271,7 +322,7 @@ def test_deleting_a_project_purges_its_page_and_its_organization(commit, widget,
     def change(request):
         request.find_service(IProjectService).delete_project(_get(request, Project, widget))
 
-    assert purged(commit(change, owner)) == {"project-widget", "org-acme"}
+    assert purged(commit(change, owner)) == {"project-widget", "org-acme", DIRECTORY}
 
 
 def test_a_collaborator_added_or_removed_purges_the_project_page(commit):
