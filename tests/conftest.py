@@ -39,6 +39,7 @@ from warehouse_orgs.sponsors.footer import FOOTER_CACHE_KEY
 # Fixtures shared from modules of their own.
 pytest_plugins = [
     "tests.common.concurrency",
+    "tests.common.dns_server",
     "tests.common.feed_server",
     "tests.common.localstripe",
     "tests.common.s3_server",
@@ -63,6 +64,10 @@ TEST_SETTINGS: dict[str, Any] = {
     "billing.webhook_secret": "whsec_insecure_test_webhook_secret",
     "billing.domain": "localhost",
     "billing.max_network_retries": "0",
+    # Verified domains: nothing answers DNS on port 9, so a look-up a test did not point at the
+    # local DNS server (``app_on_local_dns``) finds no answer quickly, never the real DNS.
+    "domains.resolver": "127.0.0.1:9",
+    "domains.resolver_timeout": "0.2",
 }
 
 

@@ -23,6 +23,7 @@ FEATURES: tuple[str, ...] = (
     "accounts",
     "packaging",
     "organizations",
+    "domains",
     "subscriptions",
     "sponsors",
 )
@@ -112,6 +113,10 @@ def read_settings(
     maybe_set_compound(result, "origin_cache", "backend", "ORIGIN_CACHE", environ=environ)
     from_env("sponsors.feed_url", "SPONSOR_FEED_URL")
     from_env("sponsors.feed_token", "SPONSOR_FEED_TOKEN")
+    # host or host:port of the DNS server verified domains are looked up on; unset: the
+    # system's resolver.
+    from_env("domains.resolver", "DOMAINS_RESOLVER")
+    from_env("domains.resolver_timeout", "DOMAINS_RESOLVER_TIMEOUT", coercer=float)
 
     result.setdefault("database.statement_timeout_ms", 10_000)
     result.setdefault("mail.sender", "PyPI Organizations <noreply@pypi.invalid>")

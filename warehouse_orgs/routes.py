@@ -249,6 +249,20 @@ def includeme(config: Configurator) -> None:
             **organization_traversal,
         )
 
+    # Verified domains: forms of the settings page.
+    for name, suffix in [
+        ("manage.organization.domains.add", "settings/domains/add/"),
+        ("manage.organization.domains.verify", "settings/domains/verify/"),
+        ("manage.organization.domains.remove", "settings/domains/remove/"),
+    ]:
+        add_action_route(
+            config,
+            name,
+            f"/manage/organization/{{organization_name}}/{suffix}",
+            back_to="manage.organization.settings",
+            **organization_traversal,
+        )
+
     # Teams. A team's name may hold a "/" (only not at its ends), so its placeholder takes
     # one or more segments; each page's fixed ending still tells the routes apart.
     config.add_route(

@@ -47,6 +47,7 @@ def _register_commands() -> None:
         billing,
         db,
         dev,
+        domains,
         mail,
         organizations,
         shell,
@@ -59,6 +60,7 @@ def _register_commands() -> None:
     warehouse_orgs.add_command(billing.billing)
     warehouse_orgs.add_command(db.db)
     warehouse_orgs.add_command(dev.dev)
+    warehouse_orgs.add_command(domains.domains)
     warehouse_orgs.add_command(mail.mail)
     warehouse_orgs.add_command(organizations.organizations)
     warehouse_orgs.add_command(shell.shell)

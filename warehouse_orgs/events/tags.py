@@ -62,6 +62,13 @@ class EventTag(enum.StrEnum):
     AdminOrganizationRoleChange = "admin:organization:role:change"
     AdminOrganizationRoleRemove = "admin:organization:role:remove"
 
+    # Verified domains, recorded on the organization (the daily re-check's have no actor).
+    OrganizationDomainAdd = "organization:domain:add"
+    OrganizationDomainVerify = "organization:domain:verify"
+    OrganizationDomainVerifyFail = "organization:domain:verify_failed"
+    OrganizationDomainRemove = "organization:domain:remove"
+    OrganizationDomainLose = "organization:domain:lost"
+
     # Teams, recorded on the organization, the team, the member's account and the project.
     OrganizationTeamCreate = "organization:team:create"
     OrganizationTeamRename = "organization:team:rename"
@@ -191,6 +198,18 @@ def _inquiry_updated(details: Details) -> str:
             else f"changed the notes on the inquiry from {details.get('company')}"
         )
     return f"{_who(details)} " + " and ".join(parts or ["changed the inquiry"])
+
+
+# What a domain's look-up found (domains.models.DomainCheck), as the history says it.
+_DOMAIN_CHECKS = {
+    "missing": "its TXT record was not found",
+    "wrong": "its TXT record did not hold the expected value",
+    "unavailable": "the DNS look-up got no answer",
+}
+
+
+def _domain_check(details: Details) -> str:
+    return _DOMAIN_CHECKS.get(details.get("result") or "", "the record was not found")
 
 
 def _detail_fields(fields: list[str]) -> str:
@@ -372,6 +391,15 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     ),
     EventTag.AdminOrganizationRoleRemove: lambda d: (
         f"{_who(d)} removed {d.get('username')} ({d.get('role')})"
+    ),
+    EventTag.OrganizationDomainAdd: lambda d: f"{_who(d)} added the domain {d.get('domain')}",
+    EventTag.OrganizationDomainVerify: lambda d: f"{_who(d)} verified the domain {d.get('domain')}",
+    EventTag.OrganizationDomainVerifyFail: lambda d: (
+        f"{_who(d)} tried to verify the domain {d.get('domain')}: {_domain_check(d)}"
+    ),
+    EventTag.OrganizationDomainRemove: lambda d: f"{_who(d)} removed the domain {d.get('domain')}",
+    EventTag.OrganizationDomainLose: lambda d: (
+        f"The domain {d.get('domain')} is no longer verified: {_domain_check(d)}"
     ),
     EventTag.OrganizationTeamCreate: lambda d: f"{_who(d)} created the team {d.get('team')}",
     EventTag.OrganizationTeamRename: lambda d: (

@@ -95,6 +95,7 @@ def projects_of_organizations(request: Request) -> Select[Any]:
 
 
 def includeme(config: Configurator) -> None:
+    config.include(".badges")
     config.include(".seats")
     config.include(".deletion")
     config.include(".directory")

@@ -41,6 +41,10 @@ class OrganizationFactory:
     def page_parameters(self) -> dict[str, Any]:
         return {}
 
+    def statement_key(self) -> Any:
+        """What besides the class decides ``page_columns`` (the badges an app registered)."""
+        return None
+
     def __getitem__(self, name: str) -> Organization:
         if len(name) > NAME_MAX_LENGTH:
             raise KeyError(name)
@@ -72,7 +76,7 @@ class OrganizationFactory:
     def _statement(self, signed_in: bool) -> tuple[Any, list[str]]:
         # Building a statement costs more than running it on a warm connection; every page of
         # every organization shares one per factory class and kind of visitor.
-        key = (type(self), signed_in)
+        key = (type(self), self.statement_key(), signed_in)
         if key not in _STATEMENTS:
             columns = {"viewer_roles": _viewer_roles(signed_in), **self.page_columns()}
             statement = select_organization_by_name(bindparam("organization_name")).add_columns(
@@ -82,7 +86,7 @@ class OrganizationFactory:
         return _STATEMENTS[key]
 
 
-_STATEMENTS: dict[tuple[type, bool], tuple[Any, list[str]]] = {}
+_STATEMENTS: dict[tuple[type, Any, bool], tuple[Any, list[str]]] = {}
 
 
 def _viewer_roles(signed_in: bool) -> Any:

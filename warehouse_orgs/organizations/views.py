@@ -2,8 +2,9 @@
 
 Shared caches keep it for a minute, purged by the ``org-<normalized name>`` surrogate key. The
 ETag covers everything the page shows: the organization's details, its member count, the
-project count and the projects listed on the page asked for, and (for a Community
-organization, whose page shows them) the footer's sponsors.
+project count and the projects listed on the page asked for, the badges other features add
+(``organizations.badges``), and (for a Community organization, whose page shows them) the
+footer's sponsors.
 
 The statement that finds the organization (``OrganizationProfileFactory``) also reads its
 member and project counts and brings the page's projects as JSON, so the whole page, and a
@@ -24,6 +25,7 @@ from sqlalchemy import TEXT, bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.organizations.badges import BadgeSource, badge_sources, badges_of
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationProject,
@@ -63,6 +65,12 @@ class OrganizationProfileFactory(OrganizationFactory):
     """The organization, with its member and project counts and the requested page of its
     projects (name and description, in name order), in the statement that finds it."""
 
+    def badge_sources(self) -> tuple[BadgeSource, ...]:
+        return badge_sources(self.request.registry)
+
+    def statement_key(self) -> Any:
+        return tuple(source.name for source in self.badge_sources())
+
     def page_columns(self) -> dict[str, Any]:
         # Read from the index on (organization_id, project_normalized_name): a page of 25 costs
         # the same for an organization with ten projects or ten thousand.
@@ -87,6 +95,7 @@ class OrganizationProfileFactory(OrganizationFactory):
             "member_count": Organization.member_count,
             "project_total": Organization.project_count,
             "listed": listed_json.scalar_subquery(),
+            **{source.label: source.column() for source in self.badge_sources()},
         }
 
     def page_parameters(self) -> dict[str, Any]:
@@ -131,6 +140,7 @@ def _etag(organization: Organization, request: Request, page: dict[str, Any], nu
         organization.id, organization.name, organization.display_name, organization.orgtype,
         organization.link_url, organization.description, organization.created.isoformat(),
         page["member_count"], number, page["project_total"], page["listed"],
+        *(page[source.label] for source in badge_sources(request.registry)),
         _footer_digest(organization, request),
     )  # fmt: skip
     return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:32]
@@ -175,6 +185,7 @@ def organization_profile(organization: Organization, request: Request) -> Any:
     return {
         "organization": organization,
         "member_count": page["member_count"],
+        "badges": badges_of(badge_sources(request.registry), page),
         "may_manage": _may_manage(request, organization),
         "projects": Page(
             items=listed, number=number, size=DEFAULT_PAGE_SIZE, total=page["project_total"]

@@ -1,12 +1,22 @@
-"""/manage/organization/<name>/settings/: the details everyone sees, and deletion."""
+"""/manage/organization/<name>/settings/: the details everyone sees, the verified domains (their
+forms post to settings/domains/..., organization_domains.py), and deletion."""
 
 from typing import Any
 
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import func, select
 
 from warehouse_orgs.authnz import Permissions
+from warehouse_orgs.domains.forms import AddDomainForm, DomainForm, RemoveDomainForm
+from warehouse_orgs.domains.interfaces import IDomainVerificationService
+from warehouse_orgs.domains.models import (
+    MAX_DOMAINS_PER_ORGANIZATION,
+    RECORD_LABEL,
+    DomainCheck,
+    OrganizationDomain,
+)
 from warehouse_orgs.manage.organization_forms import (
     DeleteOrganizationForm,
     OrganizationDetailsForm,
@@ -19,6 +29,23 @@ from warehouse_orgs.organizations.models import Organization, OrganizationProjec
 
 DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
 
+# Beside each domain: what its last look-up found ({record_name} is the record's full name).
+CHECK_MESSAGES = {
+    DomainCheck.verified: "The record was found.",
+    DomainCheck.missing: (
+        "No TXT record was found at {record_name}. Publish the record below; a new record can "
+        "take a while to be seen everywhere, so try again in a few minutes."
+    ),
+    DomainCheck.wrong: (
+        "A TXT record is at {record_name}, but none holds the value below. Check that the "
+        "whole value was copied, without quotes or spaces."
+    ),
+    DomainCheck.unavailable: (
+        "The DNS look-up got no answer (it timed out or the server failed), so nothing is "
+        "known about the record. Nothing changed; try again later."
+    ),
+}
+
 
 @view_defaults(
     route_name="manage.organization.settings",
@@ -26,6 +53,29 @@ DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
     renderer="manage/organization/settings.html",
 )
 class OrganizationSettingsPage(OrganizationPage):
+    def __init__(self, organization: Organization, request: Request) -> None:
+        super().__init__(organization, request)
+        self.domains = request.find_service(IDomainVerificationService)
+
+    def domain_rows(
+        self, remove_forms: dict[Any, RemoveDomainForm] | None
+    ) -> list[tuple[OrganizationDomain, str | None, RemoveDomainForm]]:
+        """Each domain, the message its last look-up left, and its removal form (the refused
+        one, if the page answers a refused removal)."""
+        rows = []
+        for domain in self.domains.domains(self.organization):
+            result = domain.last_check_result
+            message = (
+                CHECK_MESSAGES[DomainCheck(result)].format(record_name=domain.record_name)
+                if result
+                else None
+            )
+            form = (remove_forms or {}).get(domain.id) or RemoveDomainForm(
+                html_id_prefix=f"remove-domain-{domain.id}"
+            )
+            rows.append((domain, message, form))
+        return rows
+
     def project_count(self) -> int:
         return self.request.db.scalar(
             select(func.count())
@@ -45,11 +95,20 @@ class OrganizationSettingsPage(OrganizationPage):
         status: int = 200,
         details_form: OrganizationDetailsForm | None = None,
         delete_form: DeleteOrganizationForm | None = None,
+        add_domain_form: AddDomainForm | None = None,
+        domain_form: DomainForm | None = None,
+        remove_forms: dict[Any, RemoveDomainForm] | None = None,
     ) -> dict[str, Any]:
         return self.context(
             status,
             details_form=details_form or self.details_form(),
             delete_form=delete_form or DeleteOrganizationForm(),
+            domain_rows=self.domain_rows(remove_forms),
+            add_domain_form=add_domain_form or AddDomainForm(html_id_prefix="add-domain"),
+            # A verify or remove form naming no domain of the list: its error, at the list.
+            domain_form=domain_form,
+            max_domains=MAX_DOMAINS_PER_ORGANIZATION,
+            record_label=RECORD_LABEL,
             project_count=self.project_count(),
             company_consequences=COMPANY_CONSEQUENCES,
         )
