@@ -40,6 +40,7 @@ from sqlalchemy import Connection, text
 from tests.common.app_routes import AppRoute, app_routes, production_routes
 from tests.common.concurrency import service_request
 from tests.common.db.accounts import PASSWORD, EmailFactory, UserFactory
+from tests.common.db.domains import OrganizationDomainFactory
 from tests.common.db.organizations import (
     OrganizationApplicationFactory,
     OrganizationFactory,
@@ -176,6 +177,8 @@ def world(
             team=TeamFactory.create(organization=organization, name="maintainers")
         )
     OrganizationInvitationFactory.create(organization=company)
+    # A domain of the Community organization, so its settings page offers Verify and Remove.
+    OrganizationDomainFactory.create(organization=community)
     # The Company organization is out of good standing, so its people page offers no "Send
     # again"; the Community one's does.
     OrganizationInvitationFactory.create(organization=community)

@@ -41,6 +41,7 @@ from sqlalchemy.orm import joinedload
 
 from tests.common.concurrency import service_request
 from tests.common.db.accounts import PASSWORD, EmailFactory, totp_code
+from tests.common.db.domains import OrganizationDomainFactory
 from tests.common.db.organizations import (
     OrganizationFactory,
     OrganizationRoleFactory,
@@ -425,6 +426,26 @@ def remove_other_team_grant(w: Seat) -> Visit:
     return Visit({"grant_id": str(grant.id), "confirm_team_name": grant.team.name})
 
 
+def organization_domain(w: Seat) -> Any:
+    """A domain of the organization the case is about (verified, so removing it shows)."""
+    return OrganizationDomainFactory.create(
+        organization=w.organization,
+        domain=fresh("matrix-") + ".example.org",
+        verified_at=datetime.datetime.now(datetime.UTC),
+    )
+
+
+def verify_domain(w: Seat) -> Visit:
+    """Nothing answers DNS in these tests (tests/conftest.py's resolver): the attempt is
+    recorded, with what it found, and the badge stays."""
+    return Visit({"domain_id": str(organization_domain(w).id)})
+
+
+def remove_domain(w: Seat) -> Visit:
+    domain = organization_domain(w)
+    return Visit({"domain_id": str(domain.id), "confirm_domain": domain.domain})
+
+
 def transfer_to_own_organization(w: Seat) -> Visit:
     """Into a new organization the one asking owns (the co-owner's, for a visitor), confirmed:
     the move goes through for those who may move the project out of its organization."""
@@ -807,6 +828,19 @@ ROUTES: dict[str, Route] = {
             "save": (ORGANIZATION_MANAGE, organization_details),
             "delete": (ORGANIZATION_MANAGE, delete_organization),
         },
+    ),
+    # Verified domains: forms of the settings page, for Owners.
+    "manage.organization.domains.add": action(
+        ORGANIZATION_MANAGE,
+        lambda w: Visit({"domain": fresh("matrix-added-") + ".example.org"}),
+        "add",
+        "manage.organization.settings",
+    ),
+    "manage.organization.domains.verify": action(
+        ORGANIZATION_MANAGE, verify_domain, "verify", "manage.organization.settings"
+    ),
+    "manage.organization.domains.remove": action(
+        ORGANIZATION_MANAGE, remove_domain, "remove", "manage.organization.settings"
     ),
     "manage.organization.roles": Route(
         org(P.OrganizationsRead), posts={"invite": (ORGANIZATION_MANAGE, invite)}

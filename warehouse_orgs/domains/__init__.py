@@ -18,6 +18,7 @@ from warehouse_orgs.domains.badges import (
 )
 from warehouse_orgs.domains.interfaces import IDomainVerificationService
 from warehouse_orgs.domains.models import OrganizationDomain
+from warehouse_orgs.domains.review import FACT_NAME, verified_domains_fact
 from warehouse_orgs.domains.services import DatabaseDomainVerificationService
 from warehouse_orgs.domains.tasks import recheck_verified_domains
 
@@ -28,4 +29,5 @@ def includeme(config: Configurator) -> None:
     )
     config.add_organization_badge(BADGE_NAME, BADGE_KIND, verified_domains_column)
     config.register_origin_cache_keys(OrganizationDomain, keys_for_domain)
+    config.add_application_review_fact(FACT_NAME, verified_domains_fact)
     config.add_periodic_task(recheck_verified_domains, datetime.timedelta(days=1))

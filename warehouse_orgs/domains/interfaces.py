@@ -17,7 +17,7 @@ class DomainRefused(Exception):
 
 @dataclass(frozen=True)
 class VerifiedDomain:
-    """A domain an organization has verified (for staff review)."""
+    """A domain an organization has verified (for staff review, domains.review)."""
 
     domain: str
     organization_name: str
@@ -57,9 +57,6 @@ class IDomainVerificationService(Interface):
     def recheck_verified_domains() -> RecheckSummary:
         """Look every verified domain's record up again; a definite answer without it takes
         the badge away, records an event and emails the organization's Owners."""
-
-    def verified_domains_for_host(host: str) -> list[VerifiedDomain]:
-        """Verified domains the host name is, or is under, with their organizations."""
 
 
 __all__ = [

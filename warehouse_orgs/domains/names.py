@@ -49,6 +49,8 @@ def normalize_domain(text: str) -> str:
             "A wildcard cannot be verified: enter the domain itself, such as example.org."
         )
     value = value.removesuffix(".")
+    if len(value) > DOMAIN_MAX_LENGTH:
+        raise DomainNameRefused(f"A domain name has at most {DOMAIN_MAX_LENGTH} characters.")
     try:
         ascii_name = idna.encode(value, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError):

@@ -17,7 +17,6 @@ from warehouse_orgs.domains.interfaces import (
     DomainRefused,
     IDomainVerificationService,
     RecheckSummary,
-    VerifiedDomain,
 )
 from warehouse_orgs.domains.lookup import TxtLookup
 from warehouse_orgs.domains.models import (
@@ -194,30 +193,6 @@ class DatabaseDomainVerificationService(RequestDatabaseService):
         )
         email_owners_domain_lost(self.request, organization, current, found)
         return "lost"
-
-    def verified_domains_for_host(self, host: str) -> list[VerifiedDomain]:
-        labels = host.split(".")
-        # The host and each name it is under (www.example.org: it, example.org, org); the
-        # partial index on verified domains answers each.
-        candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-        if not candidates:
-            return []
-        rows = self.db.execute(
-            select(
-                OrganizationDomain.domain,
-                Organization.name,
-                Organization.display_name,
-            )
-            .join(Organization, Organization.id == OrganizationDomain.organization_id)
-            .where(
-                OrganizationDomain.domain.in_(candidates),
-                OrganizationDomain.verified_at.is_not(None),
-            )
-            .order_by(func.length(OrganizationDomain.domain).desc(), Organization.name)
-            # Many organizations could verify the same domain; staff need the first few.
-            .limit(10)
-        ).all()
-        return [VerifiedDomain(*row) for row in rows]
 
     @classmethod
     def create_service(cls, context: Any, request: Request) -> "DatabaseDomainVerificationService":

@@ -96,6 +96,7 @@ def projects_of_organizations(request: Request) -> Select[Any]:
 
 def includeme(config: Configurator) -> None:
     config.include(".badges")
+    config.include(".review_facts")
     config.include(".seats")
     config.include(".deletion")
     config.include(".directory")

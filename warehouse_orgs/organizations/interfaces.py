@@ -150,6 +150,8 @@ class ApplicationReview:
     similar_organizations: list[tuple["Organization", float]]
     similar_applications: list[tuple["OrganizationApplication", float]]
     events: "Page[Any]"
+    # What other features add (organizations.review_facts), by the name they registered.
+    extra_facts: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

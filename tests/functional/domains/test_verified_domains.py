@@ -109,7 +109,8 @@ def test_add_verify_show_the_badge_then_lose_it(
     form["domain"] = "  Example.ORG. "
     page = form.submit(status=303).follow()
     domain = _domain(db_session, "example.org")
-    assert domain is not None and domain.verified_at is None
+    assert domain is not None
+    assert domain.verified_at is None
     text = _row_text(page, domain)
     assert "Not verified" in text
     assert "_warehouse-orgs-challenge.example.org" in text
@@ -349,7 +350,8 @@ def test_a_member_sees_the_domains_but_cannot_add_or_verify(
         )
         assert response.status_int == 403
     domain_now = _domain(db_session, "example.org")
-    assert domain_now.verified_at is None and domain_now.last_checked_at is None
+    assert domain_now.verified_at is None
+    assert domain_now.last_checked_at is None
     assert _domain(db_session, "member.org") is None
     assert dns.asked == []
 

@@ -21,8 +21,7 @@ from warehouse_orgs.accounts.models import User
 from warehouse_orgs.admin.forms import ApplicationDecisionForm, Decision
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.domains.interfaces import IDomainVerificationService, VerifiedDomain
-from warehouse_orgs.domains.names import host_of_link
+from warehouse_orgs.domains.review import verified_domains_of_link
 from warehouse_orgs.labels import label
 from warehouse_orgs.organizations.emails import email_applicant
 from warehouse_orgs.organizations.forms import ApplicationSearchForm
@@ -102,17 +101,6 @@ def link_matches_email_domain(link_url: str, user: User) -> str | None:
         if domain and (host == domain or host.endswith("." + domain)):
             return domain
     return None
-
-
-def verified_domains_of_link(
-    request: Request, link_url: str
-) -> tuple[str | None, list[VerifiedDomain]]:
-    """The website's host, and the domains organizations have verified that it is on (one
-    statement, none for a link without a host)."""
-    host = host_of_link(link_url)
-    if host is None:
-        return None, []
-    return host, request.find_service(IDomainVerificationService).verified_domains_for_host(host)
 
 
 @view_defaults(
@@ -215,7 +203,7 @@ class ApplicationDetailPage:
                 "applications": review.similar_applications,
             },
             "matching_domain": link_matches_email_domain(application.link_url, applicant),
-            "verified_domains": verified_domains_of_link(self.request, application.link_url),
+            "verified_domains": verified_domains_of_link(application.link_url, review.extra_facts),
             "conversation": self.service.messages(application, include_notes=True),
             "events": review.events,
             "may_act": may_act,

@@ -35,6 +35,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationRole,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.review_facts import review_facts
 from warehouse_orgs.organizations.services.organizations import as_uuid
 from warehouse_orgs.ownership import lock_rows, reload_for_update
 from warehouse_orgs.pagination import page_of
@@ -197,6 +198,11 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
     def review(self, application: OrganizationApplication, events_page: int) -> ApplicationReview:
         undecided = application.is_undecided
         event = OrganizationApplication.Event
+        extra = {
+            name: column
+            for name, fact in review_facts(self.request.registry).items()
+            if (column := fact(application)) is not None
+        }
         # pg_trgm's ``%`` operator, which the trigram indexes answer, compares with the
         # pg_trgm.similarity_threshold setting: set here for the rest of this transaction, in
         # the statement that reads the review's other one-row facts.
@@ -210,6 +216,7 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
                 .where(event.source_id == application.id)
                 .scalar_subquery()
                 .label("events"),
+                *(column.label(f"fact_{name}") for name, column in extra.items()),
             )
         ).one()
         events = page_of(
@@ -238,6 +245,7 @@ class DatabaseOrganizationApplicationService(RequestDatabaseService):
             ),
             similar_organizations=self._similar_organizations(application),
             events=events,
+            extra_facts={name: facts._mapping[f"fact_{name}"] for name in extra},
         )
 
     def _related_applications(
