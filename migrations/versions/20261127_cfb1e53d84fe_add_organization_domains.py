@@ -9,7 +9,7 @@ staff review's "is this website on a verified domain" and the daily re-check.
 A new table that nothing reads yet: the previous deploy's code never sees it.
 
 Revision ID: cfb1e53d84fe
-Revises: 0a6c2e8f4b17
+Revises: 7d4a1c9e2b56
 Create Date: 2026-11-27
 """
 # A migration does one thing. It must work with the code of the previous deploy still running:
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "cfb1e53d84fe"
-down_revision = "0a6c2e8f4b17"
+down_revision = "7d4a1c9e2b56"
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from pyramid.config import Configurator
 from warehouse_orgs.domains.badges import (
     BADGE_KIND,
     BADGE_NAME,
+    directory_badge_column,
     keys_for_domain,
     verified_domains_column,
 )
@@ -28,6 +29,7 @@ def includeme(config: Configurator) -> None:
         DatabaseDomainVerificationService.create_service, IDomainVerificationService
     )
     config.add_organization_badge(BADGE_NAME, BADGE_KIND, verified_domains_column)
+    config.add_directory_badge(BADGE_NAME, directory_badge_column)
     config.register_origin_cache_keys(OrganizationDomain, keys_for_domain)
     config.add_application_review_fact(FACT_NAME, verified_domains_fact)
     config.add_periodic_task(recheck_verified_domains, datetime.timedelta(days=1))

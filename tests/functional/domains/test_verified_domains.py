@@ -169,7 +169,7 @@ def test_add_verify_show_the_badge_then_lose_it(
         if record.getMessage().startswith(PURGE_LOG_PREFIX)
         for key in record.getMessage().removeprefix(PURGE_LOG_PREFIX).split()
     }
-    assert "org-acme" in purged
+    assert {"org-acme", "organizations-directory"} <= purged
     assert _domain(db_session, "example.org").verified_at is None
     lost = events_of(db_session, organization)[-1]
     assert lost.tag == EventTag.OrganizationDomainLose
@@ -377,3 +377,25 @@ def test_staff_review_says_when_the_website_is_on_a_verified_domain(
     page = webtest_app.get(f"/admin/organization_applications/{elsewhere.id}/")
     hint = " ".join(page.html.find(id="verified-domain-matches").get_text(" ").split())
     assert hint == "No organization has verified a domain notexample.org is on."
+
+
+def _directory_row(wsgi_app, name):
+    import webtest
+
+    page = webtest.TestApp(wsgi_app).get("/organizations/", {"q": name}, status=200)
+    rows = page.html.select("tbody tr")
+    return [" ".join(row.get_text(" ").split()) for row in rows]
+
+
+def test_the_directory_shows_the_verified_domains(db_session, organization, wsgi_app, app_registry):
+    OrganizationDomainFactory.create(organization=organization, domain="not-yet.org")
+    (row,) = _directory_row(wsgi_app, "acme")
+    assert "Verified" not in row
+    OrganizationDomainFactory.create(
+        organization=organization, domain="example.org", verified_at=organization.created
+    )
+    OrganizationDomainFactory.create(
+        organization=organization, domain="acme.net", verified_at=organization.created
+    )
+    (row,) = _directory_row(wsgi_app, "acme")
+    assert "Verified: acme.net, example.org" in row
