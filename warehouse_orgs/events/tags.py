@@ -142,6 +142,11 @@ def _who(details: Details, key: str = "actor") -> str:
     return details.get(key) or "someone"
 
 
+def _invitee(details: Details) -> str:
+    """An invitation made by email address is recorded by that address, not the account."""
+    return details.get("email") or details.get("username") or "someone"
+
+
 # The login views record which step refused; the history says it in words.
 _LOGIN_FAILURE_REASONS = {
     "wrong password": "the password was not right",
@@ -350,23 +355,19 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         f"{_who(d)} deleted the organization {d.get('organization')}"
     ),
     EventTag.OrganizationRoleInvite: lambda d: (
-        f"{_who(d)} invited {d.get('username')} as {d.get('role')}"
+        f"{_who(d)} invited {_invitee(d)} as {d.get('role')}"
     ),
     EventTag.OrganizationRoleInviteResend: lambda d: (
-        f"{_who(d)} sent {d.get('username')} a new invitation"
+        f"{_who(d)} sent {_invitee(d)} a new invitation"
     ),
     EventTag.OrganizationRoleInviteRevoke: lambda d: (
-        f"{_who(d)} revoked the invitation of {d.get('username')}"
+        f"{_who(d)} revoked the invitation of {_invitee(d)}"
     ),
     EventTag.OrganizationRoleInviteAccept: lambda d: (
         f"{d.get('username')} accepted the invitation and joined as {d.get('role')}"
     ),
-    EventTag.OrganizationRoleInviteDecline: lambda d: (
-        f"{d.get('username')} declined the invitation"
-    ),
-    EventTag.OrganizationRoleInviteExpire: lambda d: (
-        f"The invitation of {d.get('username')} expired"
-    ),
+    EventTag.OrganizationRoleInviteDecline: lambda d: f"{_invitee(d)} declined the invitation",
+    EventTag.OrganizationRoleInviteExpire: lambda d: f"The invitation of {_invitee(d)} expired",
     EventTag.OrganizationRoleAdd: lambda d: (
         f"{_who(d)} added {d.get('username')} as {d.get('role')}"
     ),
@@ -381,7 +382,7 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         f"{d.get('username')} ({d.get('role')}) left: their account was deleted"
     ),
     EventTag.OrganizationRoleInviteAccountDelete: lambda d: (
-        f"The invitation of {d.get('username')} ended: their account was deleted"
+        f"The invitation of {_invitee(d)} ended: their account was deleted"
     ),
     EventTag.AdminOrganizationRoleAdd: lambda d: (
         f"{_who(d)} added {d.get('username')} as {d.get('role')}"

@@ -6,8 +6,7 @@ import wtforms
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
-from warehouse_orgs.accounts.forms import username_field
-from warehouse_orgs.accounts.models import USERNAME_MAX_LENGTH
+from warehouse_orgs.accounts.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from warehouse_orgs.confirmation import confirmation_field
 from warehouse_orgs.forms import Form, bounded, strip
 from warehouse_orgs.organizations.forms import OrganizationDetailsFields, role_choices
@@ -62,7 +61,17 @@ class DeleteOrganizationForm(Form):
 
 
 class InviteMemberForm(Form):
-    username = username_field()
+    """A username, or an email address (anything with an @, which no username has)."""
+
+    username = wtforms.StringField(
+        "Username or email address",
+        validators=[
+            validators.InputRequired(message="Enter a username or an email address."),
+            validators.DataRequired(message="Enter a username or an email address."),
+            bounded(EMAIL_MAX_LENGTH),
+        ],
+        filters=[strip],
+    )
     role_name = wtforms.SelectField(
         "Role",
         validators=[validators.InputRequired(message="Choose a role.")],
@@ -73,6 +82,22 @@ class InviteMemberForm(Form):
         super().__init__(formdata, **kwargs)
         # InputRequired refuses the empty choice with "Choose a role." beside the picker.
         self.role_name.choices = [NO_ROLE_CHOICE, *role_choices(orgtype)]
+
+    @property
+    def address(self) -> str | None:
+        """The email address typed, or None when it is a username."""
+        value = self.username.data or ""
+        return value if "@" in value else None
+
+    def validate_username(self, field: wtforms.Field) -> None:
+        if self.address is not None:
+            validators.Email(message="Enter a valid email address, like name@example.com.")(
+                self, field
+            )
+        elif len(field.data) > USERNAME_MAX_LENGTH:
+            raise validators.ValidationError(
+                f"A username has at most {USERNAME_MAX_LENGTH} characters."
+            )
 
 
 class ChangeMemberRoleForm(Form):
@@ -102,7 +127,9 @@ class InvitationForm(Form):
 
 
 class RevokeInvitationForm(InvitationForm):
+    # An invitation made by address asks for the address, as its row shows it.
     confirm_username = confirmation_field("Their username", USERNAME_MAX_LENGTH)
+    confirm_address = confirmation_field("Their email address", EMAIL_MAX_LENGTH)
 
 
 class DeclineInvitationForm(Form):

@@ -21,6 +21,7 @@ from warehouse_orgs.organizations.interfaces import (
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationApplication,
+    OrganizationInvitation,
     Team,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
@@ -37,6 +38,23 @@ def email_user(request: Request, name: str, user: User, **context: Any) -> None:
     if primary is None or not primary.verified:
         return
     send_email(request, name, primary.email, reader=user.username, **context)
+
+
+def email_invitee(
+    request: Request, invitation: OrganizationInvitation, name: str, **context: Any
+) -> None:
+    """Mail the invitee: an invitation made by address goes to that address (to the account
+    that verified it, by its username, or, bound to the address, to nobody by name: message
+    ``name``-by-address, which has nothing of what the inviter typed); one made by username
+    goes to the account's primary address."""
+    if invitation.user is None:
+        send_email(request, f"{name}-by-address", invitation.email, **context)
+    elif invitation.is_by_address:
+        send_email(
+            request, name, invitation.invited_address, reader=invitation.user.username, **context
+        )
+    else:
+        email_user(request, name, invitation.user, **context)
 
 
 def email_owners(

@@ -376,6 +376,14 @@ class IOrganizationMembershipService(Interface):
         """Invite a verified non-member; returns the invitation and the one-time token to
         mail (only its hash is stored)."""
 
+    def invite_address(
+        organization: "Organization", address: str, role_name: "OrganizationRoleType"
+    ) -> tuple["OrganizationInvitation", str, "User | None"]:
+        """Invite whoever has ``address``: the account that verified it when it can be
+        invited, else an invitation bound to the address. Returns the invitation, its token
+        and that account (None for an address invitation); refuses only what it would refuse
+        whether or not an account exists."""
+
     def invitations(
         organization: "Organization", *, now: datetime.datetime | None = None
     ) -> list["OrganizationInvitation"]:
@@ -393,11 +401,16 @@ class IOrganizationMembershipService(Interface):
     def invitation_for_invitee(invitation_id: Any, user: "User") -> "OrganizationInvitation":
         """The same for a signed-in invitee answering from their own invitations list."""
 
-    def accept_invitation(invitation: "OrganizationInvitation") -> "OrganizationRole":
-        """Join with the invited role; the invitation is used up."""
+    def accept_invitation(
+        invitation: "OrganizationInvitation", by: "User | None" = None
+    ) -> "OrganizationRole":
+        """Join with the invited role, as ``by`` (default: the invited account; required for
+        an address invitation); the invitation is used up."""
 
-    def decline_invitation(invitation: "OrganizationInvitation", message: str = "") -> None:
-        """Say no; the invitation is used up."""
+    def decline_invitation(
+        invitation: "OrganizationInvitation", message: str = "", by: "User | None" = None
+    ) -> None:
+        """Say no, as ``by`` (as for accepting); the invitation is used up."""
 
     def revoke_invitation(invitation: "OrganizationInvitation") -> None:
         """Withdraw a pending invitation; its token stops working."""

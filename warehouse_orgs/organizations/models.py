@@ -54,6 +54,8 @@ DISPLAY_NAME_MAX_LENGTH = 100
 LINK_URL_MAX_LENGTH = 400
 DESCRIPTION_MAX_LENGTH = 400
 USAGE_MAX_LENGTH = 1024
+# An email address's longest form (RFC 5321), as accounts' addresses.
+INVITED_ADDRESS_MAX_LENGTH = 254
 
 
 def _values_check(column: str, values: type[enum.Enum]) -> str:
@@ -387,12 +389,32 @@ class OrganizationInvitation(Model):
     Only the token's SHA-256 is stored. The token works for its invitee, once, before
     ``expires``, and only while the row is pending; resending makes a new token and the old
     one stops working.
+
+    The invitee is an account (``user_id``) or an email address (``email``), never both: an
+    address invitation is answered by whichever account has that address verified at the
+    moment it answers, so an address removed, or never verified, carries nothing.
+
+    ``invited_address`` is the address the inviter typed, for either kind: an account is
+    invited by its address only when it has that address verified (see
+    ``invite_address``), and the inviter's page, flashes, emails and history name the
+    invitation by this address, never by the account's username, so they read the same
+    whether or not an account exists.
     """
 
     __tablename__ = "organization_invitations"
     __table_args__ = (
         CheckConstraint(_values_check("status", OrganizationInvitationStatus), name="valid_status"),
         CheckConstraint(_values_check("role_name", OrganizationRoleType), name="valid_role_name"),
+        # Exactly one invitee: an account or an address.
+        CheckConstraint("num_nonnulls(user_id, email) = 1", name="one_invitee"),
+        # An address invitation is named by its own address; addresses are stored trimmed
+        # (citext compares them without case) and as long as an account's may be.
+        CheckConstraint("email IS NULL OR invited_address = email", name="named_by_its_address"),
+        CheckConstraint(
+            f"invited_address IS NULL OR (invited_address = btrim(invited_address) "
+            f"AND length(invited_address) BETWEEN 3 AND {INVITED_ADDRESS_MAX_LENGTH})",
+            name="valid_invited_address",
+        ),
         # At most one pending invitation per person per organization.
         Index(
             "organization_invitations_one_pending_per_user",
@@ -401,6 +423,24 @@ class OrganizationInvitation(Model):
             unique=True,
             postgresql_where=text("status = 'pending'"),
         ),
+        # And per address typed, whichever kind it became: an address invitation's
+        # ``invited_address`` is its ``email`` (named_by_its_address), so this is also at most
+        # one pending invitation per (organization, address). Covering account invitations made
+        # by address too is what makes typing a known address twice answer exactly as typing
+        # an unknown one twice.
+        Index(
+            "organization_invitations_one_pending_per_address",
+            "organization_id",
+            "invited_address",
+            unique=True,
+            postgresql_where=text("status = 'pending' AND invited_address IS NOT NULL"),
+        ),
+        # A person's list of invitations finds those to their verified addresses.
+        Index(
+            "ix_organization_invitations_email_pending",
+            "email",
+            postgresql_where=text("status = 'pending' AND email IS NOT NULL"),
+        ),
         # An organization's invitations, newest first, on its admin page.
         Index("ix_organization_invitations_organization_id_created", "organization_id", "created"),
     )
@@ -408,9 +448,11 @@ class OrganizationInvitation(Model):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    email: Mapped[str | None] = mapped_column(CITEXT)
+    invited_address: Mapped[str | None] = mapped_column(CITEXT)
     invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -425,12 +467,25 @@ class OrganizationInvitation(Model):
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     organization: Mapped[Organization] = relationship(back_populates="invitations")
-    user: Mapped["User"] = relationship("User", foreign_keys=[user_id])
+    user: Mapped["User | None"] = relationship("User", foreign_keys=[user_id])
     invited_by: Mapped["User | None"] = relationship("User", foreign_keys=[invited_by_id])
 
     @property
     def is_pending(self) -> bool:
         return self.status == OrganizationInvitationStatus.Pending
+
+    @property
+    def is_by_address(self) -> bool:
+        return self.invited_address is not None
+
+    @property
+    def invitee_name(self) -> str:
+        """How the organization's side names the invitee: the address typed, else the
+        username."""
+        if self.invited_address is not None:
+            return self.invited_address
+        assert self.user is not None  # one_invitee: no address, so an account
+        return self.user.username
 
     def is_expired_at(self, moment: datetime.datetime) -> bool:
         return self.status == OrganizationInvitationStatus.Expired or (

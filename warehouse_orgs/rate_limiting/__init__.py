@@ -29,6 +29,12 @@ DEFAULT_LIMITS = {
     "password_reset.ip": "10 per hour",
     # Sponsorship inquiries, per address: each one mails the sender and PSF staff.
     "sponsor_inquiry.ip": "5 per hour",
+    # Organization invitations sent by email address, each of which mails whoever has the
+    # address: per organization and address, so an organization cannot pester one person by
+    # inviting, revoking and inviting again (sending again counts too); per inviter, so the
+    # form cannot mail strangers in bulk. The same for known and unknown addresses.
+    "organization_invite.address": "3 per day",
+    "organization_invite.inviter": "30 per day",
 }
 
 

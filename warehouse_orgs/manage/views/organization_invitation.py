@@ -74,7 +74,7 @@ class VerifyOrganizationRolePage:
             return self.page(400, None, error)
         organization = invitation.organization
         try:
-            self.membership.accept_invitation(invitation)
+            self.membership.accept_invitation(invitation, by=self.request.user)
         except MembershipRefused as refusal:
             # Staff added them directly while the invitation waited.
             return self.page(409, None, str(refusal))
@@ -105,12 +105,16 @@ class VerifyOrganizationRolePage:
             return self.page(400, invitation, None, form)
         message = form.message.data or ""
         organization = invitation.organization
-        self.membership.decline_invitation(invitation, message)
+        self.membership.decline_invitation(invitation, message, by=self.request.user)
         email_owners(
             self.request,
             "organization-member-invite-declined",
             organization,
-            member=self.request.user.username,
+            # Declining an invitation made by address does not tell the owners which account
+            # had it (accepting does: the account joins).
+            member=invitation.invitee_name
+            if invitation.is_by_address
+            else self.request.user.username,
             message=message,
         )
         self.request.session.flash(

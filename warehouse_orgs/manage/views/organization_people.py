@@ -15,6 +15,7 @@ from pyramid.request import Request
 from pyramid.view import view_config, view_defaults
 
 from warehouse_orgs.accounts.interfaces import IUserService
+from warehouse_orgs.accounts.views import rate_limited_message
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.confirmation import confirmed
 from warehouse_orgs.events.tags import EventTag
@@ -26,7 +27,7 @@ from warehouse_orgs.manage.organization_forms import (
     RevokeInvitationForm,
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
-from warehouse_orgs.organizations.emails import email_owners, email_user
+from warehouse_orgs.organizations.emails import email_invitee, email_owners, email_user
 from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import (
     LastOwnerRefused,
@@ -44,6 +45,7 @@ from warehouse_orgs.organizations.permissions import (
     permissions_shown,
 )
 from warehouse_orgs.pagination import page_number
+from warehouse_orgs.rate_limiting.interfaces import IRateLimiter
 
 MANAGE = Permissions.OrganizationsManage
 PEOPLE = "manage.organization.roles"
@@ -113,16 +115,43 @@ def revoke_form_id(invitation: OrganizationInvitation) -> str:
 
 
 def send_invitation_email(request: Request, invitation: OrganizationInvitation, token: str) -> None:
-    email_user(
+    email_invitee(
         request,
+        invitation,
         "organization-member-invited",
-        invitation.user,
         organization_name=invitation.organization.name,
         role=invitation.role_name,
         initiator=request.user.username,
         expires=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
         accept_url=request.route_url("accounts.verify_organization_role", _query={"token": token}),
+        register_url=request.route_url("accounts.register"),
     )
+
+
+def address_limits(request: Request, organization: Organization, address: str) -> list[Any]:
+    """The limits on mailing ``address`` from this organization, as (limiter, key) pairs."""
+    return [
+        (
+            request.find_service(IRateLimiter, name="organization_invite.address"),
+            f"{organization.id}:{address.casefold()}",
+        ),
+        (
+            request.find_service(IRateLimiter, name="organization_invite.inviter"),
+            str(request.user.id),
+        ),
+    ]
+
+
+def refused_by_limits(request: Request, limits: list[Any]) -> str | None:
+    """Why mailing must wait, else None; the same for known and unknown addresses."""
+    return rate_limited_message(
+        request, *limits, too_many="Too many invitations to this address or from you today."
+    )
+
+
+def count_against_limits(limits: list[Any]) -> None:
+    for limiter, key in limits:
+        limiter.hit(key)
 
 
 @view_defaults(context=Organization, renderer="manage/organization/people.html")
@@ -153,12 +182,16 @@ class OrganizationPeoplePage(OrganizationPage):
         )
         rows = self.member_rows(people, can_manage, refused)
         invitations = people.invitations.items if people.invitations else []
-        revoke_blank = RevokeInvitationForm().confirm_username
+        revoke_blank = RevokeInvitationForm()
         invitation_rows = [
             InvitationRow(
                 invitation,
                 invitation.is_expired_at(now),
-                self.confirmation(revoke_blank, revoke_form_id(invitation), refused),
+                self.confirmation(
+                    revoke_confirmation(revoke_blank, invitation),
+                    revoke_form_id(invitation),
+                    refused,
+                ),
             )
             for invitation in invitations
         ]
@@ -232,6 +265,8 @@ class OrganizationPeoplePage(OrganizationPage):
         form = InviteMemberForm(self.request.POST, orgtype=self.organization.orgtype)
         if not form.validate():
             return self.page(400, invite_form=form)
+        if form.address is not None:
+            return self.invite_address(form)
         user = self.user_service.get_user_by_username(form.username.data)
         if user is None:
             form.username.errors = ["There is no account with this username."]
@@ -252,6 +287,33 @@ class OrganizationPeoplePage(OrganizationPage):
             role=invitation.role_name,
         )
         return self.done(f"{user.username} is invited as {invitation.role_name}.", PEOPLE)
+
+    def invite_address(self, form: InviteMemberForm) -> Any:
+        """Everything the inviter sees here (status, flash, row, their own email) is the same
+        whether or not an account has the address; only the invitee's message differs."""
+        address = form.address
+        limits = address_limits(self.request, self.organization, address)
+        wait = refused_by_limits(self.request, limits)
+        if wait:
+            form.username.errors = [wait]
+            return self.page(429, invite_form=form)
+        try:
+            invitation, token, _ = self.membership.invite_address(
+                self.organization, address, OrganizationRoleType(form.role_name.data)
+            )
+        except OrganizationError as refusal:
+            form.username.errors = [str(refusal)]
+            return self.page(409, invite_form=form)
+        count_against_limits(limits)
+        send_invitation_email(self.request, invitation, token)
+        email_owners(
+            self.request,
+            "organization-member-invite-sent",
+            self.organization,
+            member=invitation.invitee_name,
+            role=invitation.role_name,
+        )
+        return self.done(f"{invitation.invitee_name} is invited as {invitation.role_name}.", PEOPLE)
 
     @view_config(
         route_name="manage.organization.change_role",
@@ -368,20 +430,21 @@ class OrganizationPeoplePage(OrganizationPage):
         form_id = revoke_form_id(invitation)
         form = RevokeInvitationForm(self.request.POST, html_id_prefix=form_id)
         valid = form.validate()
-        if not (confirmed(form.confirm_username, invitation.user.username) and valid):
+        asked = revoke_confirmation(form, invitation)
+        if not (confirmed(asked, invitation.invitee_name) and valid):
             return self.page(400, refused=Refused(form_id, form))
         try:
             self.membership.revoke_invitation(invitation)
         except OrganizationError as refusal:
             return self.page(409, error=str(refusal))
-        email_user(
+        email_invitee(
             self.request,
+            invitation,
             "organization-member-invite-revoked",
-            invitation.user,
             organization_name=self.organization.name,
             initiator=self.request.user.username,
         )
-        return self.done(f"The invitation to {invitation.user.username} is revoked.", PEOPLE)
+        return self.done(f"The invitation to {invitation.invitee_name} is revoked.", PEOPLE)
 
     @view_config(
         route_name="manage.organization.resend_invite",
@@ -393,16 +456,33 @@ class OrganizationPeoplePage(OrganizationPage):
         invitation = self.chosen_invitation()
         if invitation is None:
             return self.page(400, error=GONE)
+        # Sending again mails the address again: it counts against the same limits.
+        limits = (
+            address_limits(self.request, self.organization, invitation.invited_address)
+            if invitation.is_by_address
+            else []
+        )
+        wait = refused_by_limits(self.request, limits) if limits else None
+        if wait:
+            return self.page(429, error=wait)
         try:
             token = self.membership.resend_invitation(invitation)
         except OrganizationError as refusal:
             return self.page(409, error=str(refusal))
+        count_against_limits(limits)
         send_invitation_email(self.request, invitation, token)
         return self.done(
-            f"A new invitation link is on its way to {invitation.user.username}; the old one no "
+            f"A new invitation link is on its way to {invitation.invitee_name}; the old one no "
             "longer works.",
             PEOPLE,
         )
+
+
+def revoke_confirmation(
+    form: RevokeInvitationForm, invitation: OrganizationInvitation
+) -> wtforms.Field:
+    """Revoking asks for what the row shows: the address typed, else the username."""
+    return form.confirm_address if invitation.is_by_address else form.confirm_username
 
 
 def last_owner_message(username: str, leaving: bool) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from zope.interface import implementer
 
-from warehouse_orgs.accounts.models import User
+from warehouse_orgs.accounts.models import Email, User
 from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
@@ -67,6 +67,11 @@ LAST_OWNER = "An organization needs at least one Owner; make someone else an Own
 # The database's names for the constraints behind the rules checked here.
 ONE_ROLE_PER_MEMBER = "organization_roles_user_id_organization_id_key"
 ONE_PENDING_INVITATION = "organization_invitations_one_pending_per_user"
+ONE_PENDING_PER_ADDRESS = "organization_invitations_one_pending_per_address"
+# What anyone holding a token that is not theirs is told, the same as for a token that never
+# existed: a link forwarded to, or guessed by, someone with another address learns nothing
+# about the invitation (not even that it exists, is pending or expired).
+NOT_VALID = "This invitation link is not valid."
 
 
 def _now() -> datetime.datetime:
@@ -75,6 +80,32 @@ def _now() -> datetime.datetime:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def verified_addresses_of(user: User) -> Any:
+    """The addresses ``user`` has verified now, as a subquery: read in the statement that
+    uses them, so a list never costs a query per address and an answer is judged by what is
+    committed at that moment, not by what the request loaded earlier."""
+    return select(Email.email).where(Email.user_id == user.id, Email.verified)
+
+
+def invited(user: User) -> Any:
+    """Invitations ``user`` may answer: to their account, or to an address they have
+    verified."""
+    return or_(
+        OrganizationInvitation.user_id == user.id,
+        OrganizationInvitation.email.in_(verified_addresses_of(user)),
+    )
+
+
+def invitee_details(invitation: OrganizationInvitation) -> dict[str, str]:
+    """What an organization's history records about the invitee. An invitation made by
+    address is recorded by that address even when it went to an account: the history is the
+    Owners' (the inviters'), and naming the account there would tell them who has the address
+    they typed. Only the invitee's own acceptance names them, as joining does anyway."""
+    if invitation.is_by_address:
+        return {"email": invitation.invited_address}
+    return {"username": invitation.invitee_name}
 
 
 @implementer(IOrganizationMembershipService)
@@ -139,7 +170,9 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         mine = OrganizationRole.user_id == user.id
         # Expired by the clock though not yet marked so by the periodic task: not answerable.
         waiting = (
-            OrganizationInvitation.user_id == user.id,
+            # To their account, or to any address of theirs verified now; joined in the same
+            # statements, so the page's statement count does not grow with their addresses.
+            invited(user),
             OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
             OrganizationInvitation.expires_at > func.now(),
         )
@@ -344,11 +377,19 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             .options(selectinload(OrganizationInvitation.organization))
         ).all()
         for invitation in invitations:
+            if invitation.is_by_address:
+                # Made by address: it falls back to the address, as if no account had had it
+                # (the organization's side sees no change, so learns nothing about who had
+                # the address); whoever verifies the address later can still answer it.
+                invitation.user_id = None
+                invitation.email = invitation.invited_address
+                continue
             invitation.organization.record_event(
                 EventTag.OrganizationRoleInviteAccountDelete,
                 self.request,
-                {"username": user.username},
+                invitee_details(invitation),
             )
+        self.db.flush()
 
     def sole_owned_organizations(self, user: User, *, lock: bool = False) -> list[str]:
         owned = select(OrganizationRole.organization_id).where(
@@ -407,6 +448,74 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             {"username": user.username, "role": str(role_name)},
         )
         return invitation, token
+
+    def invite_address(
+        self, organization: Organization, address: str, role_name: OrganizationRoleType
+    ) -> tuple[OrganizationInvitation, str, User | None]:
+        lock_organization(self.db, organization)
+        refuse_unless_in_good_standing(self.request, organization, InvitationRefused)
+        self._check_role_allowed(organization, role_name)
+        address = address.strip()
+        self.expire_invitations(organization)
+        # Judged by the address typed, whichever kind the earlier invitation became, so a
+        # known address typed twice is refused exactly as an unknown one is.
+        already = InvitationRefused(f"{address} already has a pending invitation.")
+        if self.db.scalar(
+            select(OrganizationInvitation.id).where(
+                OrganizationInvitation.organization_id == organization.id,
+                OrganizationInvitation.invited_address == address,
+                OrganizationInvitation.status == OrganizationInvitationStatus.Pending,
+            )
+        ):
+            raise already
+        account = self._account_to_invite(organization, address)
+        token = secrets.token_urlsafe(32)
+        invitation = OrganizationInvitation(
+            organization_id=organization.id,
+            user_id=account.id if account else None,
+            email=None if account else address,
+            invited_address=address,
+            invited_by_id=self.request.user.id if self.request.user else None,
+            role_name=role_name,
+            token_hash=hash_token(token),
+            expires_at=_now() + self._lifetime(),
+        )
+        insert_or_refuse(
+            self.db, invitation, {ONE_PENDING_PER_ADDRESS: already, ONE_PENDING_INVITATION: already}
+        )
+        organization.record_event(
+            EventTag.OrganizationRoleInvite,
+            self.request,
+            {**invitee_details(invitation), "role": str(role_name)},
+        )
+        return invitation, token, account
+
+    def _account_to_invite(self, organization: Organization, address: str) -> User | None:
+        """The account an address invitation goes to directly, or None to bind it to the
+        address.
+
+        Only an account that has verified the address: an address someone merely added to
+        their account is not theirs until they prove it, and they must not capture an
+        invitation meant for its real owner. And only an account that could be invited by
+        username right now: one already a member or already invited is answered by an address
+        invitation instead, never by a refusal, which would tell the inviter that the address
+        belongs to someone (a member, even). That account can still answer the address
+        invitation (accepting tells it it is a member already).
+        """
+        account = self.db.scalars(
+            select(User)
+            .join(Email, Email.user_id == User.id)
+            .where(Email.email == address, Email.verified)
+        ).one_or_none()
+        if (
+            account is None
+            or not account.is_active
+            or not account.has_verified_primary_email
+            or self.role_of(organization, account) is not None
+            or self._pending_invitation(organization, account) is not None
+        ):
+            return None
+        return account
 
     def _lifetime(self) -> datetime.timedelta:
         days = self.request.registry.settings.get("organizations.invitation_days")
@@ -470,7 +579,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             )
         ).one_or_none()
         if invitation is None:
-            raise InvitationRefused("This invitation link is not valid.")
+            raise InvitationRefused(NOT_VALID)
         return self._live(invitation, user, lock=False)
 
     def invitation_for_invitee(self, invitation_id: Any, user: User) -> OrganizationInvitation:
@@ -478,7 +587,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         invitation = (
             self.db.scalars(
                 select(OrganizationInvitation).where(
-                    OrganizationInvitation.id == key, OrganizationInvitation.user_id == user.id
+                    OrganizationInvitation.id == key, invited(user)
                 )
             ).one_or_none()
             if key is not None
@@ -495,17 +604,44 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         it, not just showing it), lock it first and judge it as committed now."""
         if lock:
             invitation = lock_invitation(self.db, invitation)
-        if invitation.user_id != user.id:
-            raise InvitationRefused("This invitation is for another account.")
+        if invitation.email is not None:
+            # Whoever has the address verified at this moment; the address row is locked
+            # with the answer, so removing it cannot slip in between this check and the
+            # commit (the removal waits, or went first and is seen here).
+            if not self._holds_address(user, invitation.email, lock=lock):
+                raise InvitationRefused(NOT_VALID)
+        elif invitation.user_id != user.id:
+            # A link mailed to an address says nothing to an account without it; one mailed
+            # to an account by its username was always that account's.
+            raise InvitationRefused(
+                NOT_VALID if invitation.is_by_address else "This invitation is for another account."
+            )
         if invitation.is_expired_at(_now()):
             raise InvitationRefused("This invitation has expired. Ask an owner to send a new one.")
         if not invitation.is_pending:
             raise InvitationRefused(f"This invitation was already {invitation.status}.")
         return invitation
 
-    def accept_invitation(self, invitation: OrganizationInvitation) -> OrganizationRole:
-        invitation = self._live(invitation, invitation.user)
-        organization, user = invitation.organization, invitation.user
+    def _holds_address(self, user: User, address: str, *, lock: bool) -> bool:
+        query = select(Email.id).where(
+            Email.user_id == user.id, Email.email == address, Email.verified
+        )
+        if lock:
+            query = query.with_for_update(read=True)
+        return self.db.scalar(query) is not None
+
+    def _answerer(self, invitation: OrganizationInvitation, by: User | None) -> User:
+        user = by if by is not None else invitation.user
+        if user is None:
+            raise InvitationRefused(NOT_VALID)
+        return user
+
+    def accept_invitation(
+        self, invitation: OrganizationInvitation, by: User | None = None
+    ) -> OrganizationRole:
+        user = self._answerer(invitation, by)
+        invitation = self._live(invitation, user)
+        organization = invitation.organization
         self._refuse_joining_unless_in_good_standing(invitation)
         if self.role_of(organization, user) is not None:
             # Staff added them directly while the invitation waited.
@@ -546,14 +682,17 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 "decline it now."
             ) from refusal
 
-    def decline_invitation(self, invitation: OrganizationInvitation, message: str = "") -> None:
-        invitation = self._live(invitation, invitation.user)
+    def decline_invitation(
+        self, invitation: OrganizationInvitation, message: str = "", by: User | None = None
+    ) -> None:
+        invitation = self._live(invitation, self._answerer(invitation, by))
         invitation.status = OrganizationInvitationStatus.Declined
         self.db.flush()
+        # Declining an invitation made by address does not name the account either.
         invitation.organization.record_event(
             EventTag.OrganizationRoleInviteDecline,
             self.request,
-            {"username": invitation.user.username, "message": message},
+            {**invitee_details(invitation), "message": message},
         )
 
     def revoke_invitation(self, invitation: OrganizationInvitation) -> None:
@@ -567,7 +706,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         invitation.organization.record_event(
             EventTag.OrganizationRoleInviteRevoke,
             self.request,
-            {"username": invitation.user.username},
+            invitee_details(invitation),
         )
 
     def resend_invitation(self, invitation: OrganizationInvitation) -> str:
@@ -580,8 +719,11 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 "Only a pending or expired invitation can be sent again; this one was "
                 f"{invitation.status}."
             )
-        if self.role_of(invitation.organization, invitation.user) is not None:
-            raise InvitationRefused(f"{invitation.user.username} is already a member.")
+        if (
+            invitation.user is not None
+            and self.role_of(invitation.organization, invitation.user) is not None
+        ):
+            raise InvitationRefused(f"{invitation.invitee_name} is already a member.")
         # Sending it again is inviting again.
         refuse_unless_in_good_standing(self.request, invitation.organization, InvitationRefused)
         token = secrets.token_urlsafe(32)
@@ -592,7 +734,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         invitation.organization.record_event(
             EventTag.OrganizationRoleInviteResend,
             self.request,
-            {"username": invitation.user.username},
+            invitee_details(invitation),
         )
         return token
 
@@ -620,7 +762,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             invitation.organization.record_event(
                 EventTag.OrganizationRoleInviteExpire,
                 self.request,
-                {"username": invitation.user.username},
+                invitee_details(invitation),
             )
         self.db.flush()
         return len(overdue)

@@ -216,7 +216,8 @@ class DatabaseOrganizationService(RequestDatabaseService):
             invitations=page_of(
                 self.db,
                 select(OrganizationInvitation)
-                .join(User, User.id == OrganizationInvitation.user_id)
+                # Outer: an invitation to an address has no account.
+                .outerjoin(User, User.id == OrganizationInvitation.user_id)
                 .options(contains_eager(OrganizationInvitation.user))
                 .where(*listed_invitations)
                 .order_by(OrganizationInvitation.created.desc(), OrganizationInvitation.id),
