@@ -559,3 +559,51 @@ def test_staff_adding_someone_while_they_accept(app_registry, committed_database
     _refused(acceptance, MembershipRefused, "You are already a member of raced.")
     assert _members(committed_database, organization_id) == {"owen": OWNER, "carol": MEMBER}
     assert _invitation_state(committed_database, invitation_id) == "pending"
+
+
+# An invitation to an address answered while its holder removes the address
+
+
+@pytest.fixture
+def address_invitation(committed_database: Engine) -> uuid.UUID:
+    """owen owns "raced" and invited dana@second.example, an address carol has verified."""
+    with Session(committed_database) as setup:
+        owen, carol = _user(setup, "owen"), _user(setup, "carol")
+        carol.emails.append(Email(email="dana@second.example", primary=False, verified=True))
+        organization = _organization(setup)
+        setup.add(OrganizationRole(organization=organization, user=owen, role_name=OWNER))
+        setup.add(
+            OrganizationInvitation(
+                organization=organization, email="dana@second.example",
+                invited_address="dana@second.example", invited_by=owen, role_name=MEMBER,
+                token_hash=hash_token("dana-token"),
+                expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7),
+            )
+        )  # fmt: skip
+        setup.commit()
+        return organization.id
+
+
+def test_accepting_an_address_invitation_while_the_address_is_removed(
+    app_registry, committed_database, address_invitation
+):
+    def remove_address(session: Session) -> None:
+        carol = _load_user(session, "carol")
+        address = next(e for e in carol.emails if e.email == "dana@second.example")
+        DatabaseUserService(service_request(app_registry, session, carol)).remove_email(
+            carol, address
+        )
+
+    def accept(session: Session) -> None:
+        membership = _membership(app_registry, session, "carol")
+        carol = _load_user(session, "carol")
+        invitation = membership.invitation_for_token("dana-token", carol)
+        membership.accept_invitation(invitation, by=carol)
+
+    # The acceptance waits for the removal (the address row is locked with the answer), then
+    # finds the address gone: without that lock it read the address as it was before the
+    # removal committed, and carol joined through an address no longer hers.
+    removal, acceptance = race(committed_database, remove_address, accept)
+    assert_first_won(removal, acceptance)
+    _refused(acceptance, InvitationRefused, "This invitation link is not valid.")
+    assert _members(committed_database, address_invitation) == {"owen": OWNER}
