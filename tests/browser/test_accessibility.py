@@ -455,7 +455,7 @@ def test_steps_a_crawl_cannot_reach_pass_axe(
     # The password step, met by an owner idle for an hour.
     make_authentication_stale(db_session)
     page.goto(live_server + "/manage/organization/demo-community/people/")
-    page.get_by_label("Username", exact=True).fill("newbie")
+    page.get_by_label("Username or email address", exact=True).fill("newbie")
     page.get_by_label("Role", exact=True).select_option("Member")
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your password")
