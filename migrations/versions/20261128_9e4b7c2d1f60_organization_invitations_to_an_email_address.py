@@ -14,7 +14,7 @@ address the owner typed for either kind, so the owner's page names both the same
   their verified addresses.
 
 Revision ID: 9e4b7c2d1f60
-Revises: 7d4a1c9e2b56
+Revises: cfb1e53d84fe
 Create Date: 2026-11-28
 """
 # A migration does one thing. It must work with the code of the previous deploy still running:
@@ -30,7 +30,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import CITEXT
 
 revision = "9e4b7c2d1f60"
-down_revision = "7d4a1c9e2b56"
+down_revision = "cfb1e53d84fe"
 branch_labels = None
 depends_on = None
 
