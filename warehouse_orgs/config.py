@@ -117,6 +117,7 @@ def read_settings(
     # system's resolver.
     from_env("domains.resolver", "DOMAINS_RESOLVER")
     from_env("domains.resolver_timeout", "DOMAINS_RESOLVER_TIMEOUT", coercer=float)
+    from_env("succession.inactive_days", "SUCCESSION_INACTIVE_DAYS", coercer=int)
 
     result.setdefault("database.statement_timeout_ms", 10_000)
     result.setdefault("mail.sender", "PyPI Organizations <noreply@pypi.invalid>")

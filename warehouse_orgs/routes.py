@@ -270,6 +270,12 @@ def includeme(config: Configurator) -> None:
         "/manage/organization/{organization_name}/teams/",
         **organization_traversal,
     )
+    # Succession (issue 13): the pending handover, and an Owner's objection to it.
+    config.add_route(
+        "manage.organization.handover",
+        "/manage/organization/{organization_name}/handover/",
+        **organization_traversal,
+    )
     config.add_route(
         "manage.organization.projects",
         "/manage/organization/{organization_name}/projects/",
@@ -332,6 +338,9 @@ def includeme(config: Configurator) -> None:
         ("admin.organization.add_manual_activation", "add_manual_activation/"),
         ("admin.organization.update_manual_activation", "update_manual_activation/"),
         ("admin.organization.delete_manual_activation", "delete_manual_activation/"),
+        # Succession (issue 13): at most one handover is pending, so none needs an id.
+        ("admin.organization.handover.start", "handover/start/"),
+        ("admin.organization.handover.cancel", "handover/cancel/"),
     ]:
         add_action_route(
             config,

@@ -2,7 +2,8 @@
 
 ``name:`` matches the normalized name; ``org:`` (or ``organization:``) and free text match the
 name or the display name; ``url:`` the link; ``desc:`` the description; ``type:`` is
-``company`` or ``community``; ``is:`` is ``active`` or ``inactive``. A value with spaces is
+``company`` or ``community``; ``is:`` is ``active``, ``inactive`` or ``ownerless-risk`` (every
+Owner inactive or disabled, as the daily succession detector last found). A value with spaces is
 quoted: ``desc:"open source"``. Every match ignores case, and ``%`` or ``_`` are taken
 literally.
 """
@@ -11,9 +12,13 @@ import re
 import shlex
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, exists, or_
 
-from warehouse_orgs.organizations.models import Organization, OrganizationType
+from warehouse_orgs.organizations.models import (
+    Organization,
+    OrganizationSuccessionRisk,
+    OrganizationType,
+)
 
 SEARCH_MAX_LENGTH = 200
 KEYS = ("name", "org", "organization", "url", "desc", "type", "is")
@@ -52,8 +57,11 @@ def _condition(key: str, value: str) -> ColumnElement[bool]:
             raise SearchError("type: is either company or community.")
         return Organization.orgtype == types[value.lower()]
     if key == "is":
+        if value.lower() == "ownerless-risk":
+            # The detector's rows, read through their unique index on organization_id.
+            return exists().where(OrganizationSuccessionRisk.organization_id == Organization.id)
         if value.lower() not in ("active", "inactive"):
-            raise SearchError("is: is either active or inactive.")
+            raise SearchError("is: is active, inactive or ownerless-risk.")
         return Organization.is_active.is_(value.lower() == "active")
     raise SearchError(f"Unknown search key {key}:.")
 

@@ -61,6 +61,13 @@ class EventTag(enum.StrEnum):
     AdminOrganizationRoleAdd = "admin:organization:role:add"
     AdminOrganizationRoleChange = "admin:organization:role:change"
     AdminOrganizationRoleRemove = "admin:organization:role:remove"
+    # Succession (issue 13): the detector's finding, and staff's handover to a member.
+    OrganizationSuccessionRiskFound = "organization:succession_risk:found"
+    OrganizationSuccessionRiskCleared = "organization:succession_risk:cleared"
+    OrganizationHandoverStart = "organization:handover:start"
+    OrganizationHandoverObject = "organization:handover:object"
+    OrganizationHandoverCancel = "organization:handover:cancel"
+    OrganizationHandoverComplete = "organization:handover:complete"
 
     # Verified domains, recorded on the organization (the daily re-check's have no actor).
     OrganizationDomainAdd = "organization:domain:add"
@@ -401,6 +408,29 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
     EventTag.OrganizationDomainRemove: lambda d: f"{_who(d)} removed the domain {d.get('domain')}",
     EventTag.OrganizationDomainLose: lambda d: (
         f"The domain {d.get('domain')} is no longer verified: {_domain_check(d)}"
+    ),
+    EventTag.OrganizationSuccessionRiskFound: lambda d: (
+        f"No Owner has logged in for {d.get('inactive_days')} days or more (or their accounts "
+        "are disabled): PyPI staff may hand the organization over to a member"
+    ),
+    EventTag.OrganizationSuccessionRiskCleared: lambda d: "An Owner is active again",
+    EventTag.OrganizationHandoverStart: lambda d: (
+        f"{_who(d)} started a handover making {d.get('candidate')} an Owner on "
+        f"{d.get('takes_effect_at')} unless an Owner objects: {d.get('reason')}"
+    ),
+    EventTag.OrganizationHandoverObject: lambda d: (
+        f"{_who(d)} objected to the handover to {d.get('candidate')}"
+        + (f": {d['objection']}" if d.get("objection") else "")
+    ),
+    EventTag.OrganizationHandoverCancel: lambda d: (
+        f"The handover to {d.get('candidate')} was cancelled{_by(d)}"
+        + (f": {d['why']}" if d.get("why") else "")
+    ),
+    EventTag.OrganizationHandoverComplete: lambda d: (
+        f"The handover took effect: {d.get('username')} was already {d.get('role')}"
+        if d.get("old_role") == d.get("role")
+        else f"The handover took effect: {d.get('username')} changed from {d.get('old_role')} "
+        f"to {d.get('role')}"
     ),
     EventTag.OrganizationTeamCreate: lambda d: f"{_who(d)} created the team {d.get('team')}",
     EventTag.OrganizationTeamRename: lambda d: (

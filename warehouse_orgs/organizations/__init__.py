@@ -28,7 +28,13 @@ from warehouse_orgs.organizations.services import (
     DatabaseTeamService,
 )
 from warehouse_orgs.organizations.services.projects import DatabaseOrganizationProjectService
-from warehouse_orgs.organizations.tasks import expire_organization_invitations
+from warehouse_orgs.organizations.services.succession import DatabaseSuccessionService
+from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
+from warehouse_orgs.organizations.tasks import (
+    complete_due_handovers,
+    expire_organization_invitations,
+    find_ownerless_risk_organizations,
+)
 from warehouse_orgs.packaging.models import ACE, Project, ProjectRoleName
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLE_PERMISSIONS
 
@@ -114,6 +120,7 @@ def includeme(config: Configurator) -> None:
     config.register_service_factory(
         DatabaseOrganizationProjectService.create_service, IOrganizationProjectService
     )
+    config.register_service_factory(DatabaseSuccessionService.create_service, ISuccessionService)
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
     config.add_login_landing(land_members_on_their_organizations)
@@ -123,3 +130,5 @@ def includeme(config: Configurator) -> None:
     config.add_user_project_source(projects_reached_through_organizations)
     config.add_owner_rule_exemption(projects_of_organizations)
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))
+    config.add_periodic_task(find_ownerless_risk_organizations, datetime.timedelta(days=1))
+    config.add_periodic_task(complete_due_handovers, datetime.timedelta(hours=1))

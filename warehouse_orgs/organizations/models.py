@@ -678,3 +678,11 @@ def select_organization_by_name(name: str) -> Any:
         )
         .where(OrganizationNameCatalog.normalized_name == func.normalize_pep503_name(name))
     )
+
+
+# Succession's tables belong to this feature too; importing them here puts them in the metadata
+# wherever the feature's models are loaded (migrations among them).
+from warehouse_orgs.organizations.succession_models import (  # noqa: E402, F401
+    OrganizationHandover,
+    OrganizationSuccessionRisk,
+)

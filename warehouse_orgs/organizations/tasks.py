@@ -3,8 +3,33 @@
 from pyramid.request import Request
 
 from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService
+from warehouse_orgs.organizations.succession_emails import email_members_about_handover
+from warehouse_orgs.organizations.succession_interfaces import ISuccessionService, RiskSweep
 
 
 def expire_organization_invitations(request: Request) -> int:
     """Mark every overdue pending invitation expired (an event each); returns how many."""
     return request.find_service(IOrganizationMembershipService).expire_invitations()
+
+
+def find_ownerless_risk_organizations(request: Request) -> RiskSweep:
+    """Mark organizations whose every Owner is inactive or disabled; clear those that recovered."""
+    return request.find_service(ISuccessionService).find_ownerless_risk()
+
+
+def complete_due_handovers(request: Request) -> int:
+    """Apply the handovers whose seven days have passed without objection, telling every
+    member; returns how many took effect."""
+    outcomes = request.find_service(ISuccessionService).complete_due_handovers()
+    for outcome in outcomes:
+        handover = outcome.handover
+        email_members_about_handover(
+            request,
+            "organization-handover-completed"
+            if outcome.completed
+            else "organization-handover-cancelled",
+            handover.organization,
+            handover,
+            why=handover.decision_reason,
+        )
+    return sum(outcome.completed for outcome in outcomes)

@@ -18,6 +18,8 @@ from warehouse_orgs.organizations.models import (
     Team,
     select_organization_by_name,
 )
+from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.succession_models import HandoverStatus, OrganizationHandover
 
 
 class OrganizationFactory:
@@ -35,8 +37,11 @@ class OrganizationFactory:
         """Values a page needs besides the organization, computed in the same statement from
         ``Organization``'s columns; the page reads them from ``request.organization_page``.
         Built once per factory class: what varies per request is a ``bindparam`` whose value
-        ``page_parameters`` gives."""
-        return {}
+        ``page_parameters`` gives.
+
+        Every manage page shows its Owners the succession notice (issue 13), so the base
+        factory brings what it needs."""
+        return {"succession": _succession_notice()}
 
     def page_parameters(self) -> dict[str, Any]:
         return {}
@@ -87,6 +92,38 @@ class OrganizationFactory:
 
 
 _STATEMENTS: dict[tuple[type, Any, bool], tuple[Any, list[str]]] = {}
+
+
+def _succession_notice() -> Any:
+    """The Owner count (from the Owners' partial index) and the pending handover, if any (from
+    the one-pending index), as one JSON object."""
+    owners = (
+        select(func.count())
+        .where(
+            OrganizationRole.organization_id == Organization.id,
+            OrganizationRole.role_name == OrganizationRoleType.Owner,
+        )
+        .scalar_subquery()
+    )
+    handover = (
+        select(
+            func.json_build_object(
+                "candidate",
+                OrganizationHandover.candidate_username,
+                "takes_effect_at",
+                func.to_char(
+                    func.timezone("UTC", OrganizationHandover.takes_effect_at),
+                    "YYYY-MM-DD HH24:MI",
+                ),
+            )
+        )
+        .where(
+            OrganizationHandover.organization_id == Organization.id,
+            OrganizationHandover.status == HandoverStatus.Pending,
+        )
+        .scalar_subquery()
+    )
+    return func.json_build_object("owners", owners, "handover", handover)
 
 
 def _viewer_roles(signed_in: bool) -> Any:

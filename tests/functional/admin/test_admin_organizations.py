@@ -163,7 +163,7 @@ def test_search_syntax(app, catalog, q, expected):
         ("owner:bob", "Unknown search key owner:."),
         ("name:acme has:subscription", "Unknown search key has:."),
         ("type:charity", "type: is either company or community."),
-        ("is:deleted", "is: is either active or inactive."),
+        ("is:deleted", "is: is active, inactive or ownerless-risk."),
         ("name:", "Give a value after name:."),
         ('desc:"open', "A quotation mark is not closed."),
         ("a" * 201, "Use at most 200 characters."),

@@ -30,6 +30,7 @@ from warehouse_orgs.admin.organization_forms import (
     role_choices_for,
 )
 from warehouse_orgs.admin.organization_search import SEARCH_MAX_LENGTH, SearchError, parse
+from warehouse_orgs.admin.organization_succession import read_organization_succession
 from warehouse_orgs.admin.sections import sections_for
 from warehouse_orgs.authnz import Permissions
 from warehouse_orgs.events.history import actor_name
@@ -238,6 +239,7 @@ class OrganizationDetailPage:
             # A refused billing form, also here where the error summary looks for it.
             "refused_billing_forms": {key: forms[key] for key in BILLING_FORM_KEYS if key in forms},
             "admin_sections": sections_for(self.request),
+            **read_organization_succession(self.request, organization, forms),
         }
 
     def done(self, message: str) -> HTTPSeeOther:
