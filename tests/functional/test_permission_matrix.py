@@ -78,6 +78,7 @@ from warehouse_orgs.accounts.services import (
 )
 from warehouse_orgs.authnz import Permissions, Principals
 from warehouse_orgs.organizations.models import (
+    OrganizationHandover,
     OrganizationProject,
     OrganizationType,
     TeamProjectRole,
@@ -557,6 +558,37 @@ def delete_manual_activation(w: Seat) -> Visit:
     return Visit({"confirm": w.organization.name})
 
 
+# Succession (issue 13): a handover of the organization to its member.
+
+
+def pending_handover(w: Seat) -> OrganizationHandover:
+    """A pending handover naming the organization's member, made inside the savepoint."""
+    handover = OrganizationHandover(
+        organization_id=w.organization.id,
+        candidate_role_id=w.member.id,
+        candidate_username=w.member.user.username,
+        reason="The Owners have not been seen for years.",
+        takes_effect_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7),
+    )
+    w.db.add(handover)
+    w.db.flush()
+    return handover
+
+
+def start_handover(w: Seat) -> Visit:
+    return Visit({"candidate": w.member.user.username, "reason": "The Owners have not been seen."})
+
+
+def cancel_handover(w: Seat) -> Visit:
+    pending_handover(w)
+    return Visit({"why": "An Owner answered us."})
+
+
+def object_to_handover(w: Seat) -> Visit:
+    pending_handover(w)
+    return Visit({"objection": "I am still here."})
+
+
 # --- Sponsors --------------------------------------------------------------------------------
 
 LOGOS = Path(__file__).parents[1] / "fixtures" / "logos"
@@ -882,6 +914,10 @@ ROUTES: dict[str, Route] = {
         },
     ),
     "manage.organization.history": Route(ORGANIZATION_MANAGE),
+    # Succession (issue 13): only Owners see a pending handover and may object to it.
+    "manage.organization.handover": Route(
+        ORGANIZATION_MANAGE, posts={"object": (ORGANIZATION_MANAGE, object_to_handover)}
+    ),
     # Teams (ARCHITECTURE.md: teams/ and team/<team_name>/...).
     "manage.organization.teams": Route(
         TEAMS_READ,
@@ -1007,6 +1043,13 @@ ROUTES: dict[str, Route] = {
             ("delete_manual_activation", delete_manual_activation),
         ]
     },
+    # Succession (issue 13): support and admins hand an organization to a member, or stop it.
+    "admin.organization.handover.start": action(
+        STAFF_ORGANIZATIONS_WRITE, start_handover, "start_handover", "admin.organization.detail"
+    ),
+    "admin.organization.handover.cancel": action(
+        STAFF_ORGANIZATIONS_WRITE, cancel_handover, "cancel_handover", "admin.organization.detail"
+    ),
     # Sponsors: PSF staff and admins only (the inquiries hold companies' contact details).
     "admin.sponsor.list": Route(SPONSORS_READ),
     "admin.sponsor.create": Route(SPONSORS_READ, posts={"create": (SPONSORS_WRITE, new_sponsor)}),

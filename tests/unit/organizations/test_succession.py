@@ -110,7 +110,7 @@ def _role(db_session, organization, user):
 def test_without_objection_the_member_becomes_owner_after_seven_days(
     app_registry, db_session, world, outbox
 ):
-    organization, owner, member = world
+    organization, _owner, member = world
     staff = UserFactory.create(is_superuser=True)
     service = DatabaseSuccessionService(service_request(app_registry, db_session, staff))
     handover = service.start_handover(organization, "steady-member", "Owner unreachable.", now=NOW)
@@ -137,7 +137,7 @@ def test_without_objection_the_member_becomes_owner_after_seven_days(
 def test_the_periodic_task_completes_a_due_handover_and_emails_every_member(
     app_registry, db_session, world, outbox
 ):
-    organization, owner, member = world
+    organization, _owner, member = world
     service = DatabaseSuccessionService(service_request(app_registry, db_session))
     handover = service.start_handover(organization, "steady-member", "Owner unreachable.")
     # The clock moved: the row says it is due.
@@ -172,7 +172,7 @@ def test_an_objection_stops_the_handover_for_good(app_registry, db_session, worl
 
 
 def test_a_member_cannot_object(app_registry, db_session, world):
-    organization, owner, member = world
+    organization, _owner, member = world
     service = DatabaseSuccessionService(service_request(app_registry, db_session, member))
     service.start_handover(organization, "steady-member", "Owner unreachable.")
     with pytest.raises(HandoverRefused, match="Only an Owner"):
@@ -180,7 +180,7 @@ def test_a_member_cannot_object(app_registry, db_session, world):
 
 
 def test_the_candidate_must_be_a_member_and_not_yet_owner(service, db_session, world):
-    organization, owner, member = world
+    organization, _owner, _member = world
     UserFactory.create(username="outsider")
     with pytest.raises(CandidateRefused, match="not a member"):
         service.start_handover(organization, "outsider", "why")
@@ -189,14 +189,14 @@ def test_the_candidate_must_be_a_member_and_not_yet_owner(service, db_session, w
 
 
 def test_only_one_handover_is_pending(service, world):
-    organization, owner, member = world
+    organization, _owner, _member = world
     service.start_handover(organization, "steady-member", "first")
     with pytest.raises(HandoverRefused, match="already has a pending handover"):
         service.start_handover(organization, "steady-member", "second")
 
 
 def test_a_candidate_who_left_cancels_the_handover(service, db_session, world):
-    organization, owner, member = world
+    organization, _owner, member = world
     handover = service.start_handover(organization, "steady-member", "Owner unreachable.", now=NOW)
     role = db_session.scalars(
         select(OrganizationRole).where(OrganizationRole.user_id == member.id)
