@@ -17,6 +17,7 @@ kept, so an accepted form does not change what the next example sees.
 """
 
 import dataclasses
+import datetime
 import email.message
 import email.utils
 import inspect
@@ -77,6 +78,7 @@ from warehouse_orgs.accounts.views import EMAIL_VERIFY_ACTION
 from warehouse_orgs.email.services import CapturedEmailSender
 from warehouse_orgs.organizations.models import (
     OrganizationApplicationStatus,
+    OrganizationHandover,
     OrganizationProject,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
@@ -205,6 +207,18 @@ def world(
     for payer in (owner, co_owner):  # the owner is not its only Owner: they may still leave
         OrganizationRoleFactory.create(organization=paying, user=payer)
     sync_products(service_request(app_registry, db_session))
+    # Succession: the Community organization has a pending handover to its member, so its
+    # staff page offers cancelling it and its handover page objecting; the others' staff
+    # pages offer starting one.
+    db_session.add(
+        OrganizationHandover(
+            organization_id=community.id,
+            candidate_role_id=member.id,
+            candidate_username=member.user.username,
+            reason="The Owners have not been seen for years.",
+            takes_effect_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7),
+        )
+    )
     submitted = OrganizationApplicationFactory.create(submitted_by=owner)
     asked = OrganizationApplicationFactory.create(
         submitted_by=owner, status=OrganizationApplicationStatus.MoreInformationNeeded

@@ -6,18 +6,14 @@ from typing import Any
 from pyramid.request import Request
 
 from warehouse_orgs.authnz import Permissions
-from warehouse_orgs.organizations.models import Organization
 from warehouse_orgs.organizations.succession_forms import CancelHandoverForm, StartHandoverForm
-from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
-
-SUCCESSION_FORM_KEYS = ("handover_form", "cancel_handover_form")
+from warehouse_orgs.organizations.succession_models import OrganizationHandover
 
 
 def read_organization_succession(
-    request: Request, organization: Organization, forms: dict[str, Any]
+    request: Request, handover: OrganizationHandover | None, forms: dict[str, Any]
 ) -> dict[str, Any]:
-    """One statement: the organization's latest handover."""
-    handover = request.find_service(ISuccessionService).latest_handover(organization)
+    """The section's values; the latest handover came with the page's record."""
     pending = handover is not None and handover.is_pending
     may_write = bool(request.has_permission(Permissions.AdminOrganizationsWrite))
     start = forms.get("handover_form")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Organization,
         OrganizationApplication,
         OrganizationApplicationMessage,
+        OrganizationHandover,
         OrganizationInvitation,
         OrganizationRole,
         Team,
@@ -159,8 +160,8 @@ class OrganizationRecord:
     """What staff read of an organization on its admin page: the organization, how many
     Owners it has, and a page of each of its lists: members (users loaded, by username),
     pending and expired invitations (invitees loaded, newest first), its projects' names (by
-    name), the applications linked to it (applicants loaded, oldest first) and its history
-    (newest first)."""
+    name), the applications linked to it (applicants loaded, oldest first), its history
+    (newest first) and its latest handover to a member (issue 13's succession), if any."""
 
     organization: "Organization"
     owner_count: int
@@ -169,6 +170,7 @@ class OrganizationRecord:
     project_names: "Page[str]"
     applications: "Page[OrganizationApplication]"
     events: "Page[Any]"
+    latest_handover: "OrganizationHandover | None" = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -239,7 +239,7 @@ class OrganizationDetailPage:
             # A refused billing form, also here where the error summary looks for it.
             "refused_billing_forms": {key: forms[key] for key in BILLING_FORM_KEYS if key in forms},
             "admin_sections": sections_for(self.request),
-            **read_organization_succession(self.request, organization, forms),
+            **read_organization_succession(self.request, record.latest_handover, forms),
         }
 
     def done(self, message: str) -> HTTPSeeOther:

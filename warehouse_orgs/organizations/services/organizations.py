@@ -31,6 +31,7 @@ from warehouse_orgs.organizations.models import (
     UNDECIDED_STATUSES,
     Organization,
     OrganizationApplication,
+    OrganizationHandover,
     OrganizationInvitation,
     OrganizationInvitationStatus,
     OrganizationNameCatalog,
@@ -200,6 +201,18 @@ class DatabaseOrganizationService(RequestDatabaseService):
                 .scalar_subquery()
                 .label("project_names"),
             )
+            # The latest handover, in the same statement (its index on organization_id and
+            # started_at finds it).
+            .outerjoin(
+                OrganizationHandover,
+                OrganizationHandover.id
+                == select(OrganizationHandover.id)
+                .where(OrganizationHandover.organization_id == key)
+                .order_by(OrganizationHandover.started_at.desc(), OrganizationHandover.id)
+                .limit(1)
+                .scalar_subquery(),
+            )
+            .add_columns(OrganizationHandover)
             .where(Organization.id == key)
             # The member and project counts the database keeps, as they are now.
             .execution_options(populate_existing=True)
@@ -210,6 +223,7 @@ class DatabaseOrganizationService(RequestDatabaseService):
         return OrganizationRecord(
             organization=organization,
             owner_count=row.owners,
+            latest_handover=row.OrganizationHandover,
             members=page_of_members(
                 self.db, organization.id, members_page, organization.member_count, size
             ),
