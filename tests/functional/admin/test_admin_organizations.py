@@ -252,6 +252,7 @@ def test_detail_shows_members_invitations_projects_applications_and_history(
         "Organization",
         "Edit details",
         "Rename",
+        "Handover",
         "Members",
         "Invitations",
         "Projects",
