@@ -50,3 +50,56 @@ def test_demo_organizations_are_built_once_and_overdue_invitations_expire(cli_en
 
     assert _run("organizations", "expire-invitations").output == "2 invitations expired.\n"
     assert _run("organizations", "expire-invitations").output == "0 invitations expired.\n"
+
+
+def test_the_succession_commands_find_quiet_owners_and_apply_due_handovers(cli_env):  # noqa: F811
+    _run("dev", "initdb")
+    engine = create_engine(normalize_database_url(cli_env["DATABASE_URL"]))
+    with engine.begin() as connection:
+        # Every Owner of demo-community last logged in two years ago.
+        connection.execute(
+            text(
+                "UPDATE users SET last_login = now() - interval '730 days' WHERE id IN ("
+                "SELECT r.user_id FROM organization_roles r JOIN organizations o "
+                "ON o.id = r.organization_id WHERE o.name = 'demo-community' "
+                "AND r.role_name = 'Owner')"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE users SET last_login = now() WHERE id IN ("
+                "SELECT r.user_id FROM organization_roles r JOIN organizations o "
+                "ON o.id = r.organization_id WHERE o.name <> 'demo-community' "
+                "AND r.role_name = 'Owner') AND id NOT IN ("
+                "SELECT r.user_id FROM organization_roles r JOIN organizations o "
+                "ON o.id = r.organization_id WHERE o.name = 'demo-community' "
+                "AND r.role_name = 'Owner')"
+            )
+        )
+    found = _run("organizations", "find-ownerless-risk").output
+    assert "At risk now: demo-community." in found
+    assert "At risk now: none new." in _run("organizations", "find-ownerless-risk").output
+
+    with engine.begin() as connection:
+        member = connection.execute(
+            text(
+                "SELECT r.id, r.member_username, o.id FROM organization_roles r "
+                "JOIN organizations o ON o.id = r.organization_id "
+                "WHERE o.name = 'demo-community' AND r.role_name <> 'Owner' LIMIT 1"
+            )
+        ).one()
+        connection.execute(
+            text(
+                "INSERT INTO organization_handovers (organization_id, candidate_role_id, "
+                "candidate_username, reason, takes_effect_at) VALUES (:o, :r, :u, 'Gone.', "
+                "now() - interval '1 minute')"
+            ),
+            {"o": member[2], "r": member[0], "u": member[1]},
+        )
+    assert "1 handover took effect." in _run("organizations", "complete-handovers").output
+    with engine.begin() as connection:
+        role = connection.execute(
+            text("SELECT role_name FROM organization_roles WHERE id = :r"), {"r": member[0]}
+        ).scalar_one()
+    engine.dispose()
+    assert role == "Owner"
