@@ -188,12 +188,15 @@ class YourOrganizations:
     """What a person's organizations page shows, a page of each list: the organizations they
     belong to with their role (by name), the invitations waiting for their answer (organization
     and inviter loaded, newest first), their applications (newest first), and how many of
-    those applications wait for a decision (applying is refused past a limit)."""
+    those applications wait for a decision (applying is refused past a limit), and the
+    handovers staff started of organizations they own, which they may object to (issue 13's
+    succession; each {"organization", "candidate", "takes_effect_at"}, soonest first)."""
 
     memberships: "Page[tuple[Organization, str]]"
     invitations: "Page[OrganizationInvitation]"
     applications: "Page[OrganizationApplication]"
     undecided_applications: int
+    handovers: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
 # What a change to an organization's members can be refused with.

@@ -63,9 +63,6 @@ class ISuccessionService(Interface):
     def latest_handover(organization: "Organization") -> "OrganizationHandover | None":
         """The organization's most recent handover, whatever its status."""
 
-    def handovers_awaiting(user: "User", limit: int) -> list["OrganizationHandover"]:
-        """Pending handovers of organizations ``user`` owns, soonest first, at most ``limit``."""
-
     def start_handover(
         organization: "Organization",
         candidate_username: str,

@@ -28,7 +28,6 @@ from warehouse_orgs.organizations.models import (
     OrganizationApplicationStatus,
 )
 from warehouse_orgs.organizations.services import MAX_UNDECIDED_APPLICATIONS
-from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
 from warehouse_orgs.pagination import page_number
 
 MANAGE = Permissions.OrganizationApplicationsManage
@@ -39,7 +38,6 @@ APPLICATIONS_PAGE = "applications_page"
 
 # The applicant's answer box is the page's "answer" (the edit form has fields of its own).
 ANSWER_IDS = {"message": "answer"}
-HANDOVERS_SHOWN = 20
 
 
 @view_defaults(route_name="manage.organizations", renderer="manage/organizations/list.html")
@@ -71,11 +69,7 @@ class OrganizationListPage:
             "may_apply": mine.undecided_applications < MAX_UNDECIDED_APPLICATIONS,
             "max_applications": MAX_UNDECIDED_APPLICATIONS,
             "form": form or ApplicationForm(organization_service=self.service),
-            # Handovers staff started of organizations this person owns, which they may
-            # object to (issue 13); a few at most, so no page of them.
-            "handovers": self.request.find_service(ISuccessionService).handovers_awaiting(
-                self.user, HANDOVERS_SHOWN
-            ),
+            "handovers": mine.handovers,
         }
 
     # The root grants this permission to anyone signed in; the page shows only their own rows.

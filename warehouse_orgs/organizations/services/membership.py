@@ -16,6 +16,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import joinedload, selectinload
 from zope.interface import implementer
 
@@ -56,6 +57,7 @@ from warehouse_orgs.organizations.services.teams import (
     REASON_BILLING_MANAGER,
     REASON_LEFT_ORGANIZATION,
 )
+from warehouse_orgs.organizations.succession_models import HandoverStatus, OrganizationHandover
 from warehouse_orgs.ownership import refuse_if_last_owner, reload_for_update
 from warehouse_orgs.pagination import page_of
 
@@ -72,6 +74,8 @@ ONE_PENDING_PER_ADDRESS = "organization_invitations_one_pending_per_address"
 # existed: a link forwarded to, or guessed by, someone with another address learns nothing
 # about the invitation (not even that it exists, is pending or expired).
 NOT_VALID = "This invitation link is not valid."
+# Pending handovers listed on a person's organizations page (issue 13).
+HANDOVERS_SHOWN = 20
 
 
 def _now() -> datetime.datetime:
@@ -181,7 +185,8 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         def count(*where: Any) -> Any:
             return select(func.count()).where(*where).scalar_subquery()
 
-        # The four totals in one statement, each read from an index on the person's id.
+        # The four totals in one statement, each read from an index on the person's id, and
+        # the handovers waiting for this person's answer as an Owner.
         totals = self.db.execute(
             select(
                 count(mine).label("memberships"),
@@ -190,6 +195,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 count(submitted, OrganizationApplication.status.in_(UNDECIDED_STATUSES)).label(
                     "undecided"
                 ),
+                self._handovers_awaiting(user).label("handovers"),
             )
         ).one()
         memberships = page_of(
@@ -222,7 +228,44 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             applications_page,
             totals.applications,
         )
-        return YourOrganizations(memberships, invitations, applications, totals.undecided)
+        return YourOrganizations(
+            memberships, invitations, applications, totals.undecided, totals.handovers or []
+        )
+
+    @staticmethod
+    def _handovers_awaiting(user: User) -> Any:
+        """Pending handovers of organizations ``user`` owns, soonest first, as a JSON list (a
+        few at most: one per organization, and only where every Owner went quiet)."""
+        owned = select(OrganizationRole.organization_id).where(
+            OrganizationRole.user_id == user.id,
+            OrganizationRole.role_name == OrganizationRoleType.Owner,
+        )
+        pending = (
+            select(
+                Organization.name,
+                OrganizationHandover.candidate_username,
+                OrganizationHandover.takes_effect_at,
+            )
+            .join(Organization, Organization.id == OrganizationHandover.organization_id)
+            .where(
+                OrganizationHandover.status == HandoverStatus.Pending,
+                OrganizationHandover.organization_id.in_(owned),
+            )
+            .order_by(OrganizationHandover.takes_effect_at)
+            .limit(HANDOVERS_SHOWN)
+            .subquery()
+        )
+        entry = func.json_build_object(
+            "organization",
+            pending.c.name,
+            "candidate",
+            pending.c.candidate_username,
+            "takes_effect_at",
+            func.to_char(func.timezone("UTC", pending.c.takes_effect_at), "YYYY-MM-DD HH24:MI"),
+        )
+        return select(
+            func.json_agg(aggregate_order_by(entry, pending.c.takes_effect_at))
+        ).scalar_subquery()
 
     def owners(self, organization: Organization) -> list[User]:
         return list(

@@ -12,7 +12,6 @@ import uuid
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import selectinload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -127,23 +126,6 @@ class DatabaseSuccessionService(RequestDatabaseService):
             .order_by(OrganizationHandover.started_at.desc(), OrganizationHandover.id)
             .limit(1)
         ).first()
-
-    def handovers_awaiting(self, user: User, limit: int) -> list[OrganizationHandover]:
-        owned = select(OrganizationRole.organization_id).where(
-            OrganizationRole.user_id == user.id, OrganizationRole.role_name == OWNER
-        )
-        return list(
-            self.db.scalars(
-                select(OrganizationHandover)
-                .where(
-                    OrganizationHandover.status == HandoverStatus.Pending,
-                    OrganizationHandover.organization_id.in_(owned),
-                )
-                .options(selectinload(OrganizationHandover.organization))
-                .order_by(OrganizationHandover.takes_effect_at, OrganizationHandover.id)
-                .limit(limit)
-            )
-        )
 
     # Changing them
     def start_handover(
