@@ -8,7 +8,7 @@ index keeps at most one pending per organization (issue 13). Two new tables only
 deploy's code never reads them.
 
 Revision ID: 7c6c6b34c5f5
-Revises: 7d4a1c9e2b56
+Revises: 9e4b7c2d1f60
 Create Date: 2026-11-27
 """
 # A migration does one thing. It must work with the code of the previous deploy still running:
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7c6c6b34c5f5"
-down_revision = "7d4a1c9e2b56"
+down_revision = "9e4b7c2d1f60"
 branch_labels = None
 depends_on = None
 
