@@ -52,7 +52,8 @@ class IDomainVerificationService(Interface):
         the domain verified. Records an event either way."""
 
     def remove_domain(domain: OrganizationDomain) -> None:
-        """Delete the domain, and with it its badge. Records an event."""
+        """Delete the domain, and with it its badge. Records an event. Raises DomainRefused
+        when it was removed meanwhile."""
 
     def recheck_verified_domains() -> RecheckSummary:
         """Look every verified domain's record up again; a definite answer without it takes

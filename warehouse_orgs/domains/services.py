@@ -28,7 +28,7 @@ from warehouse_orgs.domains.names import DomainNameRefused, normalize_domain
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.locks import lock_organization
 from warehouse_orgs.organizations.models import Organization
-from warehouse_orgs.ownership import lock_rows, reload_for_update
+from warehouse_orgs.ownership import reload_for_update
 
 # The daily re-check reads verified domains this many at a time.
 RECHECK_BATCH = 200
@@ -108,8 +108,7 @@ class DatabaseDomainVerificationService(RequestDatabaseService):
         # The look-up may take seconds: no lock is held while it runs.
         found = self.lookup.check(domain.record_name, domain.record_value)
         organization = domain.organization
-        lock_rows(self.db, OrganizationDomain, [domain.id])
-        current = reload_for_update(self.db, OrganizationDomain, domain.id)
+        current = self._locked(domain)
         if current is None:
             raise DomainRefused(f"{domain.domain} was removed meanwhile.")
         current.last_checked_at = _now()
@@ -125,8 +124,17 @@ class DatabaseDomainVerificationService(RequestDatabaseService):
             organization.record_event(EventTag.OrganizationDomainVerifyFail, self.request, details)
         return found
 
+    def _locked(self, domain: OrganizationDomain) -> OrganizationDomain | None:
+        """The domain as committed now, under its organization's lock (the one every change to
+        an organization's domains takes), or None when it was removed meanwhile."""
+        lock_organization(self.db, self.db.get(Organization, domain.organization_id))
+        return reload_for_update(self.db, OrganizationDomain, domain.id)
+
     def remove_domain(self, domain: OrganizationDomain) -> None:
-        organization = domain.organization
+        # Two removals at once: the second finds the row gone instead of deleting nothing.
+        if self._locked(domain) is None:
+            raise DomainRefused(f"{domain.domain} was removed meanwhile.")
+        organization = self.db.get(Organization, domain.organization_id)
         organization.record_event(
             EventTag.OrganizationDomainRemove,
             self.request,
@@ -169,8 +177,7 @@ class DatabaseDomainVerificationService(RequestDatabaseService):
 
     def _apply_recheck(self, domain: OrganizationDomain, found: DomainCheck) -> str:
         organization = domain.organization
-        lock_rows(self.db, OrganizationDomain, [domain.id])
-        current = reload_for_update(self.db, OrganizationDomain, domain.id)
+        current = self._locked(domain)
         if current is None or current.verified_at is None:
             # Removed, or taken away by another run, while this one looked it up.
             return "unanswered"

@@ -68,3 +68,29 @@ def test_two_owners_adding_the_same_domain_at_once_add_it_once(app_registry, com
     assert first.succeeded
     assert isinstance(second.error, DomainRefused)
     assert "already on the list" in str(second.error)
+
+
+def _remove(registry: Any) -> Any:
+    def remove(session: Session) -> None:
+        domain = session.scalars(
+            select(OrganizationDomain).where(OrganizationDomain.domain == "d0.example.org")
+        ).one()
+        DatabaseDomainVerificationService(service_request(registry, session)).remove_domain(domain)
+
+    return remove
+
+
+def test_two_owners_removing_the_same_domain_at_once_remove_it_once(
+    app_registry, committed_database
+):
+    # Without the organization's lock and a fresh look at the row, the second removal deleted
+    # a row already gone, and the request failed with a 500.
+    _organization_with_domains(committed_database, 1)
+
+    first, second = race(committed_database, _remove(app_registry), _remove(app_registry))
+
+    assert first.succeeded
+    assert isinstance(second.error, DomainRefused)
+    assert "removed meanwhile" in str(second.error)
+    with Session(committed_database) as check:
+        assert check.scalar(select(func.count()).select_from(OrganizationDomain)) == 0

@@ -106,6 +106,10 @@ class OrganizationDomainActions(OrganizationSettingsPage):
         if not confirmed(form.confirm_domain, domain.domain, typed=False):
             return self.page(400, remove_forms={domain.id: form})
         name = domain.domain
-        self.domains.remove_domain(domain)
+        try:
+            self.domains.remove_domain(domain)
+        except DomainRefused as refusal:
+            form.confirm_domain.errors = [str(refusal)]
+            return self.page(409, remove_forms={domain.id: form})
         self.request.session.flash(f"{name} is removed.", queue="success")
         return self.back()
