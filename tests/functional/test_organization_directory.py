@@ -2,9 +2,10 @@
 pages, caching headers, and its cost whatever the number of organizations."""
 
 import pytest
-from sqlalchemy import case, event, literal, text, update
+from sqlalchemy import case, event, func, literal, text, update
 
 from tests.common.db.accounts import UserFactory
+from tests.common.db.domains import OrganizationDomainFactory
 from tests.common.db.organizations import OrganizationFactory, OrganizationProjectFactory
 from tests.common.db.packaging import ProjectFactory
 from tests.common.pages import field_error, main_text
@@ -303,3 +304,132 @@ def test_the_search_reads_the_trigram_indexes(webtest_app, db_connection, thousa
     plan = "\n".join(_planned(db_connection, webtest_app, {"q": "bulk 12"}))
     assert "ix_organizations_normalized_name_trgm" in plan, plan
     assert "ix_organizations_display_name_trgm" in plan, plan
+
+
+def _etag_of(webtest_app, params=None) -> str:
+    return webtest_app.get(DIRECTORY, params or {}, status=200).headers["ETag"]
+
+
+def test_a_matching_etag_answers_304_in_one_statement(webtest_app, db_session, three):
+    first = webtest_app.get(DIRECTORY, status=200)
+    etag = first.headers["ETag"]
+    again = webtest_app.get(DIRECTORY, headers={"If-None-Match": etag}, status=304)
+    assert again.body == b""
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "public, max-age=60"
+    assert again.headers["Surrogate-Key"] == "organizations-directory sponsors-footer"
+    # The tag is taken from the page's one statement, so the 304 costs just that.
+    assert len(again.sql_statements) == len(first.sql_statements) == 1
+
+    # A thousand organizations more: a new tag, and the same cost to revalidate it.
+    _bulk(db_session, 1000)
+    db_session.flush()
+    large = webtest_app.get(DIRECTORY, headers={"If-None-Match": etag}, status=200)
+    assert large.headers["ETag"] != etag
+    revalidated = webtest_app.get(
+        DIRECTORY, headers={"If-None-Match": large.headers["ETag"]}, status=304
+    )
+    assert len(revalidated.sql_statements) == 1
+
+
+def _approve_another(db_session, three):
+    OrganizationFactory.create(name="delta", display_name="Delta Dynamics")
+    return "Delta Dynamics"
+
+
+def _add_a_project(db_session, three):
+    _with_projects(three["alpha"], 1)
+    return "Alpha Tools alpha-tools Community 2 Community"
+
+
+def _verify_a_domain(db_session, three):
+    OrganizationDomainFactory.create(
+        organization=three["bravo"], domain="bravo.example", verified_at=func.now()
+    )
+    return "Verified: bravo.example"
+
+
+def _rename_display(db_session, three):
+    three["charlie"].display_name = "Charlie and Sons"
+    return "Charlie and Sons"
+
+
+def _close_one(db_session, three):
+    three["charlie"].is_active = False
+    return "All organizations (2)"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_approve_another, _add_a_project, _verify_a_domain, _rename_display, _close_one],
+    ids=lambda change: change.__name__.lstrip("_"),
+)
+def test_each_change_to_what_the_directory_shows_changes_its_etag(
+    webtest_app, db_session, three, change
+):
+    etag = _etag_of(webtest_app)
+    webtest_app.get(DIRECTORY, headers={"If-None-Match": etag}, status=304)
+
+    shown = change(db_session, three)
+    db_session.flush()
+
+    fresh = webtest_app.get(DIRECTORY, headers={"If-None-Match": etag}, status=200)
+    assert shown in " ".join(main_text(fresh).split())
+    assert fresh.headers["ETag"] != etag
+    webtest_app.get(DIRECTORY, headers={"If-None-Match": fresh.headers["ETag"]}, status=304)
+
+
+def test_each_query_and_page_has_a_tag_of_its_own(webtest_app, db_session, three):
+    _bulk(db_session, 30)
+    queries = [
+        {},
+        {"q": "alpha"},
+        {"q": "ALPHA"},
+        {"type": "Company"},
+        {"sort": "newest"},
+        {"sort": "projects"},
+        {"page": "2"},
+    ]
+    tags = [_etag_of(webtest_app, query) for query in queries]
+    assert len(set(tags)) == len(queries)
+    # A tag answers 304 only for the query it was given for.
+    webtest_app.get(DIRECTORY, {"q": "alpha"}, headers={"If-None-Match": tags[1]}, status=304)
+    page = webtest_app.get(
+        DIRECTORY, {"q": "bravo"}, headers={"If-None-Match": tags[1]}, status=200
+    )
+    assert _names(page) == ["Bravo Industries"]
+
+
+def test_a_change_the_page_does_not_show_keeps_its_tag(webtest_app, db_session, three):
+    alpha = _etag_of(webtest_app, {"q": "alpha"})
+    # Bravo's projects show neither in Alpha's row nor in the search's total.
+    _with_projects(three["bravo"], 2)
+    db_session.flush()
+    webtest_app.get(DIRECTORY, {"q": "alpha"}, headers={"If-None-Match": alpha}, status=304)
+
+
+def test_each_signed_in_visitor_has_a_tag_of_their_own(webtest_app, db_session, three):
+    anonymous = _etag_of(webtest_app)
+    log_in(webtest_app, UserFactory.create(username="first-visitor"))
+    mine = webtest_app.get(DIRECTORY, headers={"If-None-Match": anonymous}, status=200)
+    assert "first-visitor" in mine.text
+    again = webtest_app.get(DIRECTORY, headers={"If-None-Match": mine.headers["ETag"]}, status=304)
+    assert again.headers["Cache-Control"] == "private, no-cache"
+    assert len(again.sql_statements) == len(mine.sql_statements)
+
+    webtest_app.reset()
+    log_in(webtest_app, UserFactory.create(username="second-visitor"))
+    theirs = webtest_app.get(DIRECTORY, headers={"If-None-Match": mine.headers["ETag"]}, status=200)
+    assert "second-visitor" in theirs.text
+
+
+def test_a_message_waiting_to_be_shown_is_never_answered_with_304(webtest_app, db_session, three):
+    log_in(webtest_app, UserFactory.create())
+    etag = _etag_of(webtest_app)
+    # Leaves a message in the session; the redirect that would show it is not followed.
+    webtest_app.get("/manage/account/totp-provision/", status=303)
+    page = webtest_app.get(DIRECTORY, headers={"If-None-Match": etag}, status=200)
+    assert "Two-factor authentication is already on." in main_text(page)
+    # A copy with the message is not one to revalidate: shown again, it would repeat it.
+    assert "ETag" not in page.headers
+    webtest_app.get(DIRECTORY, headers={"If-None-Match": etag}, status=304)

@@ -1,10 +1,11 @@
 """/organizations/: the public directory of active organizations.
 
-Cached like an organization's own page (organizations/views.py): shared caches keep a
+Cached like an organization's own page (organizations/page_cache.py): shared caches keep a
 visitor's copy for a minute, purged by ``organizations-directory`` whenever an organization is
 created, renamed, given a new display name or type, closed, reopened or deleted, or gains or
 loses a project (organizations/cache_keys.py). Whatever the number of organizations, a page
-costs one statement (organizations/directory.py).
+costs one statement (organizations/directory.py), and so does a revalidation answered 304:
+the page's ETag is taken from the rows that statement brought.
 """
 
 from typing import Any
@@ -14,26 +15,36 @@ from pyramid.view import view_config
 
 from warehouse_orgs.organizations.directory import (
     DIRECTORY_KEY,
+    DirectoryEntry,
     DirectoryOrder,
     DirectoryQuery,
     directory_badges,
     directory_page,
 )
 from warehouse_orgs.organizations.forms import DirectorySearchForm
-from warehouse_orgs.organizations.views import PUBLIC_MAX_AGE
-from warehouse_orgs.pagination import page_number
-from warehouse_orgs.sessions import SESSION_COOKIE_NAME
+from warehouse_orgs.organizations.page_cache import not_modified, page_etag, viewer
+from warehouse_orgs.pagination import Page, page_number
+
+# What the page is made of: a deploy that changes one of them changes every tag.
+PAGE_TEMPLATES = (
+    "organizations/directory.html",
+    "base.html",
+    "_forms.html",
+    "_pagination.html",
+    "_sponsor_footer.html",
+)
 
 
-def _cache_headers(request: Request) -> None:
-    response = request.response
-    if SESSION_COOKIE_NAME in request.cookies:
-        # A signed-in copy shows the visitor's name and their log-out form's token.
-        response.cache_control = "private, no-cache"
-    else:
-        response.cache_control = f"public, max-age={PUBLIC_MAX_AGE}"
-    response.vary = ("Cookie",)
-    response.headers["Surrogate-Key"] = DIRECTORY_KEY
+def _etag(request: Request, query: DirectoryQuery, page: Page[DirectoryEntry]) -> str:
+    # Each entry's repr holds every field the table shows (name, display name, type, project
+    # count, badges); the total and the page's number give the heading and the pagination.
+    parts = (
+        *viewer(request),
+        query.text, query.orgtype, query.order, page.number, page.total,
+        *map(repr, page.items),
+        request.footer_digest,
+    )  # fmt: skip
+    return page_etag(PAGE_TEMPLATES, parts)
 
 
 @view_config(
@@ -41,7 +52,7 @@ def _cache_headers(request: Request) -> None:
     renderer="organizations/directory.html",
     request_method="GET",
 )
-def organization_directory(request: Request) -> dict[str, Any]:
+def organization_directory(request: Request) -> Any:
     form = DirectorySearchForm(request.GET)
     number = page_number(request)
     if not form.validate():
@@ -52,11 +63,7 @@ def organization_directory(request: Request) -> dict[str, Any]:
         orgtype=form.type.data or "",
         order=DirectoryOrder(form.sort.data or DirectoryOrder.name),
     )
-    _cache_headers(request)
-    return {
-        "form": form,
-        "organizations": directory_page(
-            request.db, directory_badges(request.registry), query, number
-        ),
-        "searched": bool(query.text or query.orgtype),
-    }
+    page = directory_page(request.db, directory_badges(request.registry), query, number)
+    if (unchanged := not_modified(request, _etag(request, query, page), DIRECTORY_KEY)) is not None:
+        return unchanged
+    return {"form": form, "organizations": page, "searched": bool(query.text or query.orgtype)}

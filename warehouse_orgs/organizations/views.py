@@ -1,10 +1,10 @@
 """/org/<name>/: an organization's public page.
 
-Shared caches keep it for a minute, purged by the ``org-<normalized name>`` surrogate key. The
-ETag covers everything the page shows: the organization's details, its member count, the
-project count and the projects listed on the page asked for, the badges other features add
-(``organizations.badges``), and (for a Community organization, whose page shows them) the
-footer's sponsors.
+Shared caches keep it for a minute, purged by the ``org-<normalized name>`` surrogate key
+(organizations/page_cache.py, shared with the directory). The ETag covers everything the page
+shows: the organization's details, its member count, the project count and the projects listed
+on the page asked for, the badges other features add (``organizations.badges``), for a
+Community organization (whose page shows them) the footer's sponsors, and the visitor.
 
 The statement that finds the organization (``OrganizationProfileFactory``) also reads its
 member and project counts and brings the page's projects as JSON, so the whole page, and a
@@ -12,13 +12,11 @@ revalidation answered 304 before anything is rendered, costs one statement, what
 size of the organization.
 """
 
-import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound, HTTPNotModified
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy import TEXT, bindparam, func, select
@@ -31,13 +29,11 @@ from warehouse_orgs.organizations.models import (
     OrganizationProject,
     OrganizationType,
 )
+from warehouse_orgs.organizations.page_cache import not_modified, page_etag, viewer
 from warehouse_orgs.organizations.traversal import OrganizationFactory
 from warehouse_orgs.packaging.models import Project
 from warehouse_orgs.pagination import DEFAULT_PAGE_SIZE, Page, page_number
-from warehouse_orgs.paths import TEMPLATES_DIR
-from warehouse_orgs.sessions import FLASH_QUEUES, SESSION_COOKIE_NAME
 
-PUBLIC_MAX_AGE = 60
 # What the page is made of: a deploy that changes one of them changes every tag.
 PAGE_TEMPLATES = (
     "organizations/profile.html",
@@ -45,14 +41,6 @@ PAGE_TEMPLATES = (
     "_pagination.html",
     "_sponsor_footer.html",
 )
-
-
-@functools.cache
-def _templates_digest() -> str:
-    digest = hashlib.sha256()
-    for name in PAGE_TEMPLATES:
-        digest.update((TEMPLATES_DIR / name).read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -110,22 +98,6 @@ def _may_manage(request: Request, organization: Organization) -> bool:
     return bool(request.has_permission(Permissions.OrganizationsRead, organization))
 
 
-def _viewer(request: Request, organization: Organization) -> tuple[Any, ...]:
-    """What the page shows of the visitor: a signed-in copy carries their name, the staff
-    link, the log-out form's CSRF token and, for members, the Manage link, so it has a tag of
-    its own."""
-    user = request.user
-    if user is None:
-        return ("anonymous",)
-    return (
-        user.id,
-        user.username,
-        user.is_staff,
-        request.csrf_token(),
-        _may_manage(request, organization),
-    )
-
-
 def _footer_digest(organization: Organization, request: Request) -> str:
     """The sponsors in the page's footer (request.footer_digest, which the sponsors feature
     adds); a Company organization's page shows none (organizations/profile.html)."""
@@ -136,30 +108,14 @@ def _footer_digest(organization: Organization, request: Request) -> str:
 
 def _etag(organization: Organization, request: Request, page: dict[str, Any], number: int) -> str:
     parts = (
-        _templates_digest(), *_viewer(request, organization),
+        *viewer(request, _may_manage(request, organization)),
         organization.id, organization.name, organization.display_name, organization.orgtype,
         organization.link_url, organization.description, organization.created.isoformat(),
         page["member_count"], number, page["project_total"], page["listed"],
         *(page[source.label] for source in badge_sources(request.registry)),
         _footer_digest(organization, request),
     )  # fmt: skip
-    return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:32]
-
-
-def _flash_waiting(request: Request) -> bool:
-    # A cached copy would not show them; only a fresh render does (and empties the queues).
-    if SESSION_COOKIE_NAME not in request.cookies:
-        return False
-    return any(request.session.peek_flash(queue) for queue in FLASH_QUEUES)
-
-
-def _cache_headers(response: Any, request: Request, organization: Organization) -> None:
-    if SESSION_COOKIE_NAME in request.cookies:
-        response.cache_control = "private, no-cache"
-    else:
-        response.cache_control = f"public, max-age={PUBLIC_MAX_AGE}"
-    response.vary = ("Cookie",)
-    response.headers["Surrogate-Key"] = f"org-{organization.normalized_name}"
+    return page_etag(PAGE_TEMPLATES, parts)
 
 
 @view_config(
@@ -174,13 +130,9 @@ def organization_profile(organization: Organization, request: Request) -> Any:
     page = request.organization_page
     number = page_number(request)
     etag = _etag(organization, request, page, number)
-    if etag in request.if_none_match and not _flash_waiting(request):
-        not_modified = HTTPNotModified()
-        not_modified.etag = etag
-        _cache_headers(not_modified, request, organization)
-        return not_modified
-    request.response.etag = etag
-    _cache_headers(request.response, request, organization)
+    surrogate_key = f"org-{organization.normalized_name}"
+    if (unchanged := not_modified(request, etag, surrogate_key)) is not None:
+        return unchanged
     listed = [ListedProject(name, description) for name, description in json.loads(page["listed"])]
     return {
         "organization": organization,
