@@ -276,6 +276,30 @@ def includeme(config: Configurator) -> None:
         "/manage/organization/{organization_name}/handover/",
         **organization_traversal,
     )
+    # A second Owner's approval (issue 13): the proposals waiting and decided, the decisions
+    # on one, and turning the requirement on (or proposing to turn it off) from the settings.
+    config.add_route(
+        "manage.organization.owner_changes",
+        "/manage/organization/{organization_name}/owner-changes/",
+        **organization_traversal,
+    )
+    for name, suffix, back_to in [
+        ("manage.organization.owner_changes.approve", "owner-changes/approve/", None),
+        ("manage.organization.owner_changes.reject", "owner-changes/reject/", None),
+        ("manage.organization.owner_changes.withdraw", "owner-changes/withdraw/", None),
+        (
+            "manage.organization.owner_approval",
+            "settings/owner-approval/",
+            "manage.organization.settings",
+        ),
+    ]:
+        add_action_route(
+            config,
+            name,
+            f"/manage/organization/{{organization_name}}/{suffix}",
+            back_to=back_to or "manage.organization.owner_changes",
+            **organization_traversal,
+        )
     config.add_route(
         "manage.organization.projects",
         "/manage/organization/{organization_name}/projects/",

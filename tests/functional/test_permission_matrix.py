@@ -79,10 +79,12 @@ from warehouse_orgs.accounts.services import (
 from warehouse_orgs.authnz import Permissions, Principals
 from warehouse_orgs.organizations.models import (
     OrganizationHandover,
+    OrganizationOwnerChange,
     OrganizationProject,
     OrganizationType,
     TeamProjectRole,
 )
+from warehouse_orgs.organizations.owner_approval_models import OwnerChangeKind
 from warehouse_orgs.organizations.permissions import ROLE_PERMISSIONS as ORGANIZATION_ROLES
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLES
@@ -589,6 +591,40 @@ def object_to_handover(w: Seat) -> Visit:
     return Visit({"objection": "I am still here."})
 
 
+# A second Owner's approval (issue 13): a proposal waiting in an organization that requires it.
+
+
+def waiting_owner_change(w: Seat, proposer: User | None = None) -> OrganizationOwnerChange:
+    """The organization requires a second Owner; ``proposer`` (the co-owner unless given)
+    proposes making its member an Owner."""
+    w.organization.owner_changes_need_approval = True
+    by = proposer or w.world.co_owner
+    change = OrganizationOwnerChange(
+        organization_id=w.organization.id,
+        kind=OwnerChangeKind.MakeOwner,
+        subject=w.member.user.username,
+        subject_key=f"role:{w.member.id}",
+        role_id=w.member.id,
+        old_role=w.member.role_name,
+        new_role=Org.Owner,
+        proposed_by_id=by.id,
+        proposed_by_username=by.username,
+        expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=72),
+    )
+    w.db.add(change)
+    w.db.flush()
+    return change
+
+
+def decide_owner_change(w: Seat) -> Visit:
+    return Visit({"change_id": str(waiting_owner_change(w).id)})
+
+
+def withdraw_owner_change(w: Seat) -> Visit:
+    # Only its proposer withdraws: the principal proposes it (anyone refused never gets there).
+    return Visit({"change_id": str(waiting_owner_change(w, proposer=w.user or None).id)})
+
+
 # --- Sponsors --------------------------------------------------------------------------------
 
 LOGOS = Path(__file__).parents[1] / "fixtures" / "logos"
@@ -917,6 +953,23 @@ ROUTES: dict[str, Route] = {
     # Succession (issue 13): only Owners see a pending handover and may object to it.
     "manage.organization.handover": Route(
         ORGANIZATION_MANAGE, posts={"object": (ORGANIZATION_MANAGE, object_to_handover)}
+    ),
+    # A second Owner's approval (issue 13): only Owners see the proposals and decide.
+    "manage.organization.owner_changes": Route(ORGANIZATION_MANAGE),
+    "manage.organization.owner_changes.approve": action(
+        ORGANIZATION_MANAGE, decide_owner_change, "approve", "manage.organization.owner_changes"
+    ),
+    "manage.organization.owner_changes.reject": action(
+        ORGANIZATION_MANAGE, decide_owner_change, "reject", "manage.organization.owner_changes"
+    ),
+    "manage.organization.owner_changes.withdraw": action(
+        ORGANIZATION_MANAGE, withdraw_owner_change, "withdraw", "manage.organization.owner_changes"
+    ),
+    "manage.organization.owner_approval": action(
+        ORGANIZATION_MANAGE,
+        lambda w: Visit({"requirement": "on"}),
+        "owner_approval",
+        "manage.organization.settings",
     ),
     # Teams (ARCHITECTURE.md: teams/ and team/<team_name>/...).
     "manage.organization.teams": Route(

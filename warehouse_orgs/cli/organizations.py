@@ -7,6 +7,7 @@ from warehouse_orgs.organizations.tasks import (
     complete_due_handovers,
     expire_organization_invitations,
     find_ownerless_risk_organizations,
+    lapse_overdue_owner_changes,
 )
 from warehouse_orgs.tasks import run_task
 
@@ -39,3 +40,11 @@ def complete_handovers(context: CommandContext) -> None:
     """Apply the handovers whose seven days passed without an Owner objecting."""
     count = run_task(context.config.registry, complete_due_handovers, (), {})
     click.echo(f"{count} handover{'s' if count != 1 else ''} took effect.")
+
+
+@organizations.command("lapse-owner-changes")
+@pass_command_context
+def lapse_owner_changes(context: CommandContext) -> None:
+    """Mark lapsed the owner changes that waited 72 hours for a second Owner."""
+    count = run_task(context.config.registry, lapse_overdue_owner_changes, (), {})
+    click.echo(f"{count} proposal{'s' if count != 1 else ''} lapsed.")

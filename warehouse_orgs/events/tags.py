@@ -68,6 +68,15 @@ class EventTag(enum.StrEnum):
     OrganizationHandoverObject = "organization:handover:object"
     OrganizationHandoverCancel = "organization:handover:cancel"
     OrganizationHandoverComplete = "organization:handover:complete"
+    # A second Owner's approval of owner changes (issue 13).
+    OrganizationOwnerApprovalOn = "organization:owner_approval:on"
+    OrganizationOwnerApprovalOff = "organization:owner_approval:off"
+    OrganizationOwnerChangePropose = "organization:owner_change:propose"
+    OrganizationOwnerChangeApprove = "organization:owner_change:approve"
+    OrganizationOwnerChangeReject = "organization:owner_change:reject"
+    OrganizationOwnerChangeWithdraw = "organization:owner_change:withdraw"
+    OrganizationOwnerChangeLapse = "organization:owner_change:lapse"
+    OrganizationOwnerChangeVoid = "organization:owner_change:void"
 
     # Verified domains, recorded on the organization (the daily re-check's have no actor).
     OrganizationDomainAdd = "organization:domain:add"
@@ -431,6 +440,32 @@ _SENTENCES: dict[EventTag, Callable[[Details], str]] = {
         if d.get("old_role") == d.get("role")
         else f"The handover took effect: {d.get('username')} changed from {d.get('old_role')} "
         f"to {d.get('role')}"
+    ),
+    EventTag.OrganizationOwnerApprovalOn: lambda d: (
+        f"{_who(d)} turned on: owner changes need a second Owner's approval"
+    ),
+    EventTag.OrganizationOwnerApprovalOff: lambda d: (
+        "Owner changes no longer need a second Owner's approval"
+        + (f": {d['why']}" if d.get("why") else "")
+    ),
+    EventTag.OrganizationOwnerChangePropose: lambda d: (
+        f"{_who(d)} proposed to {d.get('change')}; it waits for a second Owner's approval"
+    ),
+    EventTag.OrganizationOwnerChangeApprove: lambda d: (
+        f"{_who(d)} approved {d.get('proposer')}'s proposal to {d.get('change')}"
+    ),
+    EventTag.OrganizationOwnerChangeReject: lambda d: (
+        f"{_who(d)} rejected {d.get('proposer')}'s proposal to {d.get('change')}"
+    ),
+    EventTag.OrganizationOwnerChangeWithdraw: lambda d: (
+        f"{_who(d)} withdrew their proposal to {d.get('change')}"
+    ),
+    EventTag.OrganizationOwnerChangeLapse: lambda d: (
+        f"{d.get('proposer')}'s proposal to {d.get('change')} lapsed: no second Owner approved "
+        "it within 72 hours"
+    ),
+    EventTag.OrganizationOwnerChangeVoid: lambda d: (
+        f"{d.get('proposer')}'s proposal to {d.get('change')} could not be applied: {d.get('why')}"
     ),
     EventTag.OrganizationTeamCreate: lambda d: f"{_who(d)} created the team {d.get('team')}",
     EventTag.OrganizationTeamRename: lambda d: (

@@ -138,3 +138,24 @@ class DeclineInvitationForm(Form):
         validators=[validators.Optional(), bounded(DECLINE_MESSAGE_MAX_LENGTH)],
         filters=[strip],
     )
+
+
+class OwnerChangeForm(Form):
+    """Approve, reject or withdraw one proposal waiting for a second Owner."""
+
+    change_id = _id_field("Choose a proposal.")
+
+
+class OwnerApprovalForm(Form):
+    """Turn on the second Owner's approval ("on"), or propose turning it off ("off"): the
+    settings page's one button sends whichever applies."""
+
+    requirement = wtforms.StringField(
+        "Owner changes",
+        validators=[
+            validators.InputRequired(message="Say whether to require it: on or off."),
+            validators.AnyOf(["on", "off"], message="Say whether to require it: on or off."),
+            bounded(3),
+        ],
+        filters=[strip],
+    )

@@ -18,6 +18,7 @@ from warehouse_orgs.organizations.interfaces import (
     ProjectAccess,
 )
 from warehouse_orgs.organizations.models import OrganizationProject, OrganizationRole
+from warehouse_orgs.organizations.owner_approval_interfaces import IOwnerApprovalService
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.organizations.project_maintainers import opted_in_team_members
 from warehouse_orgs.organizations.project_owner import owning_organization
@@ -27,6 +28,7 @@ from warehouse_orgs.organizations.services import (
     DatabaseOrganizationService,
     DatabaseTeamService,
 )
+from warehouse_orgs.organizations.services.owner_approval import DatabaseOwnerApprovalService
 from warehouse_orgs.organizations.services.projects import DatabaseOrganizationProjectService
 from warehouse_orgs.organizations.services.succession import DatabaseSuccessionService
 from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
@@ -34,6 +36,7 @@ from warehouse_orgs.organizations.tasks import (
     complete_due_handovers,
     expire_organization_invitations,
     find_ownerless_risk_organizations,
+    lapse_overdue_owner_changes,
 )
 from warehouse_orgs.packaging.models import ACE, Project, ProjectRoleName
 from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLE_PERMISSIONS
@@ -121,6 +124,9 @@ def includeme(config: Configurator) -> None:
         DatabaseOrganizationProjectService.create_service, IOrganizationProjectService
     )
     config.register_service_factory(DatabaseSuccessionService.create_service, ISuccessionService)
+    config.register_service_factory(
+        DatabaseOwnerApprovalService.create_service, IOwnerApprovalService
+    )
     config.add_account_deletion_check(refuse_deleting_sole_owners)
     config.add_account_deletion_hook(record_account_deletion)
     config.add_login_landing(land_members_on_their_organizations)
@@ -132,3 +138,4 @@ def includeme(config: Configurator) -> None:
     config.add_periodic_task(expire_organization_invitations, datetime.timedelta(hours=1))
     config.add_periodic_task(find_ownerless_risk_organizations, datetime.timedelta(days=1))
     config.add_periodic_task(complete_due_handovers, datetime.timedelta(hours=1))
+    config.add_periodic_task(lapse_overdue_owner_changes, datetime.timedelta(hours=1))

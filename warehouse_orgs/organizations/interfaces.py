@@ -13,6 +13,7 @@ the other and the second sees the first's result.
 
 import dataclasses
 import datetime
+import enum
 import uuid
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -44,6 +45,7 @@ __all__ = [
     "MEMBERSHIP_REFUSALS",
     "ApplicationRefused",
     "ApplicationReview",
+    "Authority",
     "IOrganizationApplicationService",
     "IOrganizationMembershipService",
     "IOrganizationService",
@@ -57,6 +59,7 @@ __all__ = [
     "OrganizationHasProjects",
     "OrganizationRecord",
     "ProjectAccess",
+    "SecondOwnerNeeded",
     "Standing",
     "TeamGrantRefused",
     "TeamMembershipRefused",
@@ -64,6 +67,7 @@ __all__ = [
     "TeamRefused",
     "TeamSummary",
     "TooManyApplications",
+    "TwoOwnersNeeded",
     "YourOrganizations",
 ]
 
@@ -95,6 +99,32 @@ class MembershipRefused(OrganizationError):
 
 class InvitationRefused(OrganizationError):
     """The invitation cannot be sent, answered, revoked or resent as asked."""
+
+
+class Authority(enum.Enum):
+    """Who stands behind a change to who owns an organization, for the rule an organization
+    may turn on: owner changes need a second Owner's approval (issue 13)."""
+
+    # One Owner acting alone: under the rule, the change waits for a second Owner.
+    OneOwner = "one_owner"
+    # A member changing only their own membership (leaving): never waits, but under the rule
+    # may not leave fewer than two Owners.
+    OwnSelf = "own_self"
+    # Approved by a second Owner: applied, still keeping two Owners under the rule.
+    TwoOwners = "two_owners"
+    # PyPI staff (or staff's handover): the rule does not apply; an organization left with
+    # fewer than two Owners stops requiring the second one, with an event saying so.
+    Staff = "staff"
+
+
+class SecondOwnerNeeded(OrganizationError):
+    """The organization requires a second Owner's approval for this change: it can only be
+    proposed (see IOwnerApprovalService)."""
+
+
+class TwoOwnersNeeded(MembershipRefused):
+    """While owner changes need a second Owner's approval, the organization keeps at least
+    two Owners: this change would leave one."""
 
 
 class TeamRefused(OrganizationError):
@@ -244,10 +274,11 @@ class IOrganizationService(Interface):
     def rename(organization: "Organization", new_name: str) -> None:
         """Give the organization a new name; the old one keeps redirecting and stays burned."""
 
-    def delete(organization: "Organization") -> None:
+    def delete(organization: "Organization", *, authority: Authority = Authority.OneOwner) -> None:
         """Delete the organization; each member's history records it; names stay burned.
         Raises OrganizationHasProjects, judged under the organization's lock, while it still
-        owns a project."""
+        owns a project, and SecondOwnerNeeded when the organization requires a second Owner
+        and ``authority`` is one Owner alone."""
 
 
 class IOrganizationApplicationService(Interface):
@@ -349,6 +380,7 @@ class IOrganizationMembershipService(Interface):
         role_name: "OrganizationRoleType",
         *,
         tag: EventTag = EventTag.OrganizationRoleAdd,
+        authority: Authority = Authority.OneOwner,
     ) -> "OrganizationRole":
         """Make ``user`` a member directly (staff); refuses a current member."""
 
@@ -357,15 +389,21 @@ class IOrganizationMembershipService(Interface):
         role_name: "OrganizationRoleType",
         *,
         tag: EventTag = EventTag.OrganizationRoleChange,
+        authority: Authority = Authority.OneOwner,
     ) -> str | None:
         """Change a member's role; returns the old role, or None when nothing changed. Never
-        leaves the organization without an Owner."""
+        leaves the organization without an Owner. Under the second-Owner rule, making or
+        unmaking an Owner raises SecondOwnerNeeded for one Owner alone, and TwoOwnersNeeded
+        for a change that would leave one Owner (see ``Authority``)."""
 
     def remove_role(
-        role: "OrganizationRole", *, tag: EventTag = EventTag.OrganizationRoleRemove
+        role: "OrganizationRole",
+        *,
+        tag: EventTag = EventTag.OrganizationRoleRemove,
+        authority: Authority = Authority.OneOwner,
     ) -> None:
-        """Remove a member (or let them leave); never leaves the organization without an
-        Owner."""
+        """Remove a member (or let them leave, with ``Authority.OwnSelf``); never leaves the
+        organization without an Owner, nor, under the second-Owner rule, with one."""
 
     def record_account_deletion(user: "User") -> None:
         """Before ``user``'s account goes: each organization's history records that they
@@ -375,14 +413,27 @@ class IOrganizationMembershipService(Interface):
         """Active organizations whose only Owner is ``user``. With ``lock``, the memberships
         stay locked until the transaction ends, for a deletion that follows."""
 
+    def second_owner_organizations(user: "User") -> list[str]:
+        """Organizations requiring a second Owner's approval of which ``user`` is one of the
+        two Owners: their leaving (an account deletion) would leave one."""
+
     def invite(
-        organization: "Organization", user: "User", role_name: "OrganizationRoleType"
+        organization: "Organization",
+        user: "User",
+        role_name: "OrganizationRoleType",
+        *,
+        authority: Authority = Authority.OneOwner,
     ) -> tuple["OrganizationInvitation", str]:
         """Invite a verified non-member; returns the invitation and the one-time token to
-        mail (only its hash is stored)."""
+        mail (only its hash is stored). Inviting an Owner is an owner change (SecondOwnerNeeded
+        under the second-Owner rule for one Owner alone)."""
 
     def invite_address(
-        organization: "Organization", address: str, role_name: "OrganizationRoleType"
+        organization: "Organization",
+        address: str,
+        role_name: "OrganizationRoleType",
+        *,
+        authority: Authority = Authority.OneOwner,
     ) -> tuple["OrganizationInvitation", str, "User | None"]:
         """Invite whoever has ``address``: the account that verified it when it can be
         invited, else an invitation bound to the address. Returns the invitation, its token

@@ -187,6 +187,9 @@ class Organization(OrganizationDetails, HasEvents, Model):
     # page shows them without counting; the ORM never writes them.
     member_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     project_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Changes to who owns it wait for a second Owner's approval (issue 13; see
+    # owner_approval_models.py). Turned on only with two Owners or more.
+    owner_changes_need_approval: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     roles: Mapped[list["OrganizationRole"]] = relationship(
         back_populates="organization",
@@ -682,6 +685,9 @@ def select_organization_by_name(name: str) -> Any:
 
 # Succession's tables belong to this feature too; importing them here puts them in the metadata
 # wherever the feature's models are loaded (migrations among them).
+from warehouse_orgs.organizations.owner_approval_models import (  # noqa: E402, F401
+    OrganizationOwnerChange,
+)
 from warehouse_orgs.organizations.succession_models import (  # noqa: E402, F401
     OrganizationHandover,
     OrganizationSuccessionRisk,

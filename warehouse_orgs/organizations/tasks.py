@@ -3,6 +3,8 @@
 from pyramid.request import Request
 
 from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService
+from warehouse_orgs.organizations.owner_approval_emails import email_owners_about_change
+from warehouse_orgs.organizations.owner_approval_interfaces import IOwnerApprovalService
 from warehouse_orgs.organizations.succession_emails import email_members_about_handover
 from warehouse_orgs.organizations.succession_interfaces import ISuccessionService, RiskSweep
 
@@ -33,3 +35,14 @@ def complete_due_handovers(request: Request) -> int:
             why=handover.decision_reason,
         )
     return sum(outcome.completed for outcome in outcomes)
+
+
+def lapse_overdue_owner_changes(request: Request) -> int:
+    """Mark lapsed the owner changes no second Owner approved within 72 hours, telling every
+    Owner; returns how many."""
+    lapsed = request.find_service(IOwnerApprovalService).lapse_overdue()
+    for change in lapsed:
+        email_owners_about_change(
+            request, "organization-owner-change-decided", change.organization, change
+        )
+    return len(lapsed)

@@ -18,6 +18,10 @@ from warehouse_orgs.organizations.models import (
     Team,
     select_organization_by_name,
 )
+from warehouse_orgs.organizations.owner_approval_models import (
+    OrganizationOwnerChange,
+    OwnerChangeStatus,
+)
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.succession_models import HandoverStatus, OrganizationHandover
 
@@ -95,8 +99,9 @@ _STATEMENTS: dict[tuple[type, Any, bool], tuple[Any, list[str]]] = {}
 
 
 def _succession_notice() -> Any:
-    """The Owner count (from the Owners' partial index) and the pending handover, if any (from
-    the one-pending index), as one JSON object."""
+    """The Owner count (from the Owners' partial index), the pending handover, if any (from
+    the one-pending index), and how many owner changes wait for a second Owner, as one JSON
+    object."""
     owners = (
         select(func.count())
         .where(
@@ -123,7 +128,18 @@ def _succession_notice() -> Any:
         )
         .scalar_subquery()
     )
-    return func.json_build_object("owners", owners, "handover", handover)
+    # Owner changes waiting for a second Owner (from the one-waiting-per-subject index).
+    waiting = (
+        select(func.count())
+        .where(
+            OrganizationOwnerChange.organization_id == Organization.id,
+            OrganizationOwnerChange.status == OwnerChangeStatus.Waiting,
+        )
+        .scalar_subquery()
+    )
+    return func.json_build_object(
+        "owners", owners, "handover", handover, "owner_changes_waiting", waiting
+    )
 
 
 def _viewer_roles(signed_in: bool) -> Any:

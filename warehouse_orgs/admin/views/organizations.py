@@ -39,6 +39,7 @@ from warehouse_orgs.organizations.emails import email_owners, email_user
 from warehouse_orgs.organizations.forms import COMPANY_CONSEQUENCES
 from warehouse_orgs.organizations.interfaces import (
     MEMBERSHIP_REFUSALS,
+    Authority,
     IOrganizationMembershipService,
     IOrganizationService,
     NameUnavailable,
@@ -327,7 +328,11 @@ class OrganizationDetailPage:
         role_name = OrganizationRoleType(form.role_name.data)
         try:
             self.membership.add_role(
-                self.organization, user, role_name, tag=EventTag.AdminOrganizationRoleAdd
+                self.organization,
+                user,
+                role_name,
+                tag=EventTag.AdminOrganizationRoleAdd,
+                authority=Authority.Staff,
             )
         except MEMBERSHIP_REFUSALS as refusal:
             self.request.tm.doom()
@@ -362,7 +367,10 @@ class OrganizationDetailPage:
             return self.done(f"{role.user.username} is already {role_name}.")
         try:
             old_role = self.membership.change_role(
-                role, role_name, tag=EventTag.AdminOrganizationRoleChange
+                role,
+                role_name,
+                tag=EventTag.AdminOrganizationRoleChange,
+                authority=Authority.Staff,
             )
         except MEMBERSHIP_REFUSALS as refusal:
             # LastOwnerRefused among them: nothing this request did is kept.
@@ -399,7 +407,9 @@ class OrganizationDetailPage:
         if not form.validate():
             return self.page(400, **failed)
         try:
-            self.membership.remove_role(role, tag=EventTag.AdminOrganizationRoleRemove)
+            self.membership.remove_role(
+                role, tag=EventTag.AdminOrganizationRoleRemove, authority=Authority.Staff
+            )
         except MEMBERSHIP_REFUSALS as refusal:
             self.request.tm.doom()
             form.username.errors = [str(refusal)]

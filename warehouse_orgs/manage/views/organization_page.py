@@ -16,6 +16,11 @@ from warehouse_orgs.organizations.interfaces import (
     Standing,
 )
 from warehouse_orgs.organizations.models import Organization
+from warehouse_orgs.organizations.owner_approval_emails import email_owners_about_change
+from warehouse_orgs.organizations.owner_approval_interfaces import (
+    IOwnerApprovalService,
+    OwnerChangeProposal,
+)
 
 # The subscriptions feature's page (a route name, so organizations imports nothing of it).
 BILLING = "manage.organization.subscription.activate"
@@ -65,4 +70,24 @@ class OrganizationPage:
         self.request.session.flash(message, queue="success")
         return HTTPSeeOther(
             self.request.route_path(route_name, organization_name=self.organization.name)
+        )
+
+    def propose(self, proposal: OwnerChangeProposal) -> HTTPSeeOther:
+        """A change the organization's second-Owner rule holds back (the service refused it
+        with SecondOwnerNeeded): record it as a proposal, tell the other Owners, and show it
+        waiting. OwnerChangeRefused when it cannot be proposed (one already waits)."""
+        change = self.request.find_service(IOwnerApprovalService).propose(
+            self.organization, proposal
+        )
+        email_owners_about_change(
+            self.request,
+            "organization-owner-change-proposed",
+            self.organization,
+            change,
+            exclude=self.request.user,
+        )
+        return self.done(
+            f"Proposed: {change.description}. It needs another Owner's approval; the other "
+            "Owners are emailed, and it lapses if none approves it within 72 hours.",
+            "manage.organization.owner_changes",
         )

@@ -30,15 +30,24 @@ from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_invitee, email_owners, email_user
 from warehouse_orgs.organizations.forms import role_choices
 from warehouse_orgs.organizations.interfaces import (
+    Authority,
     LastOwnerRefused,
     OrganizationError,
     People,
+    SecondOwnerNeeded,
+    TwoOwnersNeeded,
 )
 from warehouse_orgs.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationRole,
 )
+from warehouse_orgs.organizations.owner_approval_interfaces import (
+    OwnerChangeProposal,
+    OwnerChangeRefused,
+)
+from warehouse_orgs.organizations.owner_approval_models import OwnerChangeKind
+from warehouse_orgs.organizations.owner_rule import TWO_OWNERS
 from warehouse_orgs.organizations.permissions import (
     ROLE_PERMISSIONS,
     OrganizationRoleType,
@@ -234,9 +243,13 @@ class OrganizationPeoplePage(OrganizationPage):
         )
         blank = RemoveMemberForm()
         rows = []
+        # Under the second-Owner rule, two Owners is the fewest; otherwise one.
+        fewest_owners = 2 if self.organization.owner_changes_need_approval else 1
         for role in people.members.items:
             is_me = role.user_id == self.request.user.id
-            sole_owner = is_me and role.role_name == OrganizationRoleType.Owner and owners == 1
+            sole_owner = (
+                is_me and role.role_name == OrganizationRoleType.Owner and owners <= fewest_owners
+            )
             can_remove = can_manage and not is_me
             can_leave = is_me and may_leave and not sole_owner
             # Removing someone asks for their username; leaving, for the organization's name.
@@ -248,7 +261,9 @@ class OrganizationPeoplePage(OrganizationPage):
                     can_change=can_manage and not is_me,
                     can_remove=can_remove,
                     can_leave=can_leave,
-                    leave_refused=SOLE_OWNER if sole_owner else None,
+                    leave_refused=(SOLE_OWNER if owners == 1 else TWO_OWNERS)
+                    if sole_owner
+                    else None,
                     confirmation=self.confirmation(asked, removal_form_id(role), refused)
                     if can_remove or can_leave
                     else None,
@@ -275,6 +290,8 @@ class OrganizationPeoplePage(OrganizationPage):
             invitation, token = self.membership.invite(
                 self.organization, user, OrganizationRoleType(form.role_name.data)
             )
+        except SecondOwnerNeeded:
+            return self.propose_invitation(form, user.username)
         except OrganizationError as refusal:
             form.username.errors = [str(refusal)]
             return self.page(409, invite_form=form)
@@ -301,6 +318,8 @@ class OrganizationPeoplePage(OrganizationPage):
             invitation, token, _ = self.membership.invite_address(
                 self.organization, address, OrganizationRoleType(form.role_name.data)
             )
+        except SecondOwnerNeeded:
+            return self.propose_invitation(form, address)
         except OrganizationError as refusal:
             form.username.errors = [str(refusal)]
             return self.page(409, invite_form=form)
@@ -314,6 +333,15 @@ class OrganizationPeoplePage(OrganizationPage):
             role=invitation.role_name,
         )
         return self.done(f"{invitation.invitee_name} is invited as {invitation.role_name}.", PEOPLE)
+
+    def propose_invitation(self, form: InviteMemberForm, invitee: str) -> Any:
+        """An invitation as Owner, held back for a second Owner: the same whether or not an
+        account has the address (nothing about an account is looked up)."""
+        try:
+            return self.propose(OwnerChangeProposal(OwnerChangeKind.InviteOwner, invitee=invitee))
+        except OwnerChangeRefused as refusal:
+            form.username.errors = [str(refusal)]
+            return self.page(409, invite_form=form)
 
     @view_config(
         route_name="manage.organization.change_role",
@@ -338,7 +366,14 @@ class OrganizationPeoplePage(OrganizationPage):
         try:
             # The role as it was under the lock, or None when it already was new_role.
             old_role = self.membership.change_role(role, new_role)
-        except LastOwnerRefused as refusal:
+        except SecondOwnerNeeded:
+            kind = (
+                OwnerChangeKind.MakeOwner
+                if new_role == OrganizationRoleType.Owner
+                else OwnerChangeKind.DemoteOwner
+            )
+            return self.propose_or_refuse(OwnerChangeProposal(kind, role=role, new_role=new_role))
+        except (LastOwnerRefused, TwoOwnersNeeded) as refusal:
             return self.page(409, error=str(refusal))
         except OrganizationError as refusal:
             return self.page(400, error=str(refusal))
@@ -386,7 +421,13 @@ class OrganizationPeoplePage(OrganizationPage):
             return self.page(400, refused=Refused(form_id, form))
         tag = EventTag.OrganizationRoleLeave if leaving else EventTag.OrganizationRoleRemove
         try:
-            self.membership.remove_role(role, tag=tag)
+            self.membership.remove_role(
+                role, tag=tag, authority=Authority.OwnSelf if leaving else Authority.OneOwner
+            )
+        except SecondOwnerNeeded:
+            return self.propose_or_refuse(
+                OwnerChangeProposal(OwnerChangeKind.RemoveOwner, role=role)
+            )
         except LastOwnerRefused:
             return self.page(409, error=last_owner_message(user.username, leaving))
         except OrganizationError as refusal:
@@ -410,6 +451,12 @@ class OrganizationPeoplePage(OrganizationPage):
             member=user.username,
         )
         return self.done(f"{user.username} is removed from {name}.", PEOPLE)
+
+    def propose_or_refuse(self, proposal: OwnerChangeProposal) -> Any:
+        try:
+            return self.propose(proposal)
+        except OwnerChangeRefused as refusal:
+            return self.page(409, error=str(refusal))
 
     def chosen_invitation(self) -> OrganizationInvitation | None:
         form = InvitationForm(self.request.POST)

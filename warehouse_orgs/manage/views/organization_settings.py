@@ -20,14 +20,23 @@ from warehouse_orgs.domains.models import (
 from warehouse_orgs.manage.organization_forms import (
     DeleteOrganizationForm,
     OrganizationDetailsForm,
+    OwnerApprovalForm,
 )
 from warehouse_orgs.manage.views.organization_page import OrganizationPage
 from warehouse_orgs.organizations.emails import email_owners, owners_of
 from warehouse_orgs.organizations.forms import COMPANY_CONSEQUENCES
-from warehouse_orgs.organizations.interfaces import OrganizationError
+from warehouse_orgs.organizations.interfaces import OrganizationError, SecondOwnerNeeded
 from warehouse_orgs.organizations.models import Organization, OrganizationProject
+from warehouse_orgs.organizations.owner_approval_emails import OWNER_CHANGES_PAGE
+from warehouse_orgs.organizations.owner_approval_interfaces import (
+    IOwnerApprovalService,
+    OwnerChangeProposal,
+    OwnerChangeRefused,
+)
+from warehouse_orgs.organizations.owner_approval_models import OwnerChangeKind
 
 DETAIL_FIELDS = ("display_name", "link_url", "description", "orgtype")
+SETTINGS = "manage.organization.settings"
 
 # Beside each domain: what its last look-up found ({record_name} is the record's full name).
 CHECK_MESSAGES = {
@@ -98,6 +107,7 @@ class OrganizationSettingsPage(OrganizationPage):
         add_domain_form: AddDomainForm | None = None,
         domain_form: DomainForm | None = None,
         remove_forms: dict[Any, RemoveDomainForm] | None = None,
+        owner_approval_form: OwnerApprovalForm | None = None,
     ) -> dict[str, Any]:
         return self.context(
             status,
@@ -111,6 +121,8 @@ class OrganizationSettingsPage(OrganizationPage):
             record_label=RECORD_LABEL,
             project_count=self.project_count(),
             company_consequences=COMPANY_CONSEQUENCES,
+            owner_approval_form=owner_approval_form
+            or OwnerApprovalForm(html_id_prefix="owner-approval"),
         )
 
     @view_config(request_method="GET", permission=Permissions.OrganizationsRead)
@@ -160,6 +172,12 @@ class OrganizationSettingsPage(OrganizationPage):
         owners = owners_of(self.request, self.organization)
         try:
             self.service.delete(self.organization)
+        except SecondOwnerNeeded:
+            try:
+                return self.propose(OwnerChangeProposal(OwnerChangeKind.DeleteOrganization))
+            except OwnerChangeRefused as refusal:
+                form.confirm_organization_name.errors = [str(refusal)]
+                return self.page(409, delete_form=form)
         except OrganizationError as refusal:
             # Projects still in it, or a subscription the provider could not cancel.
             form.confirm_organization_name.errors = [str(refusal)]
@@ -167,3 +185,42 @@ class OrganizationSettingsPage(OrganizationPage):
         email_owners(self.request, "organization-deleted", self.organization, owners=owners)
         self.request.session.flash(f"The organization {name} is deleted.", queue="success")
         return HTTPSeeOther(self.request.route_path("manage.organizations"))
+
+    @view_config(
+        route_name="manage.organization.owner_approval",
+        request_method="POST",
+        permission=Permissions.OrganizationsManage,
+        require_reauth=True,
+    )
+    def owner_approval(self) -> Any:
+        """Turning the second Owner's approval on takes effect at once; turning it off is
+        itself an owner change, proposed for another Owner to approve."""
+        form = OwnerApprovalForm(self.request.POST, html_id_prefix="owner-approval")
+        if not form.validate():
+            return self.page(400, owner_approval_form=form)
+        if form.requirement.data == "off":
+            if not self.organization.owner_changes_need_approval:
+                return self.done("Nothing changed: it was not required.", SETTINGS)
+            try:
+                return self.propose(OwnerChangeProposal(OwnerChangeKind.StopRequiringApproval))
+            except OwnerChangeRefused as refusal:
+                form.requirement.errors = [str(refusal)]
+                return self.page(409, owner_approval_form=form)
+        try:
+            turned_on = self.request.find_service(IOwnerApprovalService).require_second_owner(
+                self.organization
+            )
+        except OwnerChangeRefused as refusal:
+            form.requirement.errors = [str(refusal)]
+            return self.page(409, owner_approval_form=form)
+        if not turned_on:
+            return self.done("Nothing changed: it was already required.", SETTINGS)
+        email_owners(
+            self.request,
+            "organization-owner-approval-required",
+            self.organization,
+            owner_changes_url=self.request.route_url(
+                OWNER_CHANGES_PAGE, organization_name=self.organization.name
+            ),
+        )
+        return self.done("Owner changes now need a second Owner's approval.", SETTINGS)

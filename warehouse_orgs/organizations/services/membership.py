@@ -25,6 +25,7 @@ from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
+    Authority,
     InvitationRefused,
     IOrganizationMembershipService,
     ITeamService,
@@ -46,6 +47,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationRole,
     OrganizationType,
 )
+from warehouse_orgs.organizations.owner_rule import guard_owner_change
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.seats import seats_changed
 from warehouse_orgs.organizations.services.organizations import (
@@ -99,6 +101,19 @@ def invited(user: User) -> Any:
     return or_(
         OrganizationInvitation.user_id == user.id,
         OrganizationInvitation.email.in_(verified_addresses_of(user)),
+    )
+
+
+def _owners_of_each_organization() -> Any:
+    """The number of Owners of the organization in the enclosing statement."""
+    return (
+        select(func.count())
+        .select_from(OrganizationRole)
+        .where(
+            OrganizationRole.organization_id == Organization.id,
+            OrganizationRole.role_name == OrganizationRoleType.Owner,
+        )
+        .scalar_subquery()
     )
 
 
@@ -312,12 +327,16 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
     # Roles
     def add_role(
         self, organization: Organization, user: User, role_name: OrganizationRoleType, *,
-        tag: EventTag = EventTag.OrganizationRoleAdd,
+        tag: EventTag = EventTag.OrganizationRoleAdd, authority: Authority = Authority.OneOwner,
     ) -> OrganizationRole:  # fmt: skip
         lock_organization(self.db, organization)
         self._check_role_allowed(organization, role_name)
         if self.role_of(organization, user) is not None:
             raise MembershipRefused(f"{user.username} is already a member.")
+        guard_owner_change(
+            self.request, organization, authority,
+            touches_owner=role_name == OrganizationRoleType.Owner,
+        )  # fmt: skip
         # By ids: an object set on a relationship would be flushed before the savepoint.
         role = OrganizationRole(
             organization_id=organization.id, user_id=user.id, role_name=role_name
@@ -335,7 +354,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
 
     def change_role(
         self, role: OrganizationRole, role_name: OrganizationRoleType, *,
-        tag: EventTag = EventTag.OrganizationRoleChange,
+        tag: EventTag = EventTag.OrganizationRoleChange, authority: Authority = Authority.OneOwner,
     ) -> str | None:  # fmt: skip
         organization = role.organization
         lock_organization(self.db, organization)
@@ -349,6 +368,13 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
                 self.db, role, scope="organization_id", owner=OrganizationRoleType.Owner,
                 message=LAST_OWNER,
             )  # fmt: skip
+        was_owner = old == OrganizationRoleType.Owner
+        becomes_owner = role_name == OrganizationRoleType.Owner
+        guard_owner_change(
+            self.request, organization, authority,
+            touches_owner=was_owner or becomes_owner,
+            owners_gained=int(becomes_owner) - int(was_owner),
+        )  # fmt: skip
         if role_name == OrganizationRoleType.BillingManager:
             # Billing Managers are on no team (the database refuses it too). Ending the
             # memberships, rather than refusing the change, never leaves someone with project
@@ -366,14 +392,20 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         return str(old)
 
     def remove_role(
-        self, role: OrganizationRole, *, tag: EventTag = EventTag.OrganizationRoleRemove
-    ) -> None:
+        self, role: OrganizationRole, *, tag: EventTag = EventTag.OrganizationRoleRemove,
+        authority: Authority = Authority.OneOwner,
+    ) -> None:  # fmt: skip
         organization = role.organization
         lock_organization(self.db, organization)
         role = self._current(role)
         refuse_if_last_owner(
             self.db, role, scope="organization_id", owner=OrganizationRoleType.Owner,
             message=LAST_OWNER,
+        )  # fmt: skip
+        was_owner = role.role_name == OrganizationRoleType.Owner
+        guard_owner_change(
+            self.request, organization, authority,
+            touches_owner=was_owner, owners_gained=-int(was_owner),
         )  # fmt: skip
         username, old = role.user.username, role.role_name
         # The database's cascade would take the team memberships with the role; ending them
@@ -443,15 +475,7 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             # The deletion that follows must not race another Owner leaving: hold every
             # organization this user owns until the transaction ends.
             lock_organizations(self.db, self.db.scalars(owned).all())
-        owner_count = (
-            select(func.count())
-            .select_from(OrganizationRole)
-            .where(
-                OrganizationRole.organization_id == Organization.id,
-                OrganizationRole.role_name == OrganizationRoleType.Owner,
-            )
-            .scalar_subquery()
-        )
+        owner_count = _owners_of_each_organization()
         return list(
             self.db.scalars(
                 select(Organization.name)
@@ -460,10 +484,29 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             )
         )
 
+    def second_owner_organizations(self, user: User) -> list[str]:
+        owned = select(OrganizationRole.organization_id).where(
+            OrganizationRole.user_id == user.id,
+            OrganizationRole.role_name == OrganizationRoleType.Owner,
+        )
+        owner_count = _owners_of_each_organization()
+        return list(
+            self.db.scalars(
+                select(Organization.name)
+                .where(
+                    Organization.id.in_(owned),
+                    Organization.owner_changes_need_approval,
+                    owner_count == 2,
+                )
+                .order_by(Organization.normalized_name)
+            )
+        )
+
     # Invitations
     def invite(
-        self, organization: Organization, user: User, role_name: OrganizationRoleType
-    ) -> tuple[OrganizationInvitation, str]:
+        self, organization: Organization, user: User, role_name: OrganizationRoleType, *,
+        authority: Authority = Authority.OneOwner,
+    ) -> tuple[OrganizationInvitation, str]:  # fmt: skip
         lock_organization(self.db, organization)
         refuse_unless_in_good_standing(self.request, organization, InvitationRefused)
         self._check_role_allowed(organization, role_name)
@@ -475,6 +518,10 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         already = InvitationRefused(f"{user.username} already has a pending invitation.")
         if self._pending_invitation(organization, user) is not None:
             raise already
+        guard_owner_change(
+            self.request, organization, authority,
+            touches_owner=role_name == OrganizationRoleType.Owner,
+        )  # fmt: skip
         token = secrets.token_urlsafe(32)
         invitation = OrganizationInvitation(
             organization_id=organization.id,
@@ -493,8 +540,9 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
         return invitation, token
 
     def invite_address(
-        self, organization: Organization, address: str, role_name: OrganizationRoleType
-    ) -> tuple[OrganizationInvitation, str, User | None]:
+        self, organization: Organization, address: str, role_name: OrganizationRoleType, *,
+        authority: Authority = Authority.OneOwner,
+    ) -> tuple[OrganizationInvitation, str, User | None]:  # fmt: skip
         lock_organization(self.db, organization)
         refuse_unless_in_good_standing(self.request, organization, InvitationRefused)
         self._check_role_allowed(organization, role_name)
@@ -511,6 +559,11 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             )
         ):
             raise already
+        # Before the account is looked for: the answer is the same whether or not one exists.
+        guard_owner_change(
+            self.request, organization, authority,
+            touches_owner=role_name == OrganizationRoleType.Owner,
+        )  # fmt: skip
         account = self._account_to_invite(organization, address)
         token = secrets.token_urlsafe(32)
         invitation = OrganizationInvitation(

@@ -19,6 +19,7 @@ from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.deletion import before_deletion
 from warehouse_orgs.organizations.interfaces import (
+    Authority,
     IOrganizationService,
     IOrganizationStanding,
     NameUnavailable,
@@ -40,6 +41,7 @@ from warehouse_orgs.organizations.models import (
     OrganizationType,
     select_organization_by_name,
 )
+from warehouse_orgs.organizations.owner_rule import guard_owner_change
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.ownership import delete_in_one_statement
 from warehouse_orgs.packaging.models import Project
@@ -328,7 +330,9 @@ class DatabaseOrganizationService(RequestDatabaseService):
             EventTag.OrganizationRename, self.request, {"old_name": old_name, "new_name": new_name}
         )
 
-    def delete(self, organization: Organization) -> None:
+    def delete(
+        self, organization: Organization, *, authority: Authority = Authority.OneOwner
+    ) -> None:
         lock_organization(self.db, organization)
         # Under the lock: a project added meanwhile (which takes the same lock) counts.
         has_projects = self.db.scalar(
@@ -342,6 +346,7 @@ class DatabaseOrganizationService(RequestDatabaseService):
             raise OrganizationHasProjects(
                 "This organization still has projects. Remove or transfer them first."
             )
+        guard_owner_change(self.request, organization, authority, touches_owner=True)
         # Billing cancels its subscriptions here, or refuses (the provider did not answer).
         before_deletion(self.request, organization)
         members = self.db.scalars(

@@ -18,7 +18,7 @@ from warehouse_orgs.accounts.models import User
 from warehouse_orgs.constraints import insert_or_refuse
 from warehouse_orgs.db import RequestDatabaseService
 from warehouse_orgs.events.tags import EventTag
-from warehouse_orgs.organizations.interfaces import IOrganizationMembershipService
+from warehouse_orgs.organizations.interfaces import Authority, IOrganizationMembershipService
 from warehouse_orgs.organizations.locks import lock_organization
 from warehouse_orgs.organizations.models import Organization, OrganizationRole
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
@@ -274,7 +274,7 @@ class DatabaseSuccessionService(RequestDatabaseService):
             return HandoverOutcome(handover, completed=False)
         if role.role_name != OWNER:
             self.request.find_service(IOrganizationMembershipService).change_role(
-                role, OWNER, tag=EventTag.OrganizationHandoverComplete
+                role, OWNER, tag=EventTag.OrganizationHandoverComplete, authority=Authority.Staff
             )
         else:
             # Made Owner some other way meanwhile: the handover still ends, and says so.
