@@ -15,6 +15,7 @@ from tests.common.sessions import log_in
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.models import OrganizationHandover, OrganizationRole
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
 from warehouse_orgs.organizations.tasks import (
     complete_due_handovers,
     find_ownerless_risk_organizations,
@@ -247,3 +248,82 @@ def test_a_single_owner_is_advised_to_add_a_second(webtest_app, db_session):
         webtest_app.get("/manage/organization/solo/settings/").html.find(id="second-owner-notice")
         is None
     )
+
+
+def _dangling_links(page) -> list[str]:
+    """The page's in-page links that lead nowhere on it."""
+    return [
+        link["href"]
+        for link in page.html.select('a[href^="#"]')
+        if page.html.find(id=link["href"][1:]) is None
+    ]
+
+
+def test_an_objection_after_the_handover_ended_says_so_on_the_page(
+    webtest_app, app_registry, db_session, staff, world, outbox
+):
+    organization, owner, _member = world
+    log_in(webtest_app, staff)
+    _start(webtest_app, organization).submit(status=303)
+    webtest_app.reset()
+    log_in(webtest_app, owner)
+    form = webtest_app.get("/manage/organization/orphaned/handover/").forms[
+        "object-to-handover-form"
+    ]
+    form["objection"] = "I am still here."
+
+    # Staff cancel it while the Owner's page is open.
+    request = service_request(app_registry, db_session, staff)
+    with request.tm:
+        request.find_service(ISuccessionService).cancel_handover(
+            organization, "The Owner wrote to us."
+        )
+    sent = len(outbox.messages())
+
+    page = form.submit(status=409)
+    summary = page.html.find(id="error-summary")
+    assert "There is no pending handover" in summary.get_text()
+    # About the form as a whole: no line of the summary points at a field the page lacks.
+    assert _dangling_links(page) == []
+    assert page.html.find(id="object-to-handover-form") is None
+    assert "there is nothing to object to" in main_text(page)
+    assert (
+        "The latest handover, to steady-member, was cancelled on"
+        in page.html.find(id="latest-handover").get_text()
+    )
+    assert "The Owner wrote to us." in main_text(page)
+    assert page.html.title.get_text().startswith("Error: ")
+    # Nothing changed and nobody was emailed.
+    handover = db_session.scalars(select(OrganizationHandover)).one()
+    db_session.refresh(handover)
+    assert handover.status == "cancelled"
+    assert EventTag.OrganizationHandoverObject not in event_tags(db_session, organization)
+    assert len(outbox.messages()) == sent
+
+
+def test_the_page_says_what_became_of_the_latest_handover(
+    webtest_app, app_registry, db_session, staff, world
+):
+    organization, owner, _member = world
+    log_in(webtest_app, owner)
+    page = webtest_app.get("/manage/organization/orphaned/handover/")
+    assert "There is no pending handover of orphaned" in main_text(page)
+    assert page.html.find(id="latest-handover") is None
+
+    webtest_app.reset()
+    log_in(webtest_app, staff)
+    _start(webtest_app, organization).submit(status=303)
+    handover = db_session.scalars(select(OrganizationHandover)).one()
+    handover.takes_effect_at = NOW - datetime.timedelta(seconds=1)
+    db_session.flush()
+    request = service_request(app_registry, db_session)
+    with request.tm:
+        assert complete_due_handovers(request) == 1
+    webtest_app.reset()
+    log_in(webtest_app, owner)
+    page = webtest_app.get("/manage/organization/orphaned/handover/")
+    latest = page.html.find(id="latest-handover").get_text()
+    assert "The latest handover took effect on" in latest
+    assert "steady-member was made an Owner." in latest
+    assert page.html.find(id="object-to-handover-form") is None
+    assert _dangling_links(page) == []

@@ -1,6 +1,10 @@
 """/manage/organization/<name>/handover/: the pending handover staff started, and an Owner's
 objection to it (issue 13). Only Owners see the page and may object; an objection stops the
-handover for good, and every member and the staff member who started it are emailed."""
+handover for good, and every member and the staff member who started it are emailed.
+
+With nothing pending (an emailed link followed late, another Owner objected first, staff
+cancelled) the page says what became of the latest handover; an objection sent then is refused
+as a whole (409), since no field of the form is at fault and the form is no longer shown."""
 
 from typing import Any
 
@@ -22,8 +26,15 @@ from warehouse_orgs.organizations.succession_interfaces import HandoverRefused, 
 )
 class OrganizationHandoverPage(OrganizationPage):
     def page(self, status: int = 200, form: ObjectToHandoverForm | None = None) -> dict[str, Any]:
-        handover = self.request.find_service(ISuccessionService).pending_handover(self.organization)
-        return self.context(status, handover=handover, form=form or ObjectToHandoverForm())
+        # A pending handover is always the latest: staff cannot start one while one is pending.
+        latest = self.request.find_service(ISuccessionService).latest_handover(self.organization)
+        pending = latest if latest is not None and latest.is_pending else None
+        return self.context(
+            status,
+            handover=pending,
+            decided=None if pending else latest,
+            form=form or ObjectToHandoverForm(),
+        )
 
     @view_config(request_method="GET", permission=Permissions.OrganizationsManage)
     def show(self) -> dict[str, Any]:
@@ -42,7 +53,7 @@ class OrganizationHandoverPage(OrganizationPage):
             )
         except HandoverRefused as refusal:
             self.request.tm.doom()
-            form.objection.errors = [str(refusal)]
+            form.form_errors.append(str(refusal))
             return self.page(409, form)
         # Staff hear of it through the one of them who started it, while that account exists.
         starter = (
