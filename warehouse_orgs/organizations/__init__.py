@@ -43,15 +43,27 @@ from warehouse_orgs.packaging.models import ROLE_PERMISSIONS as PROJECT_ROLE_PER
 
 
 def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> list[str]:
-    """The only Owner of an organization cannot delete the account: nobody could manage it."""
+    """The only Owner of an organization cannot delete the account: nobody could manage it.
+    Nor can one of two Owners of an organization that requires a second Owner's approval
+    (issue 13): it keeps two Owners while the rule is on."""
     membership = request.find_service(IOrganizationMembershipService)
+    # Locks every organization the user owns (with ``lock``), so the second question is
+    # answered under the same locks.
     names = membership.sole_owned_organizations(user, lock=lock)
-    if not names:
-        return []
-    return [
-        f"You are the only owner of the organization{'s' if len(names) > 1 else ''} "
-        f"{', '.join(names)}. Make someone else an owner first."
-    ]
+    pairs = membership.second_owner_organizations(user)
+    reasons = []
+    if names:
+        reasons.append(
+            f"You are the only owner of the organization{'s' if len(names) > 1 else ''} "
+            f"{', '.join(names)}. Make someone else an owner first."
+        )
+    if pairs:
+        reasons.append(
+            f"{', '.join(pairs)} require{'s' if len(pairs) == 1 else ''} a second Owner's "
+            "approval for owner changes, so keep at least two Owners: add another Owner "
+            "first, or have the rule turned off."
+        )
+    return reasons
 
 
 def record_account_deletion(request: Request, user: User) -> None:
