@@ -8,6 +8,7 @@ objection and the completion arriving together end with exactly one of them appl
 
 import dataclasses
 import datetime
+import uuid
 from typing import TYPE_CHECKING
 
 from zope.interface import Interface
@@ -16,7 +17,7 @@ from warehouse_orgs.organizations.interfaces import OrganizationError
 
 if TYPE_CHECKING:
     from warehouse_orgs.accounts.models import User
-    from warehouse_orgs.organizations.models import Organization
+    from warehouse_orgs.organizations.models import Organization, OrganizationRole
     from warehouse_orgs.organizations.succession_models import OrganizationHandover
 
 
@@ -62,6 +63,13 @@ class ISuccessionService(Interface):
 
     def latest_handover(organization: "Organization") -> "OrganizationHandover | None":
         """The organization's most recent handover, whatever its status."""
+
+    def members_after(
+        organization: "Organization", after: uuid.UUID | None, limit: int
+    ) -> list["OrganizationRole"]:
+        """Up to ``limit`` of the organization's roles, with their users and addresses, in role
+        id order after role ``after`` (from the first when None): its members a batch at a
+        time, for the handover's emails."""
 
     def start_handover(
         organization: "Organization",

@@ -12,6 +12,7 @@ import uuid
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import joinedload
 from zope.interface import implementer
 
 from warehouse_orgs.accounts.models import User
@@ -126,6 +127,21 @@ class DatabaseSuccessionService(RequestDatabaseService):
             .order_by(OrganizationHandover.started_at.desc(), OrganizationHandover.id)
             .limit(1)
         ).first()
+
+    def members_after(
+        self, organization: Organization, after: uuid.UUID | None, limit: int
+    ) -> list[OrganizationRole]:
+        # By id, which never changes: a member renamed between two batches is still read once.
+        roles = (
+            select(OrganizationRole)
+            .where(OrganizationRole.organization_id == organization.id)
+            .order_by(OrganizationRole.id)
+            .limit(limit)
+            .options(joinedload(OrganizationRole.user).selectinload(User.emails))
+        )
+        if after is not None:
+            roles = roles.where(OrganizationRole.id > after)
+        return list(self.db.scalars(roles))
 
     # Changing them
     def start_handover(
