@@ -81,6 +81,10 @@ from warehouse_orgs.organizations.models import (
     OrganizationHandover,
     OrganizationProject,
 )
+from warehouse_orgs.organizations.owner_approval_models import (
+    OrganizationOwnerChange,
+    OwnerChangeKind,
+)
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.packaging.models import ProjectRoleName
 from warehouse_orgs.paths import PROJECT_ROOT
@@ -219,6 +223,27 @@ def world(
             takes_effect_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7),
         )
     )
+    # A second Owner's approval: the Community organization requires it, and has a proposal
+    # by each of its two Owners, so its owner changes page offers approving, rejecting and
+    # withdrawing.
+    # A third Owner, so the owner is not one of two (which would keep their account).
+    community.owner_changes_need_approval = True
+    OrganizationRoleFactory.create(organization=community, role_name=OrganizationRoleType.Owner)
+    for proposer, subject in ((co_owner, member), (owner, None)):
+        db_session.add(
+            OrganizationOwnerChange(
+                organization_id=community.id,
+                kind=OwnerChangeKind.MakeOwner if subject else OwnerChangeKind.DeleteOrganization,
+                subject=subject.user.username if subject else community.name,
+                subject_key=f"role:{subject.id}" if subject else "organization",
+                role_id=subject.id if subject else None,
+                old_role=subject.role_name if subject else None,
+                new_role=OrganizationRoleType.Owner if subject else None,
+                proposed_by_id=proposer.id,
+                proposed_by_username=proposer.username,
+                expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=72),
+            )
+        )
     submitted = OrganizationApplicationFactory.create(submitted_by=owner)
     asked = OrganizationApplicationFactory.create(
         submitted_by=owner, status=OrganizationApplicationStatus.MoreInformationNeeded
