@@ -1,6 +1,7 @@
 """A second Owner's approval under races (issue 13), on two real connections committing for
 real: two Owners approving the same proposal apply it once; two approvals that together would
-leave one Owner apply only the first; an approval and its proposer's withdrawal, one of them."""
+leave one Owner apply only the first; an approval and its proposer's withdrawal, one of them;
+an Owner leaving and another deleting their account never leave one Owner."""
 
 import datetime
 import uuid
@@ -12,8 +13,17 @@ from sqlalchemy.orm import Session
 
 from tests.common.concurrency import service_request
 from tests.common.races import race
-from tests.unit.organizations.test_races import _load_user, _members, _organization, _user
+from tests.unit.organizations.test_races import (
+    _delete_account,
+    _load_user,
+    _members,
+    _organization,
+    _role_of,
+    _user,
+)
+from warehouse_orgs.accounts.services import AccountDeletionRefused
 from warehouse_orgs.events.tags import EventTag
+from warehouse_orgs.organizations.interfaces import Authority, TwoOwnersNeeded
 from warehouse_orgs.organizations.models import Organization, OrganizationRole
 from warehouse_orgs.organizations.owner_approval_interfaces import OwnerChangeRefused
 from warehouse_orgs.organizations.owner_approval_models import (
@@ -21,6 +31,9 @@ from warehouse_orgs.organizations.owner_approval_models import (
     OwnerChangeKind,
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.services.membership import (
+    DatabaseOrganizationMembershipService,
+)
 from warehouse_orgs.organizations.services.owner_approval import DatabaseOwnerApprovalService
 
 OWNER = OrganizationRoleType.Owner
@@ -163,3 +176,43 @@ def test_a_withdrawal_first_refuses_the_approval_waiting_for_it(
     assert withdrawal.succeeded
     assert str(approval.error) == "This proposal is no longer waiting: withdrawn by alice."
     assert _members(committed_database, owners)["bob"] == OWNER
+
+
+def _leave(registry: Any, organization_id: uuid.UUID, username: str) -> Any:
+    def work(session: Session) -> None:
+        user = _load_user(session, username)
+        membership = DatabaseOrganizationMembershipService(service_request(registry, session, user))
+        membership.remove_role(
+            _role_of(session, organization_id, username), authority=Authority.OwnSelf
+        )
+
+    return work
+
+
+def test_an_owner_leaving_while_another_deletes_the_account_keeps_two_owners(
+    app_registry, committed_database, owners
+):
+    # Three Owners: either may go alone. bob leaves first; alice's deletion waits for the
+    # organization, then finds herself one of two Owners and is refused with the reason.
+    leaving, deletion = race(
+        committed_database,
+        _leave(app_registry, owners, "bob"),
+        _delete_account(app_registry, "alice"),
+    )
+    assert leaving.succeeded
+    assert isinstance(deletion.error, AccountDeletionRefused), repr(deletion.error)
+    assert "guarded requires a second Owner's approval for owner changes" in str(deletion.error)
+    assert _members(committed_database, owners) == {"alice": OWNER, "carol": OWNER, "dave": MEMBER}
+
+
+def test_an_account_deleted_while_another_owner_leaves_keeps_two_owners(
+    app_registry, committed_database, owners
+):
+    deletion, leaving = race(
+        committed_database,
+        _delete_account(app_registry, "alice"),
+        _leave(app_registry, owners, "bob"),
+    )
+    assert deletion.succeeded
+    assert isinstance(leaving.error, TwoOwnersNeeded), repr(leaving.error)
+    assert _members(committed_database, owners) == {"bob": OWNER, "carol": OWNER, "dave": MEMBER}
