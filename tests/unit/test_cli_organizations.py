@@ -103,3 +103,25 @@ def test_the_succession_commands_find_quiet_owners_and_apply_due_handovers(cli_e
         ).scalar_one()
     engine.dispose()
     assert role == "Owner"
+
+
+def test_the_lapse_command_ends_proposals_that_waited_72_hours(cli_env):  # noqa: F811
+    _run("dev", "initdb")
+    engine = create_engine(normalize_database_url(cli_env["DATABASE_URL"]))
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organization_owner_changes (organization_id, kind, subject, "
+                "subject_key, proposed_by_username, expires_at) SELECT id, "
+                "'delete_organization', name, 'organization', 'alice', now() - interval '1 "
+                "minute' FROM organizations WHERE name = 'demo-community'"
+            )
+        )
+    assert _run("organizations", "lapse-owner-changes").output == "1 proposal lapsed.\n"
+    assert _run("organizations", "lapse-owner-changes").output == "0 proposals lapsed.\n"
+    with engine.begin() as connection:
+        status = connection.execute(
+            text("SELECT status FROM organization_owner_changes")
+        ).scalar_one()
+    engine.dispose()
+    assert status == "lapsed"
