@@ -232,6 +232,27 @@ def test_an_address_of_a_member_is_an_address_invitation_not_a_refusal(
     assert _invitation(db_session, "bob@member.example").user_id is None
 
 
+def test_inviting_a_username_after_its_address_does_not_pair_them(
+    app, db_session, outbox, organization
+):
+    # The address went to bob's account; the username "bob" is invited as if it had not, so
+    # the inviter cannot tell that the address was bob's (as for any other username).
+    bob = UserFactory.create(username="bob")
+    EmailFactory.create(user=bob, email="bob@work.example", primary=False, verified=True)
+    _invite(app, "bob@work.example")
+    page = _invite(app, "bob").follow()
+    assert "bob is invited as Member." in main_text(page)
+    by_address = _invitation(db_session, "bob@work.example")
+    assert (by_address.user_id, by_address.email) == (None, "bob@work.example")
+    # bob still answers either: the address's holder, and the username's account.
+    _switch_to(app, bob)
+    mine = app.get("/manage/organizations/")
+    pending = [n for n in mine.forms if str(n).startswith("accept-invitation-")]
+    assert len(pending) == 2
+    mine.forms[f"accept-invitation-{by_address.id}"].submit(status=303)
+    assert _members(db_session, organization) == ["alice", "bob"]
+
+
 # Who can answer
 
 

@@ -516,12 +516,21 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             raise InvitationRefused(f"{user.username} is already a member.")
         self.expire_invitations(organization)
         already = InvitationRefused(f"{user.username} already has a pending invitation.")
-        if self._pending_invitation(organization, user) is not None:
+        pending = self._pending_invitation(organization, user)
+        if pending is not None and not pending.is_by_address:
             raise already
         guard_owner_change(
             self.request, organization, authority,
             touches_owner=role_name == OrganizationRoleType.Owner,
         )  # fmt: skip
+        if pending is not None:
+            # Made by address, and gone to the account that verified it. Refusing would tell
+            # the inviter whose address that was; instead it falls back to the address (as if
+            # no account had had it), which its holder can still answer, and the username
+            # gets an invitation of its own.
+            pending.user_id = None
+            pending.email = pending.invited_address
+            self.db.flush()
         token = secrets.token_urlsafe(32)
         invitation = OrganizationInvitation(
             organization_id=organization.id,
