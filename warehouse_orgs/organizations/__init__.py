@@ -47,10 +47,9 @@ def refuse_deleting_sole_owners(request: Request, user: User, *, lock: bool) -> 
     Nor can one of two Owners of an organization that requires a second Owner's approval
     (issue 13): it keeps two Owners while the rule is on."""
     membership = request.find_service(IOrganizationMembershipService)
-    # Locks every organization the user owns (with ``lock``), so the second question is
-    # answered under the same locks.
-    names = membership.sole_owned_organizations(user, lock=lock)
-    pairs = membership.second_owner_organizations(user)
+    needing = membership.organizations_needing_owner(user, lock=lock)
+    names = [name for name, keeps in needing if keeps == 1]
+    pairs = [name for name, keeps in needing if keeps == 2]
     reasons = []
     if names:
         reasons.append(

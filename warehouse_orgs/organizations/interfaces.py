@@ -409,13 +409,11 @@ class IOrganizationMembershipService(Interface):
         """Before ``user``'s account goes: each organization's history records that they
         left, and that their pending invitations ended."""
 
-    def sole_owned_organizations(user: "User", *, lock: bool = False) -> list[str]:
-        """Active organizations whose only Owner is ``user``. With ``lock``, the memberships
-        stay locked until the transaction ends, for a deletion that follows."""
-
-    def second_owner_organizations(user: "User") -> list[str]:
-        """Organizations requiring a second Owner's approval of which ``user`` is one of the
-        two Owners: their leaving (an account deletion) would leave one."""
+    def organizations_needing_owner(user: "User", *, lock: bool = False) -> list[tuple[str, int]]:
+        """Active organizations that cannot lose ``user`` as an Owner (an account deletion), by
+        name, each with the fewest Owners it keeps: 1 where ``user`` is the only Owner, 2 where
+        they are one of two and owner changes need a second Owner's approval. With ``lock``,
+        every organization ``user`` owns stays locked until the transaction ends."""
 
     def invite(
         organization: "Organization",

@@ -49,13 +49,21 @@ def test_the_last_owner_can_be_neither_removed_nor_demoted(membership, service, 
         membership.remove_role(second)
 
 
-def test_sole_owners_are_named(membership, service, db_session):
+def test_the_organizations_that_need_an_owner_are_named(membership, service, db_session):
     alone = OrganizationRoleFactory.create(organization=OrganizationFactory.create(name="solo"))
+    user = alone.user
     shared = OrganizationRoleFactory.create(
-        organization=OrganizationFactory.create(name="pair"), user=alone.user
+        organization=OrganizationFactory.create(name="pair"), user=user
     )
     OrganizationRoleFactory.create(organization=shared.organization)
-    assert membership.sole_owned_organizations(alone.user) == ["solo"]
+    # One of two Owners where a second Owner's approval is required; one of three is not.
+    guarded = OrganizationFactory.create(name="guarded", owner_changes_need_approval=True)
+    roomy = OrganizationFactory.create(name="roomy", owner_changes_need_approval=True)
+    for organization, others in ((guarded, 1), (roomy, 2)):
+        OrganizationRoleFactory.create(organization=organization, user=user)
+        for _ in range(others):
+            OrganizationRoleFactory.create(organization=organization)
+    assert membership.organizations_needing_owner(user) == [("guarded", 2), ("solo", 1)]
 
 
 # Invitations

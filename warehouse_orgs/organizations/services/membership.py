@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import joinedload, selectinload
 from zope.interface import implementer
@@ -466,7 +466,9 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             )
         self.db.flush()
 
-    def sole_owned_organizations(self, user: User, *, lock: bool = False) -> list[str]:
+    def organizations_needing_owner(
+        self, user: User, *, lock: bool = False
+    ) -> list[tuple[str, int]]:
         owned = select(OrganizationRole.organization_id).where(
             OrganizationRole.user_id == user.id,
             OrganizationRole.role_name == OrganizationRoleType.Owner,
@@ -476,31 +478,15 @@ class DatabaseOrganizationMembershipService(RequestDatabaseService):
             # organization this user owns until the transaction ends.
             lock_organizations(self.db, self.db.scalars(owned).all())
         owner_count = _owners_of_each_organization()
-        return list(
-            self.db.scalars(
-                select(Organization.name)
-                .where(Organization.id.in_(owned), Organization.is_active, owner_count == 1)
+        fewest = case((Organization.owner_changes_need_approval, 2), else_=1)
+        return [
+            (name, keeps)
+            for name, keeps in self.db.execute(
+                select(Organization.name, fewest)
+                .where(Organization.id.in_(owned), Organization.is_active, owner_count <= fewest)
                 .order_by(Organization.normalized_name)
             )
-        )
-
-    def second_owner_organizations(self, user: User) -> list[str]:
-        owned = select(OrganizationRole.organization_id).where(
-            OrganizationRole.user_id == user.id,
-            OrganizationRole.role_name == OrganizationRoleType.Owner,
-        )
-        owner_count = _owners_of_each_organization()
-        return list(
-            self.db.scalars(
-                select(Organization.name)
-                .where(
-                    Organization.id.in_(owned),
-                    Organization.owner_changes_need_approval,
-                    owner_count == 2,
-                )
-                .order_by(Organization.normalized_name)
-            )
-        )
+        ]
 
     # Invitations
     def invite(
