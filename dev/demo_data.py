@@ -7,8 +7,10 @@ Every demo account has the password ``password`` and two-factor authentication w
 derived from the username, so ``make totp U=<username>`` can print a current code.
 """
 
+import contextlib
 import datetime
 import hashlib
+from collections.abc import Iterator
 
 from pyramid.request import Request
 from sqlalchemy import select
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from warehouse_orgs.accounts.interfaces import IUserService
 from warehouse_orgs.accounts.models import User
 from warehouse_orgs.accounts.services import hash_secret
+from warehouse_orgs.domains.interfaces import IDomainVerificationService
+from warehouse_orgs.domains.models import DomainCheck
 from warehouse_orgs.events.tags import EventTag
 from warehouse_orgs.organizations.interfaces import (
     IOrganizationMembershipService,
@@ -32,6 +36,7 @@ from warehouse_orgs.organizations.models import (
 )
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
+from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
 from warehouse_orgs.packaging.interfaces import IProjectService
 from warehouse_orgs.packaging.models import ProjectRoleName
 from warehouse_orgs.sponsors.interfaces import (
@@ -98,6 +103,8 @@ def build_demo_data(request: Request) -> list[str]:
     project_lines += build_demo_organizations(request)
     project_lines += build_demo_organization_projects(request)
     project_lines += build_demo_teams(request)
+    project_lines += build_demo_domain(request)
+    project_lines += build_demo_handover(request)
     project_lines += build_demo_sponsors(request)
     if not created:
         return project_lines or ["Demo data is already there."]
@@ -219,26 +226,7 @@ def build_demo_organizations(request: Request) -> list[str]:
     for name, (display_name, orgtype, members, carols_role) in DEMO_ORGANIZATIONS.items():
         if organizations.get_organization_by_name(name) is not None:
             continue
-        organization = Organization(
-            name=name,
-            display_name=display_name,
-            orgtype=orgtype,
-            link_url=f"https://{name}.example.com/",
-            description=f"{display_name}, a demo organization.",
-        )
-        request.db.add(organization)
-        request.db.flush()
-        request.db.refresh(organization, ["normalized_name"])
-        request.db.add(
-            OrganizationNameCatalog(
-                normalized_name=organization.normalized_name, organization_id=organization.id
-            )
-        )
-        organization.record_event(
-            EventTag.OrganizationCreate, request, {"submitted_by": next(iter(members))}
-        )
-        for username, role_name in members.items():
-            membership.add_role(organization, users.get_user_by_username(username), role_name)
+        organization = _create_demo_organization(request, name, display_name, orgtype, members)
         if orgtype == "Company":
             # A Company organization grows only in good standing (invariant 8): staff's manual
             # activation lets the demo one invite like the Community one. The demo Company
@@ -265,6 +253,39 @@ def build_demo_organizations(request: Request) -> list[str]:
         "Demo organizations: " + ", ".join(created) + "; newbie has a pending invitation to each.",
         *activated,
     ]
+
+
+def _create_demo_organization(
+    request: Request,
+    name: str,
+    display_name: str,
+    orgtype: str,
+    members: dict[str, OrganizationRoleType],
+) -> Organization:
+    """An active organization, as staff's approval makes one, with ``members`` in their roles."""
+    users = request.find_service(IUserService)
+    membership = request.find_service(IOrganizationMembershipService)
+    organization = Organization(
+        name=name,
+        display_name=display_name,
+        orgtype=orgtype,
+        link_url=f"https://{name}.example.com/",
+        description=f"{display_name}, a demo organization.",
+    )
+    request.db.add(organization)
+    request.db.flush()
+    request.db.refresh(organization, ["normalized_name"])
+    request.db.add(
+        OrganizationNameCatalog(
+            normalized_name=organization.normalized_name, organization_id=organization.id
+        )
+    )
+    organization.record_event(
+        EventTag.OrganizationCreate, request, {"submitted_by": next(iter(members))}
+    )
+    for username, role_name in members.items():
+        membership.add_role(organization, users.get_user_by_username(username), role_name)
+    return organization
 
 
 # organization: the demo projects it holds. Organization Owners administer an organization's
@@ -355,6 +376,78 @@ def build_demo_teams(request: Request) -> list[str]:
     if refused:
         lines.append("Left out (run `make resetdb` for the current demo): " + " ".join(refused))
     return lines
+
+
+# A domain demo-community proved it owns: its badge shows on /org/demo-community/ and in the
+# directory. The demo publishes no DNS record, so the domain is added as an Owner adds it and
+# then marked verified as a successful look-up marks it; `warehouse-orgs domains recheck` would
+# find no record and take the badge away (`make resetdb` brings it back).
+DEMO_VERIFIED_DOMAIN = ("demo-community", "demo-community.example.com")
+
+
+def build_demo_domain(request: Request) -> list[str]:
+    organization_name, name = DEMO_VERIFIED_DOMAIN
+    organization = request.find_service(IOrganizationService).get_organization_by_name(
+        organization_name
+    )
+    domains = request.find_service(IDomainVerificationService)
+    if any(domain.domain == name for domain in domains.domains(organization)):
+        return []
+    domain = domains.add_domain(organization, name)
+    domain.verified_at = domain.last_checked_at = datetime.datetime.now(datetime.UTC)
+    domain.last_check_result = DomainCheck.verified
+    organization.record_event(
+        EventTag.OrganizationDomainVerify, request, {"domain": name, "result": "verified"}
+    )
+    return [f"Demo verified domain: {name} of {organization_name}"]
+
+
+# An organization whose only Owner is carol, which PyPI staff (support) are handing over to its
+# member bob unless an Owner objects: as carol, /manage/organization/legacy-tools/handover/ has
+# a handover to object to.
+DEMO_HANDOVER_ORGANIZATION = "legacy-tools"
+DEMO_HANDOVER_MEMBERS = {"carol": OrganizationRoleType.Owner, "bob": OrganizationRoleType.Member}
+DEMO_HANDOVER_REASON = (
+    "No Owner has answered our emails for over a year; bob, a member, asked to look after the "
+    "organization's projects."
+)
+
+
+@contextlib.contextmanager
+def _acting_as_staff(request: Request, user: User) -> Iterator[None]:
+    """What a staff member does through the staff pages: the history says PyPI staff did it."""
+    saved = {
+        key: request.__dict__[key] for key in ("user", "acting_as_staff") if key in request.__dict__
+    }
+    request.user, request.acting_as_staff = user, True
+    try:
+        yield
+    finally:
+        for key in ("user", "acting_as_staff"):
+            request.__dict__.pop(key, None)
+        request.__dict__.update(saved)
+
+
+def build_demo_handover(request: Request) -> list[str]:
+    if (
+        request.find_service(IOrganizationService).get_organization_by_name(
+            DEMO_HANDOVER_ORGANIZATION
+        )
+        is not None
+    ):
+        return []
+    organization = _create_demo_organization(
+        request, DEMO_HANDOVER_ORGANIZATION, "Legacy Tools", "Community", DEMO_HANDOVER_MEMBERS
+    )
+    support = request.find_service(IUserService).get_user_by_username("support")
+    with _acting_as_staff(request, support):
+        handover = request.find_service(ISuccessionService).start_handover(
+            organization, "bob", DEMO_HANDOVER_REASON
+        )
+    return [
+        f"Demo handover: {DEMO_HANDOVER_ORGANIZATION} (carol Owner, bob Member) goes to bob on "
+        f"{handover.takes_effect_at:%Y-%m-%d} unless carol objects"
+    ]
 
 
 # The prospectus: (name, dollars a year, benefits). The amounts follow the PSF's tiers.
