@@ -34,6 +34,11 @@ from warehouse_orgs.organizations.models import (
     OrganizationNameCatalog,
     TeamProjectRoleType,
 )
+from warehouse_orgs.organizations.owner_approval_interfaces import (
+    IOwnerApprovalService,
+    OwnerChangeProposal,
+)
+from warehouse_orgs.organizations.owner_approval_models import OwnerChangeKind
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.project_interfaces import IOrganizationProjectService
 from warehouse_orgs.organizations.succession_interfaces import ISuccessionService
@@ -105,6 +110,7 @@ def build_demo_data(request: Request) -> list[str]:
     project_lines += build_demo_teams(request)
     project_lines += build_demo_domain(request)
     project_lines += build_demo_handover(request)
+    project_lines += build_demo_owner_approval(request)
     project_lines += build_demo_sponsors(request)
     if not created:
         return project_lines or ["Demo data is already there."]
@@ -414,12 +420,13 @@ DEMO_HANDOVER_REASON = (
 
 
 @contextlib.contextmanager
-def _acting_as_staff(request: Request, user: User) -> Iterator[None]:
-    """What a staff member does through the staff pages: the history says PyPI staff did it."""
+def _acting_as(request: Request, user: User, *, staff: bool = False) -> Iterator[None]:
+    """What ``user`` does through the pages; with ``staff``, through the staff pages, so the
+    history says PyPI staff did it."""
     saved = {
         key: request.__dict__[key] for key in ("user", "acting_as_staff") if key in request.__dict__
     }
-    request.user, request.acting_as_staff = user, True
+    request.user, request.acting_as_staff = user, staff
     try:
         yield
     finally:
@@ -440,13 +447,46 @@ def build_demo_handover(request: Request) -> list[str]:
         request, DEMO_HANDOVER_ORGANIZATION, "Legacy Tools", "Community", DEMO_HANDOVER_MEMBERS
     )
     support = request.find_service(IUserService).get_user_by_username("support")
-    with _acting_as_staff(request, support):
+    with _acting_as(request, support, staff=True):
         handover = request.find_service(ISuccessionService).start_handover(
             organization, "bob", DEMO_HANDOVER_REASON
         )
     return [
         f"Demo handover: {DEMO_HANDOVER_ORGANIZATION} (carol Owner, bob Member) goes to bob on "
         f"{handover.takes_effect_at:%Y-%m-%d} unless carol objects"
+    ]
+
+
+# An organization whose owner changes need a second Owner's approval (issue 13), with alice and
+# bob its Owners and bob's proposal to invite newbie as an Owner waiting: as alice,
+# /manage/organization/two-key-tools/owner-changes/ offers approving or rejecting it; as bob,
+# withdrawing it.
+DEMO_GUARDED_ORGANIZATION = "two-key-tools"
+DEMO_GUARDED_MEMBERS = {"alice": OrganizationRoleType.Owner, "bob": OrganizationRoleType.Owner}
+
+
+def build_demo_owner_approval(request: Request) -> list[str]:
+    if (
+        request.find_service(IOrganizationService).get_organization_by_name(
+            DEMO_GUARDED_ORGANIZATION
+        )
+        is not None
+    ):
+        return []
+    organization = _create_demo_organization(
+        request, DEMO_GUARDED_ORGANIZATION, "Two-Key Tools", "Community", DEMO_GUARDED_MEMBERS
+    )
+    users = request.find_service(IUserService)
+    approvals = request.find_service(IOwnerApprovalService)
+    with _acting_as(request, users.get_user_by_username("alice")):
+        approvals.require_second_owner(organization)
+    with _acting_as(request, users.get_user_by_username("bob")):
+        approvals.propose(
+            organization, OwnerChangeProposal(OwnerChangeKind.InviteOwner, invitee="newbie")
+        )
+    return [
+        f"Demo second Owner's approval: {DEMO_GUARDED_ORGANIZATION} (alice and bob Owners) "
+        "requires it; bob's proposal to invite newbie as Owner waits for alice"
     ]
 
 

@@ -67,6 +67,7 @@ SKIP_ROUTES: frozenset[str] = frozenset()
 MUST_REACH: dict[str, tuple[str, ...]] = {
     "anonymous": ("/org/demo-community/", "/organizations/"),
     "carol": ("/manage/organization/legacy-tools/handover/",),
+    "alice": ("/manage/organization/two-key-tools/owner-changes/",),
 }
 
 

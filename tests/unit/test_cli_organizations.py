@@ -45,6 +45,10 @@ def test_demo_organizations_are_built_once_and_overdue_invitations_expire(cli_en
         ("demo-company", "alice", "Manager"),
         ("demo-company", "bob", "Owner"),
         ("demo-company", "carol", "Billing Manager"),
+        ("legacy-tools", "bob", "Member"),
+        ("legacy-tools", "carol", "Owner"),
+        ("two-key-tools", "alice", "Owner"),
+        ("two-key-tools", "bob", "Owner"),
     ]
     assert statuses == [("accepted", 2), ("expired", 2), ("pending", 2)]
 
@@ -121,7 +125,7 @@ def test_the_lapse_command_ends_proposals_that_waited_72_hours(cli_env):  # noqa
     assert _run("organizations", "lapse-owner-changes").output == "0 proposals lapsed.\n"
     with engine.begin() as connection:
         status = connection.execute(
-            text("SELECT status FROM organization_owner_changes")
+            text("SELECT status FROM organization_owner_changes WHERE kind = 'delete_organization'")
         ).scalar_one()
     engine.dispose()
     assert status == "lapsed"
