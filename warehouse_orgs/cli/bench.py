@@ -109,6 +109,8 @@ def bench_pages(sizes: ScaleSizes) -> list[BenchPage]:
         BenchPage("/org/<big>/ anonymous", f"/org/{big}/"),
         BenchPage("/org/<typical>/ If-None-Match: 304", f"/org/{typical}/", conditional=True),
         BenchPage("/project/<typical>/ anonymous", f"/project/{project}/"),
+        # The public directory: a search over every active organization, by trigram index.
+        BenchPage("/organizations/?q=<typical> anonymous", f"/organizations/?q={typical}"),
         BenchPage("/manage/organizations/ owner", "/manage/organizations/", OWNER_USERNAME),
         BenchPage(
             "/manage/organization/<big>/people/ owner",

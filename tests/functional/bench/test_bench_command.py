@@ -36,6 +36,7 @@ PAGE_ROWS = [
     "/org/<big>/ anonymous",
     "/org/<typical>/ If-None-Match: 304",
     "/project/<typical>/ anonymous",
+    "/organizations/?q=<typical> anonymous",
     "/manage/organizations/ owner",
     "/manage/organization/<big>/people/ owner",
     "/admin/organization_applications/?q=<name> admin",
