@@ -394,12 +394,16 @@ def test_staff_are_unaffected_and_a_single_owner_ends_the_rule(
         webtest_app.reset()
         log_in(webtest_app, staff)
         page = webtest_app.get(f"/admin/organizations/{organization.id}/")
+        rule = page.html.find(id="owner-approval").get_text()
+        assert rule.startswith("Need a second Owner's approval")
         form = page.forms[f"delete-role-form-{name}"]
         assert str(role_id) in form.action
         form["username"] = name
         form.submit(status=303)
     assert _roles(db_session, organization) == {"alice": OWNER, "dave": MEMBER}
     assert _changes(db_session) == []
+    page = webtest_app.get(f"/admin/organizations/{organization.id}/")
+    assert page.html.find(id="owner-approval").get_text() == "One Owner may make them"
     db_session.expire_all()
     assert not db_session.get(Organization, organization.id).owner_changes_need_approval
     (off,) = [
