@@ -412,3 +412,30 @@ def test_staff_are_unaffected_and_a_single_owner_ends_the_rule(
         if e.tag == EventTag.OrganizationOwnerApprovalOff
     ]
     assert off.additional["why"] == "PyPI staff's change left fewer than two Owners"
+
+
+def test_the_owner_changes_page_runs_the_same_statements_however_many_proposals(
+    app, db_session, users, organization
+):
+    _remove(app, db_session, organization, "bob")
+    app.get(CHANGES)  # shows (and so takes) the flash message, which writes the session
+    small = len(app.get(CHANGES).sql_statements)
+    # Many more waiting (the most allowed) and more decided than fit on a page.
+    (first,) = _changes(db_session)
+    for number in range(45):
+        db_session.add(
+            OrganizationOwnerChange(
+                organization_id=organization.id,
+                kind=first.kind,
+                subject=f"someone-{number}",
+                subject_key=f"invite:someone-{number}",
+                proposed_by_id=users["alice"].id,
+                proposed_by_username="alice",
+                expires_at=first.expires_at,
+                status=OwnerChangeStatus.Waiting if number < 19 else OwnerChangeStatus.Rejected,
+            )
+        )
+    db_session.flush()
+    page = app.get(CHANGES)
+    assert len(page.sql_statements) == small == 6
+    assert "Showing 1\N{EN DASH}20 of 26" in main_text(page)
