@@ -147,6 +147,11 @@ def grow(connection: Connection, world: World, people: Iterable[Any], rows: int 
         SELECT normalized_name, id FROM organizations WHERE name LIKE :tag || '%'
         """
     )
+    # The roles' statement-level trigger joins the new roles to organizations to keep their
+    # member counts: with statistics from before these rows, the planner may scan every
+    # organization once per role (it sometimes did, past the 30 s statement timeout, when
+    # autovacuum had last analyzed the table small). ANALYZE counts this transaction's rows.
+    connection.execute(text("ANALYZE organizations"))
     run(
         """
         INSERT INTO organization_roles (role_name, user_id, organization_id)
