@@ -65,6 +65,15 @@ def grow(connection: Connection, world: World, people: Iterable[Any], rows: int 
     def run(sql: str, **extra: Any) -> None:
         connection.execute(text(sql), {**params, **extra})
 
+    # These inserts go from a handful of rows to tens of thousands inside one transaction, so
+    # no statistics describe them, and plans made for the small world stay cached on this
+    # connection (foreign-key checks are plans too). A plan that scans a table once per new
+    # row ran past the 30 s statement timeout in CI now and then. Index look-ups are what
+    # production plans with fresh statistics: ask for them while growing, and make every plan
+    # anew; the ANALYZE at the end gives the pages real statistics.
+    connection.execute(text("SET enable_seqscan = off"))
+    connection.execute(text("DISCARD PLANS"))
+
     # The new accounts: Members of every world organization (and its team), and invitees.
     run(
         """
@@ -148,9 +157,7 @@ def grow(connection: Connection, world: World, people: Iterable[Any], rows: int 
         """
     )
     # The roles' statement-level trigger joins the new roles to organizations to keep their
-    # member counts: with statistics from before these rows, the planner may scan every
-    # organization once per role (it sometimes did, past the 30 s statement timeout, when
-    # autovacuum had last analyzed the table small). ANALYZE counts this transaction's rows.
+    # member counts: statistics that count this transaction's organizations.
     connection.execute(text("ANALYZE organizations"))
     run(
         """
@@ -269,4 +276,6 @@ def grow(connection: Connection, world: World, people: Iterable[Any], rows: int 
     # What autovacuum does in production after a change this size: fresh statistics. Without
     # them the planner believes tables it last saw empty still are, and a join it would answer
     # from an index becomes a scan per row (minutes instead of milliseconds).
+    connection.execute(text("RESET enable_seqscan"))
     connection.execute(text("ANALYZE"))
+    connection.execute(text("DISCARD PLANS"))

@@ -259,6 +259,7 @@ def test_deleting_the_organization_waits_for_a_second_owner(
     db_session.expire_all()
     assert db_session.scalar(select(Organization).where(Organization.name == "acme")) is None
     assert any("deleted" in subject for subject in _subjects(outbox, "carol@example.com"))
+    assert not any("waiting" in subject for subject in _subjects(outbox, "carol@example.com"))
 
 
 def test_turning_it_on_needs_two_owners_and_turning_it_off_needs_approval(

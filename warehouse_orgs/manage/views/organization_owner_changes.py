@@ -88,14 +88,16 @@ class OwnerChangesPage(OrganizationPage):
         except OwnerChangeRefused as refusal:
             return self.refused(refusal, change)
         name = self.organization.name
-        email_owners_about_change(
-            self.request,
-            "organization-owner-change-decided",
-            self.organization,
-            change,
-            owners=owners,
-        )
         kind = OwnerChangeKind(change.kind)
+        if kind != OwnerChangeKind.DeleteOrganization:
+            # A deletion took the proposal with it; its Owners get the deletion's own message.
+            email_owners_about_change(
+                self.request,
+                "organization-owner-change-decided",
+                self.organization,
+                change,
+                owners=owners,
+            )
         if kind == OwnerChangeKind.InviteOwner and applied.invitation is not None:
             send_invitation_email(self.request, applied.invitation, applied.token)
         elif kind == OwnerChangeKind.RemoveOwner and applied.member is not None:
