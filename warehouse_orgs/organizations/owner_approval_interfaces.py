@@ -58,13 +58,12 @@ class OwnerChangeProposal:
 @dataclasses.dataclass(frozen=True)
 class ApprovedChange:
     """An approved proposal as applied: the invitation it sent and its one-time token, or the
-    member whose role changed or who was removed (``old_role`` their role before)."""
+    member whose role changed or who was removed (their role before is the proposal's)."""
 
     change: "OrganizationOwnerChange"
     invitation: "OrganizationInvitation | None" = None
     token: str | None = None
     member: "User | None" = None
-    old_role: str | None = None
 
 
 class IOwnerApprovalService(Interface):

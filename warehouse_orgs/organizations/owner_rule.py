@@ -9,12 +9,15 @@ happen now.
 """
 
 from pyramid.request import Request
-from sqlalchemy import func, select
 
 from warehouse_orgs.events.tags import EventTag
-from warehouse_orgs.organizations.interfaces import Authority, SecondOwnerNeeded, TwoOwnersNeeded
-from warehouse_orgs.organizations.models import Organization, OrganizationRole
-from warehouse_orgs.organizations.permissions import OrganizationRoleType
+from warehouse_orgs.organizations.interfaces import (
+    Authority,
+    IOrganizationMembershipService,
+    SecondOwnerNeeded,
+    TwoOwnersNeeded,
+)
+from warehouse_orgs.organizations.models import Organization
 
 TWO_OWNERS = (
     "Owner changes in this organization need a second Owner's approval, so it keeps at least "
@@ -22,17 +25,6 @@ TWO_OWNERS = (
 )
 NEEDS_SECOND_OWNER = "This change needs a second Owner's approval."
 STAFF_LEFT_ONE_OWNER = "PyPI staff's change left fewer than two Owners"
-
-
-def owner_count(request: Request, organization: Organization) -> int:
-    return request.db.scalar(
-        select(func.count())
-        .select_from(OrganizationRole)
-        .where(
-            OrganizationRole.organization_id == organization.id,
-            OrganizationRole.role_name == OrganizationRoleType.Owner,
-        )
-    )
 
 
 def guard_owner_change(
@@ -51,7 +43,12 @@ def guard_owner_change(
     """
     if not organization.owner_changes_need_approval or not touches_owner:
         return
-    leaves_one = owners_gained < 0 and owner_count(request, organization) + owners_gained < 2
+    leaves_one = (
+        owners_gained < 0
+        and request.find_service(IOrganizationMembershipService).owner_count(organization)
+        + owners_gained
+        < 2
+    )
     if authority is Authority.Staff:
         if leaves_one:
             # Nobody could approve anything with one Owner; say why the rule went.

@@ -41,7 +41,7 @@ class OwnerChangesPage(OrganizationPage):
     def approvals(self) -> Any:
         return self.request.find_service(IOwnerApprovalService)
 
-    def page(self, status: int = 200, error: str = "", refused_id: Any = None) -> dict[str, Any]:
+    def page(self, status: int = 200, error: str = "") -> dict[str, Any]:
         return self.context(
             status,
             waiting=self.approvals.waiting(self.organization),
@@ -49,7 +49,6 @@ class OwnerChangesPage(OrganizationPage):
             decided_parameter=DECIDED,
             window_hours=int(APPROVAL_WINDOW.total_seconds() // 3600),
             error=error,
-            refused_id=refused_id,
         )
 
     @view_config(route_name=OWNER_CHANGES, request_method="GET", permission=MANAGE)
@@ -69,7 +68,7 @@ class OwnerChangesPage(OrganizationPage):
             email_owners_about_change(
                 self.request, "organization-owner-change-decided", self.organization, change
             )
-        return self.page(409, error=str(refusal), refused_id=change.id)
+        return self.page(409, error=str(refusal))
 
     @view_config(
         route_name=f"{OWNER_CHANGES}.approve",

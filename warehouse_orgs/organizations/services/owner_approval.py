@@ -38,11 +38,11 @@ from warehouse_orgs.organizations.owner_approval_models import (
     APPROVAL_WINDOW,
     MAX_WAITING_CHANGES,
     ONE_WAITING_PER_SUBJECT,
+    OUTCOME_MAX_LENGTH,
     OrganizationOwnerChange,
     OwnerChangeKind,
     OwnerChangeStatus,
 )
-from warehouse_orgs.organizations.owner_rule import owner_count
 from warehouse_orgs.organizations.permissions import OrganizationRoleType
 from warehouse_orgs.organizations.services.organizations import as_uuid
 from warehouse_orgs.pagination import Page, page_of
@@ -82,7 +82,8 @@ class DatabaseOwnerApprovalService(RequestDatabaseService):
         self._refuse_unless_owner(organization, self.request.user)
         if organization.owner_changes_need_approval:
             return False
-        if owner_count(self.request, organization) < 2:
+        membership = self.request.find_service(IOrganizationMembershipService)
+        if membership.owner_count(organization) < 2:
             raise OwnerChangeRefused(
                 "Only an organization with two Owners or more can require a second Owner's "
                 "approval. Invite another Owner first."
@@ -255,9 +256,9 @@ class DatabaseOwnerApprovalService(RequestDatabaseService):
         member = role.user
         if kind == OwnerChangeKind.RemoveOwner:
             membership.remove_role(role, authority=approved)
-            return ApprovedChange(change, member=member, old_role=change.old_role)
+            return ApprovedChange(change, member=member)
         membership.change_role(role, OrganizationRoleType(change.new_role), authority=approved)
-        return ApprovedChange(change, member=member, old_role=change.old_role)
+        return ApprovedChange(change, member=member)
 
     def reject(self, change: OrganizationOwnerChange) -> OrganizationOwnerChange:
         organization = change.organization
@@ -330,7 +331,8 @@ class DatabaseOwnerApprovalService(RequestDatabaseService):
         )
 
     def _void(self, change: OrganizationOwnerChange, why: str) -> None:
-        self._decide(change, OwnerChangeStatus.Void, outcome=why)
+        # A refusal's words may name an invitee; the column keeps at most this much of them.
+        self._decide(change, OwnerChangeStatus.Void, outcome=why[:OUTCOME_MAX_LENGTH])
         change.organization.record_event(
             EventTag.OrganizationOwnerChangeVoid, self.request, {**_details(change), "why": why}
         )
